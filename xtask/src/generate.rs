@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 
 /// The spec, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/menu-customers.yaml";
@@ -76,7 +76,15 @@ fn settings() -> Result<GenerationSettings, String> {
         .with_inner_type(inner_type)
         // `hooks.rs` must implement `ClientHooks`: its absence is a compile error, not a silent no-op.
         .with_hooks(HooksMode::Expected)
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        // Hand-written types in `models.rs` stand for these schemas: raw timestamps that are also
+        // typed date-times, and a token whose value never shows in `Debug`.
+        .with_replacement(
+            "Timestamp",
+            "crate::models::Timestamp",
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        )
+        .with_replacement("Token", "crate::models::Token", std::iter::empty());
     Ok(settings)
 }
 

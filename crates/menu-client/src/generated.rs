@@ -17,7 +17,7 @@ in some documented responses and not in others, so they are optional.
         ///Whether the account is confirmed.
         pub confirmed: bool,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub created_at: ::std::option::Option<Timestamp>,
+        pub created_at: ::std::option::Option<crate::models::Timestamp>,
         pub demographics: ::std::vec::Vec<Demographic>,
         pub email: ::std::string::String,
         pub first_name: ::std::string::String,
@@ -49,7 +49,7 @@ in some documented responses and not in others, so they are optional.
         ///The account type.
         pub type_id: i64,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub updated_at: ::std::option::Option<Timestamp>,
+        pub updated_at: ::std::option::Option<crate::models::Timestamp>,
     }
     impl CustomerAccount {
         pub fn builder() -> builder::CustomerAccount {
@@ -152,7 +152,7 @@ clients must keep the raw body.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RefreshPayload {
         pub customer_account: CustomerAccount,
-        pub token: Token,
+        pub token: crate::models::Token,
     }
     impl RefreshPayload {
         pub fn builder() -> builder::RefreshPayload {
@@ -183,68 +183,6 @@ clients must keep the raw body.
     }
     impl SuccessEnvelope {
         pub fn builder() -> builder::SuccessEnvelope {
-            Default::default()
-        }
-    }
-    /**A date and time as `YYYY-MM-DD HH:MM:SS`, with no zone (not RFC 3339), for example
-`2023-08-02 10:09:12`.
-*/
-    #[derive(
-        ::serde::Deserialize,
-        ::serde::Serialize,
-        Clone,
-        Debug,
-        Eq,
-        Hash,
-        Ord,
-        PartialEq,
-        PartialOrd
-    )]
-    #[serde(transparent)]
-    pub struct Timestamp(pub ::std::string::String);
-    impl ::std::ops::Deref for Timestamp {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<Timestamp> for ::std::string::String {
-        fn from(value: Timestamp) -> Self {
-            value.0
-        }
-    }
-    impl ::std::convert::From<::std::string::String> for Timestamp {
-        fn from(value: ::std::string::String) -> Self {
-            Self(value)
-        }
-    }
-    impl ::std::fmt::Display for Timestamp {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            self.0.fmt(f)
-        }
-    }
-    impl ::std::str::FromStr for Timestamp {
-        type Err = ::std::convert::Infallible;
-        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
-            Ok(Self(value.to_string()))
-        }
-    }
-    /**A customer token. `value` is a JWT whose `exp` claim is the reliable expiry. The docs disagree
-on the unit of `ttl` and `refresh_ttl`; the JWT claims of the examples fit minutes.
-*/
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct Token {
-        ///The window in which an expired token can still be refreshed (minutes, by the examples).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub refresh_ttl: ::std::option::Option<i64>,
-        ///The token's lifetime (minutes, by the examples).
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub ttl: ::std::option::Option<i64>,
-        ///The JWT, sent as `Authorization: Bearer <value>`.
-        pub value: ::std::string::String,
-    }
-    impl Token {
-        pub fn builder() -> builder::Token {
             Default::default()
         }
     }
@@ -289,7 +227,7 @@ on the unit of `ttl` and `refresh_ttl`; the JWT claims of the examples fit minut
         pub struct CustomerAccount {
             confirmed: ::std::result::Result<bool, ::std::string::String>,
             created_at: ::std::result::Result<
-                ::std::option::Option<super::Timestamp>,
+                ::std::option::Option<crate::models::Timestamp>,
                 ::std::string::String,
             >,
             demographics: ::std::result::Result<
@@ -330,7 +268,7 @@ on the unit of `ttl` and `refresh_ttl`; the JWT claims of the examples fit minut
             state: ::std::result::Result<i64, ::std::string::String>,
             type_id: ::std::result::Result<i64, ::std::string::String>,
             updated_at: ::std::result::Result<
-                ::std::option::Option<super::Timestamp>,
+                ::std::option::Option<crate::models::Timestamp>,
                 ::std::string::String,
             >,
         }
@@ -383,7 +321,9 @@ on the unit of `ttl` and `refresh_ttl`; the JWT claims of the examples fit minut
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Timestamp>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::models::Timestamp>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.created_at = value
@@ -595,7 +535,9 @@ on the unit of `ttl` and `refresh_ttl`; the JWT claims of the examples fit minut
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Timestamp>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<crate::models::Timestamp>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated_at = value
@@ -846,7 +788,7 @@ on the unit of `ttl` and `refresh_ttl`; the JWT claims of the examples fit minut
                 super::CustomerAccount,
                 ::std::string::String,
             >,
-            token: ::std::result::Result<super::Token, ::std::string::String>,
+            token: ::std::result::Result<crate::models::Token, ::std::string::String>,
         }
         impl ::std::default::Default for RefreshPayload {
             fn default() -> Self {
@@ -875,7 +817,7 @@ on the unit of `ttl` and `refresh_ttl`; the JWT claims of the examples fit minut
             }
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::Token>,
+                T: ::std::convert::TryInto<crate::models::Token>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
@@ -1034,86 +976,6 @@ on the unit of `ttl` and `refresh_ttl`; the JWT claims of the examples fit minut
                 Self {
                     code: Ok(value.code),
                     status: Ok(value.status),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct Token {
-            refresh_ttl: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
-            ttl: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
-            value: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for Token {
-            fn default() -> Self {
-                Self {
-                    refresh_ttl: Ok(Default::default()),
-                    ttl: Ok(Default::default()),
-                    value: Err("no value supplied for value".to_string()),
-                }
-            }
-        }
-        impl Token {
-            pub fn refresh_ttl<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.refresh_ttl = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for refresh_ttl: {e}")
-                    });
-                self
-            }
-            pub fn ttl<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.ttl = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ttl: {e}")
-                    });
-                self
-            }
-            pub fn value<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Token> for super::Token {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Token,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    refresh_ttl: value.refresh_ttl?,
-                    ttl: value.ttl?,
-                    value: value.value?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Token> for Token {
-            fn from(value: super::Token) -> Self {
-                Self {
-                    refresh_ttl: Ok(value.refresh_ttl),
-                    ttl: Ok(value.ttl),
-                    value: Ok(value.value),
                 }
             }
         }

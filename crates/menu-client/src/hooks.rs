@@ -9,8 +9,14 @@
 //! - **The customer token.** progenitor does not implement `securitySchemes`; when the
 //!   [`RequestContext`] holds a bearer token, it is sent as `Authorization: Bearer <token>`, with
 //!   the header value marked sensitive.
+//!
+//! Then the request is sent by the context's [`Transport`] if it has one (the `menu-sdk` crate
+//! plugs its own in: header defaults, body size limit, retries), or by the `reqwest::Client`.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use progenitor_client::{ClientHooks, Error, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
@@ -27,6 +33,25 @@ const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 #[derive(Clone, Default)]
 pub struct RequestContext {
     authorization: Option<HeaderValue>,
+    transport: Option<Arc<dyn Transport>>,
+}
+
+/// A boxed, `Send` future, as [`Transport::execute`] returns.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Sends a request that the generated code has built and the hooks have finished.
+///
+/// The default (no transport) is `client.execute(request)`. An implementation may edit the
+/// request, retry it (`request.try_clone()`), or buffer and rebuild the response, as long as it
+/// returns what the generated code should decode.
+pub trait Transport: Send + Sync {
+    /// Sends `request` for the operation named `operation_id` (the spec's `operationId`).
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
 }
 
 impl RequestContext {
@@ -45,7 +70,14 @@ impl RequestContext {
         value.set_sensitive(true);
         Ok(Self {
             authorization: Some(value),
+            transport: None,
         })
+    }
+
+    /// Sends every request through `transport` instead of `reqwest::Client::execute`.
+    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
     }
 
     /// Whether a bearer token is set.
@@ -61,6 +93,7 @@ impl fmt::Debug for RequestContext {
                 "authorization",
                 &self.authorization.as_ref().map(|_| "Bearer <redacted>"),
             )
+            .field("transport", &self.transport.as_ref().map(|_| "custom"))
             .finish()
     }
 }
@@ -101,6 +134,21 @@ impl ClientHooks<RequestContext> for Client {
             headers.insert(AUTHORIZATION, authorization.clone());
         }
         Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        match &self.inner.transport {
+            Some(transport) => {
+                transport
+                    .execute(&self.client, request, info.operation_id)
+                    .await
+            }
+            None => self.client.execute(request).await,
+        }
     }
 }
 

@@ -1,9 +1,11 @@
 //! Low-level client for the Menu customer API.
 //!
-//! Everything at the crate root except [`hooks`] is produced by progenitor from
+//! `Client`, its operation builders and the [`types`] module are produced by progenitor from
 //! `openapi/menu-customers.yaml` by `cargo xtask generate` (into `src/generated.rs`) and must not
-//! be edited by hand. The hand-written code beside it is limited to [`hooks`]: what happens to
-//! every request between the generated code and the wire.
+//! be edited by hand. The hand-written code beside it is:
+//! - [`hooks`]: what happens to every request between the generated code and the wire;
+//! - [`models`]: the [`Timestamp`] and [`Token`] types that the generated types use for the spec's
+//!   `Timestamp` and `Token` schemas.
 //!
 //! Most users want the `menu-sdk` crate, which fills every header with a default, manages the
 //! customer token and returns typed errors. This crate is its foundation and its escape hatch.
@@ -23,16 +25,18 @@
 //!     .send()
 //!     .await?
 //!     .into_inner();
-//! println!("new token expires in {:?} minutes", session.data.token.ttl);
+//! println!("the new token expires at {:?}", session.data.token.expires_at());
 //! # Ok(())
 //! # }
 //! ```
 
 pub mod hooks;
+pub mod models;
 
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, clippy::expect_used)]
 mod generated;
 
 pub use generated::*;
-pub use hooks::{InvalidToken, RequestContext};
+pub use hooks::{InvalidToken, RequestContext, Transport};
+pub use models::{Timestamp, Token, TokenClaims, TokenError};

@@ -46,9 +46,11 @@ fn verify_reference_body_decodes() {
     assert_eq!(account.demographics.len(), 2);
     assert_eq!(account.demographics[0].value, "1985-01-13");
     assert_eq!(account.social_login, None);
+    let updated_at = account.updated_at.as_ref().unwrap();
+    assert_eq!(updated_at.as_str(), "2023-08-02 10:09:12");
     assert_eq!(
-        account.updated_at.as_ref().map(|t| t.as_str()),
-        Some("2023-08-02 10:09:12")
+        updated_at.assume_utc().unwrap().to_rfc3339(),
+        "2023-08-02T10:09:12+00:00"
     );
     assert!(!account.has_pending_phone_number_change);
     insta::assert_debug_snapshot!("verify_reference_body", response);
@@ -63,9 +65,10 @@ fn refresh_reference_body_decodes() {
     assert_eq!(account.reference_type, None);
     assert_eq!(account.created_at, None);
     let token = &response.data.token;
-    assert!(token.value.starts_with("eyJ0eXAiOiJKV1Qi"));
-    assert_eq!(token.ttl, Some(1440));
-    assert_eq!(token.refresh_ttl, Some(2628000));
+    assert!(token.value().starts_with("eyJ0eXAiOiJKV1Qi"));
+    assert_eq!(token.expires_at().unwrap().timestamp(), 1681391174);
+    assert_eq!(token.ttl(), Some(1440));
+    assert_eq!(token.refresh_ttl(), Some(2628000));
     insta::assert_debug_snapshot!("refresh_reference_body", response);
 }
 
@@ -79,7 +82,7 @@ fn unknown_fields_and_missing_optional_fields_are_tolerated() {
         .unwrap()
         .remove("ttl");
     let response: RefreshResponse = serde_json::from_value(value).unwrap();
-    assert_eq!(response.data.token.ttl, None);
+    assert_eq!(response.data.token.ttl(), None);
 }
 
 #[test]

@@ -71,7 +71,7 @@ async fn refresh_request_on_the_wire() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.data.token.ttl, Some(1440));
+    assert_eq!(response.data.token.ttl(), Some(1440));
 
     let wire = &server.requests()[0];
     assert_eq!(wire.method, "GET");

@@ -1,0 +1,339 @@
+//! The request pipeline every operation goes through, and the per-call options ([`Call`]).
+//!
+//! For one call, [`Shared::execute`]:
+//! 1. takes a snapshot of the customer token (fails with [`Error::MissingToken`] before anything is
+//!    sent when there is none);
+//! 2. fixes the request id (the caller's, or a fresh UUID v4);
+//! 3. builds a generated [`menu_client::Client`] whose [`RequestContext`] carries the bearer token
+//!    and a per-call [`SdkTransport`];
+//! 4. hands the generated operation builder every header parameter (`X-Request-ID`,
+//!    `Application`, `API-Version`, `X-QB-Enabled`) and sends it;
+//! 5. maps the outcome to the SDK's types and errors, inside one tracing span.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use menu_client::types::QueryBuilderEnabled;
+use menu_client::{RequestContext, ResponseValue};
+use serde::Deserialize as _;
+use tracing::Instrument as _;
+use uuid::Uuid;
+
+use crate::config::Config;
+use crate::error::{ApiError, Error, TransportErrorKind};
+use crate::secret::{body_snippet, scrub};
+use crate::token_store::TokenStore;
+use crate::transport::{Captured, SdkTransport};
+use crate::{Client, CustomerAccount, ErrorEnvelope, Session, Token, request_id};
+
+/// What a generated operation returns.
+pub(crate) type GeneratedResult<T> = Result<ResponseValue<T>, menu_client::Error<ErrorEnvelope>>;
+
+/// The state all clones of a [`Client`] share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    pub(crate) config: Arc<Config>,
+    pub(crate) http: reqwest::Client,
+    pub(crate) tokens: TokenStore,
+}
+
+/// The header parameters of one call, ready for the generated builders.
+pub(crate) struct CallHeaders<'a> {
+    pub(crate) request_id: Uuid,
+    pub(crate) application: &'a str,
+    pub(crate) api_version: &'a str,
+    pub(crate) query_builder: QueryBuilderEnabled,
+}
+
+/// What the pipeline knows about a call while it maps the outcome.
+struct CallInfo<'a> {
+    operation: &'static str,
+    request_id: Uuid,
+    secrets: [&'a str; 2],
+    body_limit: usize,
+}
+
+/// Looks at a success body that did not decode; may rescue something from it and say so.
+pub(crate) type Salvage<'a> = &'a (dyn Fn(&[u8]) -> Option<String> + Sync);
+
+impl Shared {
+    /// Runs one customer call through the pipeline (see the module documentation).
+    pub(crate) async fn execute<'s, T, F, Fut>(
+        &'s self,
+        operation: &'static str,
+        chosen_request_id: Option<Uuid>,
+        salvage: Salvage<'_>,
+        send: F,
+    ) -> Result<T, Error>
+    where
+        F: FnOnce(menu_client::Client, CallHeaders<'s>) -> Fut,
+        Fut: Future<Output = GeneratedResult<T>>,
+    {
+        let token = self
+            .tokens
+            .current()
+            .ok_or(Error::MissingToken { operation })?;
+        let request_id = request_id::for_call(chosen_request_id);
+        let span = tracing::info_span!(
+            "menu_sdk.call",
+            operation,
+            request_id = %request_id,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let result = self
+            .execute_with(operation, request_id, &token, salvage, send)
+            .instrument(span.clone())
+            .await;
+        span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
+        match &result {
+            Ok(_) => {
+                span.record("status", 200);
+                tracing::debug!(parent: &span, "call succeeded");
+            }
+            Err(error) => {
+                if let Some(status) = error.status() {
+                    span.record("status", status.as_u16());
+                }
+                tracing::debug!(parent: &span, error = %error, "call failed");
+            }
+        }
+        result
+    }
+
+    async fn execute_with<'s, T, F, Fut>(
+        &'s self,
+        operation: &'static str,
+        request_id: Uuid,
+        token: &Token,
+        salvage: Salvage<'_>,
+        send: F,
+    ) -> Result<T, Error>
+    where
+        F: FnOnce(menu_client::Client, CallHeaders<'s>) -> Fut,
+        Fut: Future<Output = GeneratedResult<T>>,
+    {
+        let transport = Arc::new(SdkTransport::for_call(self.config.clone()));
+        let context = RequestContext::with_bearer_token(token.value())
+            .map_err(|e| Error::config(e.to_string()))?
+            .with_transport(transport.clone());
+        let client =
+            menu_client::Client::new_with_client(&self.config.base_url, self.http.clone(), context);
+        let headers = CallHeaders {
+            request_id,
+            application: self.config.application_key.expose(),
+            api_version: &self.config.api_version,
+            query_builder: self.config.query_builder_header(),
+        };
+        let outcome = send(client, headers).await;
+        let info = CallInfo {
+            operation,
+            request_id,
+            secrets: [self.config.application_key.expose(), token.value()],
+            body_limit: self.config.max_response_body_bytes,
+        };
+        let captured = transport.take_captured();
+        match outcome {
+            Ok(response) => Ok(response.into_inner()),
+            Err(error) => Err(map_error(error, captured, &info, salvage)),
+        }
+    }
+}
+
+/// Maps what the generated client returned to the SDK's error, using the captured raw response.
+fn map_error(
+    error: menu_client::Error<ErrorEnvelope>,
+    captured: Option<Captured>,
+    info: &CallInfo<'_>,
+    salvage: Salvage<'_>,
+) -> Error {
+    use menu_client::Error as E;
+    if let Some(captured) = captured.as_ref().filter(|c| c.too_large) {
+        return Error::ResponseTooLarge {
+            operation: info.operation,
+            status: captured.status,
+            request_id: info.request_id,
+            limit: info.body_limit,
+        };
+    }
+    let body = captured
+        .as_ref()
+        .map(|c| c.body.clone())
+        .unwrap_or_default();
+    match error {
+        E::CommunicationError(source)
+        | E::ResponseBodyError(source)
+        | E::InvalidUpgrade(source) => Error::Transport {
+            operation: info.operation,
+            kind: TransportErrorKind::of(&source),
+            request_id: info.request_id,
+            detail: error_chain(&source),
+            source,
+        },
+        E::ErrorResponse(response) => api_error(response.status(), &body, info),
+        E::UnexpectedResponse(response) if !response.status().is_success() => {
+            api_error(response.status(), &body, info)
+        }
+        E::UnexpectedResponse(response) => Error::Decode {
+            operation: info.operation,
+            status: response.status(),
+            request_id: info.request_id,
+            reason: "the spec documents no such success status".into(),
+            body_snippet: body_snippet(&body, &info.secrets),
+        },
+        E::InvalidResponsePayload(payload, source) => {
+            let status = captured.map_or(reqwest::StatusCode::OK, |c| c.status);
+            if status.is_success() {
+                let mut reason = source.to_string();
+                if let Some(note) = salvage(&payload) {
+                    reason.push_str("; ");
+                    reason.push_str(&note);
+                }
+                Error::Decode {
+                    operation: info.operation,
+                    status,
+                    request_id: info.request_id,
+                    reason,
+                    body_snippet: body_snippet(&payload, &info.secrets),
+                }
+            } else {
+                api_error(status, &payload, info)
+            }
+        }
+        E::InvalidRequest(message) | E::Custom(message) => Error::config(message),
+    }
+}
+
+/// An [`ApiError`] from an error status and its raw body (secrets removed before parsing, so they
+/// cannot reach the envelope either).
+fn api_error(status: reqwest::StatusCode, body: &[u8], info: &CallInfo<'_>) -> Error {
+    let scrubbed = scrub(&String::from_utf8_lossy(body), &info.secrets);
+    let envelope = scrubbed
+        .trim_start()
+        .starts_with('{')
+        .then(|| serde_json::from_str::<ErrorEnvelope>(&scrubbed).ok())
+        .flatten();
+    Error::Api(Box::new(ApiError {
+        operation: info.operation,
+        status,
+        request_id: info.request_id,
+        envelope,
+        body_snippet: body_snippet(scrubbed.as_bytes(), &[]),
+    }))
+}
+
+/// reqwest's message with its causes ("error sending request: ...: connection refused").
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// One call's options: `client.with_request_id(id).refresh()`. Obtained from [`Client::call`] or
+/// [`Client::with_request_id`].
+#[derive(Debug, Clone, Copy)]
+#[must_use]
+pub struct Call<'a> {
+    client: &'a Client,
+    request_id: Option<Uuid>,
+}
+
+impl<'a> Call<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Self {
+            client,
+            request_id: None,
+        }
+    }
+
+    /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one.
+    pub fn request_id(mut self, request_id: Uuid) -> Self {
+        self.request_id = Some(request_id);
+        self
+    }
+
+    /// `POST /customers/{customer_id}/verify-phone-number-update`: see
+    /// [`Client::verify_phone_number_update`].
+    pub async fn verify_phone_number_update(
+        self,
+        customer_id: Uuid,
+        confirmation_code: impl Into<String>,
+    ) -> Result<CustomerAccount, Error> {
+        let body = menu_client::types::VerifyPhoneNumberUpdateRequest {
+            confirmation_code: confirmation_code.into(),
+        };
+        let response = self
+            .client
+            .shared()
+            .execute(
+                "verify_phone_number_update",
+                self.request_id,
+                &|_| None,
+                |client, headers| async move {
+                    client
+                        .verify_phone_number_update()
+                        .customer_id(customer_id)
+                        .x_request_id(headers.request_id)
+                        .application(headers.application)
+                        .api_version(headers.api_version)
+                        .x_qb_enabled(headers.query_builder)
+                        .body(body)
+                        .send()
+                        .await
+                },
+            )
+            .await?;
+        Ok(response.data.customer_account)
+    }
+
+    /// `GET /customers/refresh`: see [`Client::refresh`].
+    pub async fn refresh(self) -> Result<Session, Error> {
+        let shared = self.client.shared();
+        // The server has already invalidated the old token when it answers 200: if the body does
+        // not decode as a whole, still keep the new token when it can be found.
+        let salvage = |body: &[u8]| {
+            let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+            let token = Token::deserialize(value.pointer("/data/token")?).ok()?;
+            shared.tokens.replace_from_server(token).ok()?;
+            Some("the new token it carried was kept and handed to on_token_refresh".to_owned())
+        };
+        let result = shared
+            .execute(
+                "refresh",
+                self.request_id,
+                &salvage,
+                |client, headers| async move {
+                    client
+                        .refresh()
+                        .x_request_id(headers.request_id)
+                        .application(headers.application)
+                        .api_version(headers.api_version)
+                        .x_qb_enabled(headers.query_builder)
+                        .send()
+                        .await
+                },
+            )
+            .await;
+        match result {
+            Ok(response) => {
+                let payload = response.data;
+                let token = shared.tokens.replace_from_server(payload.token)?;
+                Ok(Session {
+                    customer_account: payload.customer_account,
+                    token: Token::clone(&token),
+                })
+            }
+            Err(error) => Err(error),
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! Client configuration: the by-value [`ClientBuilder`], its defaults, environment variables, and
+//! the validation that turns it into a [`Config`] (invalid input is an error, never a panic).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::secret::Secret;
+use crate::token_store::{OnTokenRefresh, TokenStore};
+use crate::{Token, menu_client};
+
+/// The default base URL: the first server of the spec (the public demo environment).
+pub const DEFAULT_BASE_URL: &str = "https://api-public-demo.menu.app/api";
+/// The default `API-Version`: the version of the spec (`info.version`).
+pub const DEFAULT_API_VERSION: &str = "5.0.0";
+/// The default whole-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default connect timeout of the HTTP client the SDK builds.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default limit on a response body; a larger body is an error, not an allocation.
+pub const DEFAULT_MAX_RESPONSE_BODY_BYTES: usize = 1024 * 1024;
+/// The default `User-Agent`.
+pub const DEFAULT_USER_AGENT: &str = concat!("menu-sdk-rust/", env!("CARGO_PKG_VERSION"));
+
+/// Environment variables read by [`ClientBuilder::from_env`].
+pub mod env {
+    /// The base URL (optional).
+    pub const BASE_URL: &str = "MENU_BASE_URL";
+    /// The application key (required by `build`).
+    pub const APPLICATION_KEY: &str = "MENU_APPLICATION_KEY";
+    /// The customer token (optional).
+    pub const TOKEN: &str = "MENU_TOKEN";
+    /// The API version (optional).
+    pub const API_VERSION: &str = "MENU_API_VERSION";
+}
+
+/// Builds a [`Client`]. Every setter takes and returns `self`, so calls chain and the builder can be
+/// passed around; nothing is checked until [`ClientBuilder::build`], which reports the first
+/// problem as [`Error::InvalidConfig`].
+#[must_use]
+#[derive(Clone, Default)]
+pub struct ClientBuilder {
+    base_url: Option<String>,
+    application_key: Option<Secret>,
+    token: Option<Secret>,
+    api_version: Option<String>,
+    query_builder: Option<bool>,
+    timeout: Option<Duration>,
+    user_agent: Option<String>,
+    max_response_body_bytes: Option<usize>,
+    http_client: Option<reqwest::Client>,
+    on_token_refresh: Option<OnTokenRefresh>,
+}
+
+impl ClientBuilder {
+    /// A builder with every default.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder pre-filled from `MENU_BASE_URL`, `MENU_APPLICATION_KEY`, `MENU_TOKEN` and
+    /// `MENU_API_VERSION` (unset or empty variables are skipped); later setters override them.
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let mut builder = Self::new();
+        if let Some(url) = get(env::BASE_URL) {
+            builder = builder.base_url(url);
+        }
+        if let Some(key) = get(env::APPLICATION_KEY) {
+            builder = builder.application_key(key);
+        }
+        if let Some(token) = get(env::TOKEN) {
+            builder = builder.token(token);
+        }
+        if let Some(version) = get(env::API_VERSION) {
+            builder = builder.api_version(version);
+        }
+        builder
+    }
+
+    /// The API's base URL, including its path stem (default [`DEFAULT_BASE_URL`]).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// The application key sent as `Application` on every call. Required.
+    pub fn application_key(mut self, key: impl Into<String>) -> Self {
+        self.application_key = Some(Secret::new(key));
+        self
+    }
+
+    /// The customer's JWT, sent as `Authorization: Bearer ...` on customer calls. Optional at build
+    /// time: set it later with [`Client::set_token`].
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(Secret::new(token));
+        self
+    }
+
+    /// The `API-Version` header (default [`DEFAULT_API_VERSION`]).
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.api_version = Some(version.into());
+        self
+    }
+
+    /// Whether to send `X-QB-Enabled: true` (default) or `false`.
+    pub fn query_builder(mut self, enabled: bool) -> Self {
+        self.query_builder = Some(enabled);
+        self
+    }
+
+    /// The whole-request timeout, applied to every request (default [`DEFAULT_TIMEOUT`]), also
+    /// when the HTTP client is supplied with [`ClientBuilder::http_client`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The `User-Agent` header (default [`DEFAULT_USER_AGENT`]).
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default [`DEFAULT_MAX_RESPONSE_BODY_BYTES`]).
+    pub fn max_response_body_bytes(mut self, limit: usize) -> Self {
+        self.max_response_body_bytes = Some(limit);
+        self
+    }
+
+    /// Use this HTTP client (its pool, proxy and TLS settings) instead of the SDK's own.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Called with every new token the client receives (from [`Client::refresh`]), after the client
+    /// has switched to it. **Persist it**: the server invalidates the old token, so losing the new
+    /// one logs the customer out. Keep the callback quick; it runs on the calling task.
+    pub fn on_token_refresh(mut self, callback: impl Fn(&Token) + Send + Sync + 'static) -> Self {
+        self.on_token_refresh = Some(Arc::new(callback));
+        self
+    }
+
+    /// Validates the configuration and builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        let base_url = validate_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
+        let application_key = self.application_key.ok_or_else(|| {
+            Error::config(format!(
+                "the application key is missing: set it with `ClientBuilder::application_key` or \
+                 the {} environment variable",
+                env::APPLICATION_KEY
+            ))
+        })?;
+        if application_key.expose().trim().is_empty() {
+            return Err(Error::config("the application key is empty"));
+        }
+        header_value("the application key", application_key.expose())?;
+        let api_version = self
+            .api_version
+            .unwrap_or_else(|| DEFAULT_API_VERSION.to_owned());
+        if api_version.trim().is_empty() {
+            return Err(Error::config("the API version is empty"));
+        }
+        header_value("the API version", &api_version)?;
+        let user_agent = header_value(
+            "the user agent",
+            self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT),
+        )?;
+        let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        if timeout.is_zero() {
+            return Err(Error::config("the timeout must be longer than zero"));
+        }
+        let max_response_body_bytes = self
+            .max_response_body_bytes
+            .unwrap_or(DEFAULT_MAX_RESPONSE_BODY_BYTES);
+        let http = match self.http_client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+                .build()
+                .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?,
+        };
+        let tokens = TokenStore::new(self.on_token_refresh);
+        if let Some(token) = self.token {
+            tokens.set(Token::new(token.expose()))?;
+        }
+        let config = Config {
+            base_url,
+            application_key,
+            api_version,
+            query_builder: self.query_builder.unwrap_or(true),
+            timeout,
+            user_agent,
+            max_response_body_bytes,
+        };
+        Ok(Client::from_parts(config, http, tokens))
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("application_key", &self.application_key)
+            .field("token", &self.token)
+            .field("api_version", &self.api_version)
+            .field("query_builder", &self.query_builder)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .field("max_response_body_bytes", &self.max_response_body_bytes)
+            .field("http_client", &self.http_client.is_some())
+            .field("on_token_refresh", &self.on_token_refresh.is_some())
+            .finish()
+    }
+}
+
+/// A validated configuration.
+#[derive(Clone)]
+pub(crate) struct Config {
+    /// Without a trailing slash; the generated code appends `/customers/...`.
+    pub(crate) base_url: String,
+    pub(crate) application_key: Secret,
+    pub(crate) api_version: String,
+    pub(crate) query_builder: bool,
+    pub(crate) timeout: Duration,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) max_response_body_bytes: usize,
+}
+
+impl Config {
+    pub(crate) fn query_builder_header(&self) -> menu_client::types::QueryBuilderEnabled {
+        if self.query_builder {
+            menu_client::types::QueryBuilderEnabled::True
+        } else {
+            menu_client::types::QueryBuilderEnabled::False
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url)
+            .field("application_key", &self.application_key)
+            .field("api_version", &self.api_version)
+            .field("query_builder", &self.query_builder)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .field("max_response_body_bytes", &self.max_response_body_bytes)
+            .finish()
+    }
+}
+
+/// An absolute `http(s)` URL with a host, no query, fragment or credentials; trailing `/` removed.
+fn validate_base_url(raw: &str) -> Result<String, Error> {
+    let bad = |why: &str| {
+        Error::config(format!(
+            "the base URL `{raw}` {why}; expected something like `{DEFAULT_BASE_URL}`"
+        ))
+    };
+    let url = reqwest::Url::parse(raw.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("must start with http:// or https://"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("must not have a query or a fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config(
+            "the base URL must not contain credentials; use the application key and the token",
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// A header value, or an error naming `what` (never echoing the value, which may be secret).
+pub(crate) fn header_value(what: &str, value: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(value).map_err(|_| {
+        Error::config(format!(
+            "{what} contains characters that are not allowed in an HTTP header (control \
+             characters such as CR or LF, or non-visible bytes)"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builder() -> ClientBuilder {
+        ClientBuilder::new().application_key("f3a90488c7dd4b6e8b1e8e8c0f3b5a1d")
+    }
+
+    fn config_error(builder: ClientBuilder) -> String {
+        match builder.build() {
+            Err(Error::InvalidConfig { message }) => message,
+            other => panic!("expected InvalidConfig, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let client = builder().build().unwrap();
+        let config = client.config();
+        assert_eq!(config.base_url, DEFAULT_BASE_URL);
+        assert_eq!(config.api_version, "5.0.0");
+        assert!(config.query_builder);
+        assert_eq!(config.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(config.max_response_body_bytes, 1024 * 1024);
+        assert!(client.token().is_none());
+        assert_eq!(
+            DEFAULT_API_VERSION,
+            <menu_client::Client as menu_client::ClientInfo<_>>::api_version(),
+            "the default API version is the spec's"
+        );
+    }
+
+    #[test]
+    fn base_url_is_normalised_and_validated() {
+        let ok = |url: &str| {
+            builder()
+                .base_url(url)
+                .build()
+                .unwrap()
+                .config()
+                .base_url
+                .clone()
+        };
+        assert_eq!(
+            ok("http://127.0.0.1:8080/api/"),
+            "http://127.0.0.1:8080/api"
+        );
+        assert_eq!(ok(" https://example.test "), "https://example.test");
+        for (url, why) in [
+            ("", "is not a URL"),
+            ("not a url", "is not a URL"),
+            ("ftp://example.test", "http:// or https://"),
+            ("http://example.test/api?x=1", "query"),
+            ("http://example.test/#f", "fragment"),
+            ("http://u:p@example.test", "credentials"),
+            ("http://exa mple.test", "is not a URL"),
+        ] {
+            let message = config_error(builder().base_url(url));
+            assert!(message.contains(why), "{url}: {message}");
+        }
+    }
+
+    #[test]
+    fn header_values_with_newlines_are_rejected_without_echoing_them() {
+        let message = config_error(ClientBuilder::new().application_key("key\r\nX-Evil: 1"));
+        assert!(message.contains("application key"), "{message}");
+        assert!(!message.contains("X-Evil"), "{message}");
+        let message = config_error(builder().token("tok\nX-Evil: 1"));
+        assert!(
+            message.contains("token") && !message.contains("X-Evil"),
+            "{message}"
+        );
+        assert!(config_error(builder().api_version("5\r\n")).contains("API version"));
+        assert!(config_error(builder().user_agent("ua\u{7f}")).contains("user agent"));
+        assert!(config_error(builder().api_version(" ")).contains("empty"));
+        assert!(config_error(ClientBuilder::new().application_key("")).contains("empty"));
+        assert!(config_error(builder().timeout(Duration::ZERO)).contains("timeout"));
+    }
+
+    #[test]
+    fn application_key_is_required() {
+        let message = config_error(ClientBuilder::new());
+        assert!(message.contains("MENU_APPLICATION_KEY"), "{message}");
+    }
+
+    #[test]
+    fn from_env_reads_the_four_variables_and_skips_empty_ones() {
+        let vars = [
+            ("MENU_BASE_URL", "http://127.0.0.1:9/api"),
+            ("MENU_APPLICATION_KEY", "app-key-1234"),
+            ("MENU_TOKEN", "a.b.c"),
+            ("MENU_API_VERSION", ""),
+        ];
+        let lookup = |name: &str| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        let client = ClientBuilder::from_lookup(lookup).build().unwrap();
+        assert_eq!(client.config().base_url, "http://127.0.0.1:9/api");
+        assert_eq!(client.config().application_key.expose(), "app-key-1234");
+        assert_eq!(client.config().api_version, "5.0.0");
+        assert_eq!(client.token().unwrap().value(), "a.b.c");
+        // Later setters override the environment.
+        let client = ClientBuilder::from_lookup(lookup)
+            .api_version("4.38.0")
+            .build()
+            .unwrap();
+        assert_eq!(client.config().api_version, "4.38.0");
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let builder = builder().token("secret-token-value");
+        let text = format!("{builder:?} {:?}", builder.clone().build().unwrap());
+        assert!(!text.contains("f3a90488c7dd4b6e8b1e8e8c0f3b5a1d"), "{text}");
+        assert!(!text.contains("secret-token-value"), "{text}");
+    }
+}

@@ -1,0 +1,221 @@
+//! The SDK's one error type. Every message says what happened and what to do, carries the request
+//! id once a request exists, and never contains a secret.
+
+use std::fmt;
+
+use reqwest::StatusCode;
+use uuid::Uuid;
+
+use crate::ErrorEnvelope;
+
+/// Everything that can go wrong in a call or while building a client.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client's configuration (or a value given to it) is invalid. Nothing was sent.
+    #[error("invalid Menu client configuration: {message}")]
+    InvalidConfig {
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+
+    /// A customer call was made while the client holds no customer token. Nothing was sent.
+    #[error(
+        "{operation} needs a customer token and the client has none: set one with \
+         `ClientBuilder::token` or `Client::set_token` (nothing was sent)"
+    )]
+    MissingToken {
+        /// The operation (the spec's `operationId`).
+        operation: &'static str,
+    },
+
+    /// The API answered with an error status (4xx, 5xx, or an unexpected status).
+    #[error("{0}")]
+    Api(Box<ApiError>),
+
+    /// The request could not be completed: connection refused or reset, timeout, broken body.
+    #[error(
+        "{operation} failed before a complete response arrived ({kind}) (request id {request_id}): \
+         {detail}. Check the base URL and the network"
+    )]
+    Transport {
+        /// The operation.
+        operation: &'static str,
+        /// What kind of failure.
+        kind: TransportErrorKind,
+        /// The request id the call was sent with.
+        request_id: Uuid,
+        /// reqwest's description, including the chain of causes.
+        detail: String,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+
+    /// A success status arrived, but its body is not what the spec describes.
+    #[error(
+        "{operation}: the Menu API answered {status} with a body that cannot be decoded: {reason} \
+         (request id {request_id}); the body begins: {body_snippet}"
+    )]
+    Decode {
+        /// The operation.
+        operation: &'static str,
+        /// The HTTP status.
+        status: StatusCode,
+        /// The request id the call was sent with.
+        request_id: Uuid,
+        /// Why it does not decode.
+        reason: String,
+        /// The start of the body (bounded; secrets removed).
+        body_snippet: String,
+    },
+
+    /// The response body exceeded the client's size limit; reading stopped there.
+    #[error(
+        "{operation}: the response body is larger than the {limit}-byte limit (status {status}, \
+         request id {request_id}); raise `ClientBuilder::max_response_body_bytes` if this is expected"
+    )]
+    ResponseTooLarge {
+        /// The operation.
+        operation: &'static str,
+        /// The HTTP status.
+        status: StatusCode,
+        /// The request id the call was sent with.
+        request_id: Uuid,
+        /// The limit in bytes.
+        limit: usize,
+    },
+}
+
+impl Error {
+    /// The HTTP status of the response, when one arrived.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
+            Error::Transport { source, .. } => source.status(),
+            Error::InvalidConfig { .. } | Error::MissingToken { .. } => None,
+        }
+    }
+
+    /// The `X-Request-ID` the call was sent with, once a request existed. Quote it to Menu support.
+    pub fn request_id(&self) -> Option<Uuid> {
+        match self {
+            Error::Api(api) => Some(api.request_id),
+            Error::Transport { request_id, .. }
+            | Error::Decode { request_id, .. }
+            | Error::ResponseTooLarge { request_id, .. } => Some(*request_id),
+            Error::InvalidConfig { .. } | Error::MissingToken { .. } => None,
+        }
+    }
+
+    /// The API error, when the server answered with an error status.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Error::InvalidConfig {
+            message: message.into(),
+        }
+    }
+}
+
+/// What kind of transport failure a [`Error::Transport`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be established (refused, DNS, TLS handshake).
+    Connect,
+    /// The request or the connection timed out.
+    Timeout,
+    /// The response body broke off (reset, truncated).
+    Body,
+    /// Anything else reqwest reports.
+    Other,
+}
+
+impl TransportErrorKind {
+    pub(crate) fn of(error: &reqwest::Error) -> Self {
+        if error.is_timeout() {
+            Self::Timeout
+        } else if error.is_connect() {
+            Self::Connect
+        } else if error.is_body() || error.is_decode() {
+            Self::Body
+        } else {
+            Self::Other
+        }
+    }
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "cannot connect",
+            Self::Timeout => "timed out",
+            Self::Body => "the response body broke off",
+            Self::Other => "transport error",
+        })
+    }
+}
+
+/// An error status from the Menu API, with everything known about it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The operation (the spec's `operationId`).
+    pub operation: &'static str,
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The request id the call was sent with.
+    pub request_id: Uuid,
+    /// The error body, when it is a JSON error envelope (the API does not document it).
+    pub envelope: Option<ErrorEnvelope>,
+    /// The start of the raw body (at most 1 KiB, secrets removed), whatever its shape.
+    pub body_snippet: String,
+}
+
+impl ApiError {
+    /// The server's message, when the body had one.
+    pub fn message(&self) -> Option<&str> {
+        self.envelope.as_ref()?.message.as_deref()
+    }
+
+    /// What the caller can do about this status.
+    fn hint(&self) -> &'static str {
+        match self.status.as_u16() {
+            400 => "the request was rejected: check the input (for example the confirmation code)",
+            401 => {
+                "the application key or the customer token is missing, invalid or expired: \
+                 refresh the token or sign the customer in again"
+            }
+            403 => "the token does not allow this call (for example another customer's id)",
+            404 => "not found: check the customer id",
+            429 => "rate limited: retry later",
+            500..=599 => "the server failed: retry later, quoting the request id",
+            _ => "unexpected status",
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: the Menu API answered {}",
+            self.operation, self.status
+        )?;
+        if let Some(message) = self.message() {
+            write!(f, " \"{message}\"")?;
+        } else if !self.body_snippet.is_empty() && self.envelope.is_none() {
+            write!(f, " with a non-JSON body: {}", self.body_snippet)?;
+        }
+        write!(f, " (request id {}); {}", self.request_id, self.hint())
+    }
+}
+
+impl std::error::Error for ApiError {}

@@ -1,0 +1,80 @@
+//! A Rust SDK for the Menu customer API (PAR Ordering / Menu).
+//!
+//! ```no_run
+//! use menu_sdk::{Client, Error};
+//!
+//! # async fn run() -> Result<(), Error> {
+//! let client = Client::builder()
+//!     .base_url("http://127.0.0.1:8080/api") // default: the public demo host
+//!     .application_key("f3a90488c7dd4b6e8b1e8e8c0f3b5a1d") // required
+//!     .token("eyJ...") // the customer's JWT; optional at build time
+//!     .on_token_refresh(|token| {
+//!         // persist `token.value()`: the server has invalidated the old one
+//!         # let _ = token;
+//!     })
+//!     .build()?; // invalid input is an Err, never a panic
+//!
+//! let customer_id: uuid::Uuid = "47bf8888-3f23-11ed-936c-1a67b454859d".parse().unwrap();
+//! match client.verify_phone_number_update(customer_id, "164138").await {
+//!     Ok(account) => println!("phone number is now {}", account.phone_number),
+//!     Err(Error::Api(api)) if api.status == 400 => println!("wrong code: {api}"),
+//!     Err(other) => return Err(other),
+//! }
+//!
+//! let session = client.refresh().await?; // from here on the client sends the new token
+//! println!("new token expires at {:?}", session.token.expires_at());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What the client does for you
+//! - **Headers.** Every call carries exactly one `X-Request-ID` (a fresh UUID v4, or yours via
+//!   [`Client::with_request_id`]), `Application`, `Accept`/`Content-Type: application/json`,
+//!   `API-Version` (default `5.0.0`), `X-QB-Enabled` (default `true`), `User-Agent` and
+//!   `Authorization: Bearer <token>`.
+//! - **The customer token.** [`Client::refresh`] swaps in the new token atomically and hands it to
+//!   your [`ClientBuilder::on_token_refresh`] hook. A customer call without a token fails with
+//!   [`Error::MissingToken`] before anything is sent.
+//! - **Errors.** One [`Error`] enum: configuration, missing token, API errors (status, the parsed
+//!   error envelope when there is one, a bounded raw body snippet, the request id), transport
+//!   failures, undecodable or oversized responses. [`Error::status`] and [`Error::request_id`]
+//!   work on all of them.
+//! - **Secrets** (the application key, tokens) never appear in `Debug`, `Display`, error messages
+//!   or tracing output.
+//! - **Tracing.** One `menu_sdk.call` span per call, with `operation`, `request_id`, `status` and
+//!   `duration_ms`.
+//!
+//! # Types
+//! The response types ([`CustomerAccount`], [`Demographic`], [`ErrorEnvelope`]) are generated from
+//! the OpenAPI spec by progenitor (crate `menu-client`); [`Token`] and [`Timestamp`] are
+//! hand-written there. Field names match the JSON, unknown fields are ignored, and everything is
+//! `Serialize + Deserialize + Debug + Clone + PartialEq`. The generated client itself is available
+//! through [`Client::generated`] and the [`menu_client`] re-export.
+
+mod call;
+mod client;
+mod config;
+mod error;
+mod request_id;
+mod secret;
+mod session;
+mod token_store;
+mod transport;
+
+pub use call::Call;
+pub use client::Client;
+pub use config::{
+    ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BODY_BYTES, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, env,
+};
+pub use error::{ApiError, Error, TransportErrorKind};
+pub use session::Session;
+
+/// The generated low-level client (see [`Client::generated`]).
+pub use menu_client;
+pub use menu_client::types::{CustomerAccount, Demographic, ErrorEnvelope};
+pub use menu_client::{Timestamp, Token, TokenClaims, TokenError};
+/// The HTTP status type used in errors.
+pub use reqwest::StatusCode;
+/// The UUID type of customer ids and request ids.
+pub use uuid::Uuid;

@@ -1,0 +1,262 @@
+//! Every header rule of the SDK, checked on requests received by a real loopback server.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::HashSet;
+
+use menu_sdk::{Client, Error};
+use support::*;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/api/customers/{CUSTOMER_ID}/verify-phone-number-update"
+        )))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(VERIFY_BODY, "application/json"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/customers/refresh"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(refresh_body_with(&fresh_jwt("new")), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Sends one call of each operation and returns the two received requests.
+async fn both_operations(client: &Client, server: &MockServer) -> Vec<wiremock::Request> {
+    client
+        .verify_phone_number_update(customer_id(), "164138")
+        .await
+        .unwrap();
+    client.refresh().await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2);
+    requests
+}
+
+#[tokio::test]
+async fn every_request_carries_exactly_one_of_each_header() {
+    let server = server().await;
+    let token = fresh_jwt("customer");
+    let client = client(&server, &token);
+    for request in both_operations(&client, &server).await {
+        let one = |name: &str| {
+            let values = header_values(&request, name);
+            assert_eq!(
+                values.len(),
+                1,
+                "{} {}: {name} = {values:?}",
+                request.method,
+                request.url
+            );
+            values.into_iter().next().unwrap()
+        };
+        let request_id: uuid::Uuid = one("x-request-id").parse().unwrap();
+        assert_eq!(request_id.get_version_num(), 4);
+        assert_eq!(one("application"), APP_KEY);
+        assert_eq!(one("accept"), "application/json");
+        assert_eq!(one("api-version"), "5.0.0");
+        assert_eq!(one("x-qb-enabled"), "true");
+        assert_eq!(one("content-type"), "application/json");
+        assert!(one("user-agent").starts_with("menu-sdk-rust/"));
+        // The refresh is the first call: both still carry the original token.
+        assert_eq!(one("authorization"), format!("Bearer {token}"));
+    }
+}
+
+#[tokio::test]
+async fn verify_body_is_exactly_the_confirmation_code() {
+    let server = server().await;
+    let client = client(&server, &fresh_jwt("customer"));
+    let account = client
+        .verify_phone_number_update(customer_id(), "164138")
+        .await
+        .unwrap();
+    assert_eq!(account.first_name, "Dragos");
+    let request = &server.received_requests().await.unwrap()[0];
+    assert_eq!(
+        request.url.path(),
+        format!("/api/customers/{CUSTOMER_ID}/verify-phone-number-update")
+    );
+    assert_eq!(
+        std::str::from_utf8(&request.body).unwrap(),
+        r#"{"confirmation_code":"164138"}"#
+    );
+    // A code with characters that need escaping is still exactly one JSON string.
+    client
+        .verify_phone_number_update(customer_id(), "16\"41\\38")
+        .await
+        .unwrap();
+    let request = &server.received_requests().await.unwrap()[1];
+    assert_eq!(
+        std::str::from_utf8(&request.body).unwrap(),
+        r#"{"confirmation_code":"16\"41\\38"}"#
+    );
+}
+
+#[tokio::test]
+async fn a_fresh_request_id_per_call_unless_the_caller_sets_one() {
+    let server = server().await;
+    let client = client(&server, &fresh_jwt("customer"));
+    for _ in 0..5 {
+        client
+            .verify_phone_number_update(customer_id(), "1")
+            .await
+            .unwrap();
+    }
+    let chosen = uuid::Uuid::new_v4();
+    client
+        .with_request_id(chosen)
+        .verify_phone_number_update(customer_id(), "1")
+        .await
+        .unwrap();
+    let chosen_too = uuid::Uuid::new_v4();
+    client
+        .call()
+        .request_id(chosen_too)
+        .refresh()
+        .await
+        .unwrap();
+
+    let ids: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| header_values(r, "x-request-id").remove(0))
+        .collect();
+    assert_eq!(ids.len(), 7);
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len(),
+        7,
+        "all distinct: {ids:?}"
+    );
+    assert_eq!(ids[5], chosen.to_string());
+    assert_eq!(ids[6], chosen_too.to_string());
+}
+
+#[tokio::test]
+async fn configured_header_values_are_sent() {
+    let server = server().await;
+    let client = Client::builder()
+        .base_url(format!("{}/api/", server.uri()))
+        .application_key("another-app-key")
+        .token(fresh_jwt("customer"))
+        .api_version("4.38.0")
+        .query_builder(false)
+        .user_agent("my-app/1.2")
+        .build()
+        .unwrap();
+    for request in both_operations(&client, &server).await {
+        assert_eq!(header_values(&request, "application"), ["another-app-key"]);
+        assert_eq!(header_values(&request, "api-version"), ["4.38.0"]);
+        assert_eq!(header_values(&request, "x-qb-enabled"), ["false"]);
+        assert_eq!(header_values(&request, "user-agent"), ["my-app/1.2"]);
+    }
+}
+
+#[tokio::test]
+async fn a_customer_call_without_a_token_fails_before_anything_is_sent() {
+    let server = server().await;
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .application_key(APP_KEY)
+        .build()
+        .unwrap();
+    let err = client
+        .verify_phone_number_update(customer_id(), "1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::MissingToken {
+                operation: "verify_phone_number_update"
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("set_token"), "{err}");
+    assert_eq!(err.request_id(), None);
+    let err = client.refresh().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::MissingToken {
+                operation: "refresh"
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing was sent"
+    );
+
+    // After set_token the same client works; after clear_token it fails again.
+    client.set_token(fresh_jwt("customer")).unwrap();
+    client
+        .verify_phone_number_update(customer_id(), "1")
+        .await
+        .unwrap();
+    client.clear_token();
+    assert!(matches!(
+        client.refresh().await,
+        Err(Error::MissingToken { .. })
+    ));
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn set_token_rejects_a_header_injection_and_keeps_the_old_token() {
+    let server = server().await;
+    let token = fresh_jwt("customer");
+    let client = client(&server, &token);
+    let err = client.set_token("abc\r\nX-Evil: 1").unwrap_err();
+    assert!(matches!(err, Error::InvalidConfig { .. }));
+    assert!(!err.to_string().contains("X-Evil"));
+    assert_eq!(client.token().unwrap().value(), token);
+}
+
+#[tokio::test]
+async fn the_generated_client_is_reachable_and_shares_the_configuration() {
+    let server = server().await;
+    let token = fresh_jwt("customer");
+    let client = client(&server, &token);
+    let generated = client.generated().unwrap();
+    let session = generated
+        .refresh()
+        .x_request_id(uuid::Uuid::new_v4())
+        .application(APP_KEY)
+        .api_version(client.api_version())
+        .x_qb_enabled(menu_sdk::menu_client::types::QueryBuilderEnabled::True)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(session.data.customer_account.first_name, "Ivan");
+    let request = &server.received_requests().await.unwrap()[0];
+    assert_eq!(
+        header_values(request, "authorization"),
+        [format!("Bearer {token}")]
+    );
+    assert_eq!(header_values(request, "content-type"), ["application/json"]);
+    assert_eq!(header_values(request, "api-version"), ["5.0.0"]);
+}
+
+#[test]
+fn client_is_send_sync_clone_and_debug() {
+    fn assert_traits<T: Send + Sync + Clone + std::fmt::Debug + 'static>() {}
+    assert_traits::<Client>();
+    assert_traits::<menu_sdk::ClientBuilder>();
+    fn assert_error<T: std::error::Error + Send + Sync + 'static>() {}
+    assert_error::<Error>();
+}

@@ -11,7 +11,7 @@
 //!   the header value marked sensitive.
 //!
 //! Then the request is sent by the context's [`Transport`] if it has one (the `menu-sdk` crate
-//! plugs its own in: header defaults, body size limit, retries), or by the `reqwest::Client`.
+//! plugs its own in: header defaults, a body size limit), or by the `reqwest::Client`.
 
 use std::fmt;
 use std::future::Future;

@@ -117,14 +117,27 @@ impl<'de> Deserialize<'de> for Timestamp {
 /// **Expiry.** [`Token::expires_at`] reads the JWT's `exp` claim (decoded, *not* verified: only
 /// the server can verify it). The docs disagree on the unit of `ttl` and `refresh_ttl`; the JWT
 /// claims of the documented example fit minutes, so they are read as minutes.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Equality compares the value and the lifetimes.
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Token {
     value: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     ttl: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refresh_ttl: Option<i64>,
+    /// When this process created or decoded the token: the base of the last `ttl` fallback.
+    #[serde(skip, default = "Utc::now")]
+    received_at: DateTime<Utc>,
 }
+
+impl PartialEq for Token {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value && self.ttl == other.ttl && self.refresh_ttl == other.refresh_ttl
+    }
+}
+
+impl Eq for Token {}
 
 impl Token {
     /// A token from its JWT value alone (as an application stores it).
@@ -133,6 +146,7 @@ impl Token {
             value: value.into(),
             ttl: None,
             refresh_ttl: None,
+            received_at: Utc::now(),
         }
     }
 
@@ -163,14 +177,19 @@ impl Token {
         TokenClaims::decode(&self.value)
     }
 
-    /// When the token expires: the `exp` claim; failing that, `iat` + `ttl` minutes; `None` when
-    /// neither is known (an opaque or malformed token).
+    /// When the token expires: the JWT's `exp` claim; failing that, `ttl` minutes after the
+    /// `iat` claim, or after this process received the token (an opaque token, or one without
+    /// claims); `None` when neither `exp` nor `ttl` is known.
     pub fn expires_at(&self) -> Option<DateTime<Utc>> {
-        let claims = self.claims().ok()?;
-        claims.expires_at.or_else(|| {
-            let ttl = TimeDelta::try_minutes(self.ttl?)?;
-            claims.issued_at?.checked_add_signed(ttl)
-        })
+        let claims = self.claims().ok();
+        if let Some(exp) = claims.as_ref().and_then(|c| c.expires_at) {
+            return Some(exp);
+        }
+        let ttl = TimeDelta::try_minutes(self.ttl?)?;
+        claims
+            .and_then(|c| c.issued_at)
+            .unwrap_or(self.received_at)
+            .checked_add_signed(ttl)
     }
 
     /// The end of the refresh window: `iat` (or `exp` - `ttl`) + `refresh_ttl` minutes.
@@ -331,10 +350,15 @@ mod tests {
     }
 
     #[test]
-    fn expiry_falls_back_to_iat_plus_ttl() {
+    fn expiry_falls_back_to_iat_plus_ttl_then_receipt_plus_ttl() {
         let token = Token::new(jwt(r#"{"iat":1000}"#)).with_ttl(Some(2), None);
         assert_eq!(token.expires_at().unwrap().timestamp(), 1120);
         assert_eq!(Token::new(jwt(r#"{"iat":1000}"#)).expires_at(), None);
+        let before = Utc::now();
+        let opaque: Token = serde_json::from_str(r#"{"value":"opaque","ttl":60}"#).unwrap();
+        let expires = opaque.expires_at().unwrap();
+        assert!(expires >= before + TimeDelta::minutes(60));
+        assert!(expires <= Utc::now() + TimeDelta::minutes(60));
     }
 
     #[test]

@@ -1,14 +1,14 @@
 //! The request pipeline every operation goes through, and the per-call options ([`Call`]).
 //!
-//! For one call, [`Shared::execute`]:
-//! 1. takes a snapshot of the customer token (fails with [`Error::MissingToken`] before anything is
-//!    sent when there is none);
-//! 2. fixes the request id (the caller's, or a fresh UUID v4);
-//! 3. builds a generated [`menu_client::Client`] whose [`RequestContext`] carries the bearer token
-//!    and a per-call [`SdkTransport`];
-//! 4. hands the generated operation builder every header parameter (`X-Request-ID`,
-//!    `Application`, `API-Version`, `X-QB-Enabled`) and sends it;
-//! 5. maps the outcome to the SDK's types and errors, inside one tracing span.
+//! For one call:
+//! 1. [`Call`] takes a snapshot of the customer token (none: [`Error::MissingToken`], nothing is
+//!    sent) and fixes the request id (the caller's, or a fresh UUID v4);
+//! 2. [`Shared::execute`] builds a generated [`menu_client::Client`] whose [`RequestContext`]
+//!    carries the bearer token and a per-call [`SdkTransport`];
+//! 3. the operation's closure hands the generated builder every header parameter
+//!    (`X-Request-ID`, `Application`, `API-Version`, `X-QB-Enabled`) and sends it;
+//! 4. [`Shared::execute`] maps the outcome to the SDK's types and errors (scrubbed of secrets),
+//!    inside one tracing span.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -22,13 +22,16 @@ use uuid::Uuid;
 
 use crate::config::Config;
 use crate::error::{ApiError, Error, TransportErrorKind};
-use crate::secret::{body_snippet, scrub};
+use crate::secret::{body_snippet, scrub, scrub_json};
 use crate::token_store::TokenStore;
 use crate::transport::{Captured, SdkTransport};
 use crate::{Client, CustomerAccount, ErrorEnvelope, Session, Token, request_id};
 
 /// What a generated operation returns.
 pub(crate) type GeneratedResult<T> = Result<ResponseValue<T>, menu_client::Error<ErrorEnvelope>>;
+
+/// Looks at a success body that did not decode; may rescue something from it and say what.
+pub(crate) type Salvage<'a> = &'a (dyn Fn(&[u8]) -> Option<String> + Sync);
 
 /// The state all clones of a [`Client`] share.
 #[derive(Debug)]
@@ -54,15 +57,13 @@ struct CallInfo<'a> {
     body_limit: usize,
 }
 
-/// Looks at a success body that did not decode; may rescue something from it and say so.
-pub(crate) type Salvage<'a> = &'a (dyn Fn(&[u8]) -> Option<String> + Sync);
-
 impl Shared {
-    /// Runs one customer call through the pipeline (see the module documentation).
+    /// Runs one customer call with `token` and `request_id` (see the module documentation).
     pub(crate) async fn execute<'s, T, F, Fut>(
         &'s self,
         operation: &'static str,
-        chosen_request_id: Option<Uuid>,
+        token: &Token,
+        request_id: Uuid,
         salvage: Salvage<'_>,
         send: F,
     ) -> Result<T, Error>
@@ -70,11 +71,6 @@ impl Shared {
         F: FnOnce(menu_client::Client, CallHeaders<'s>) -> Fut,
         Fut: Future<Output = GeneratedResult<T>>,
     {
-        let token = self
-            .tokens
-            .current()
-            .ok_or(Error::MissingToken { operation })?;
-        let request_id = request_id::for_call(chosen_request_id);
         let span = tracing::info_span!(
             "menu_sdk.call",
             operation,
@@ -84,7 +80,7 @@ impl Shared {
         );
         let started = Instant::now();
         let result = self
-            .execute_with(operation, request_id, &token, salvage, send)
+            .execute_in_span(operation, token, request_id, salvage, send)
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
@@ -103,11 +99,11 @@ impl Shared {
         result
     }
 
-    async fn execute_with<'s, T, F, Fut>(
+    async fn execute_in_span<'s, T, F, Fut>(
         &'s self,
         operation: &'static str,
-        request_id: Uuid,
         token: &Token,
+        request_id: Uuid,
         salvage: Salvage<'_>,
         send: F,
     ) -> Result<T, Error>
@@ -134,10 +130,9 @@ impl Shared {
             secrets: [self.config.application_key.expose(), token.value()],
             body_limit: self.config.max_response_body_bytes,
         };
-        let captured = transport.take_captured();
         match outcome {
             Ok(response) => Ok(response.into_inner()),
-            Err(error) => Err(map_error(error, captured, &info, salvage)),
+            Err(error) => Err(map_error(error, transport.take_captured(), &info, salvage)),
         }
     }
 }
@@ -176,52 +171,77 @@ fn map_error(
         E::UnexpectedResponse(response) if !response.status().is_success() => {
             api_error(response.status(), &body, info)
         }
-        E::UnexpectedResponse(response) => Error::Decode {
-            operation: info.operation,
-            status: response.status(),
-            request_id: info.request_id,
-            reason: "the spec documents no such success status".into(),
-            body_snippet: body_snippet(&body, &info.secrets),
-        },
+        E::UnexpectedResponse(response) => decode_error(
+            response.status(),
+            "the spec documents no such success status".into(),
+            &body,
+            info,
+        ),
         E::InvalidResponsePayload(payload, source) => {
             let status = captured.map_or(reqwest::StatusCode::OK, |c| c.status);
-            if status.is_success() {
-                let mut reason = source.to_string();
-                if let Some(note) = salvage(&payload) {
-                    reason.push_str("; ");
-                    reason.push_str(&note);
-                }
-                Error::Decode {
-                    operation: info.operation,
-                    status,
-                    request_id: info.request_id,
-                    reason,
-                    body_snippet: body_snippet(&payload, &info.secrets),
-                }
-            } else {
-                api_error(status, &payload, info)
+            if !status.is_success() {
+                return api_error(status, &payload, info);
             }
+            let mut reason = source.to_string();
+            if let Some(note) = salvage(&payload) {
+                reason.push_str("; ");
+                reason.push_str(&note);
+            }
+            decode_error(status, reason, &payload, info)
         }
         E::InvalidRequest(message) | E::Custom(message) => Error::config(message),
     }
 }
 
-/// An [`ApiError`] from an error status and its raw body (secrets removed before parsing, so they
-/// cannot reach the envelope either).
+/// An [`Error::Decode`]. serde quotes offending values in its messages, so the reason is scrubbed
+/// like the body.
+fn decode_error(
+    status: reqwest::StatusCode,
+    reason: String,
+    body: &[u8],
+    info: &CallInfo<'_>,
+) -> Error {
+    Error::Decode {
+        operation: info.operation,
+        status,
+        request_id: info.request_id,
+        reason: scrub(&reason, &info.secrets),
+        body_snippet: body_snippet(body, &info.secrets),
+    }
+}
+
+/// An [`ApiError`] from an error status and its raw body. The envelope is read field by field (a
+/// field of an unexpected type is dropped, not the whole envelope), and every string in it is
+/// scrubbed after JSON unescaping, so an escaped secret cannot slip through either.
 fn api_error(status: reqwest::StatusCode, body: &[u8], info: &CallInfo<'_>) -> Error {
-    let scrubbed = scrub(&String::from_utf8_lossy(body), &info.secrets);
-    let envelope = scrubbed
-        .trim_start()
-        .starts_with('{')
-        .then(|| serde_json::from_str::<ErrorEnvelope>(&scrubbed).ok())
-        .flatten();
+    let envelope = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .filter(serde_json::Value::is_object)
+        .map(|mut value| {
+            scrub_json(&mut value, &info.secrets);
+            lenient_envelope(&value)
+        });
     Error::Api(Box::new(ApiError {
         operation: info.operation,
         status,
         request_id: info.request_id,
         envelope,
-        body_snippet: body_snippet(scrubbed.as_bytes(), &[]),
+        body_snippet: body_snippet(body, &info.secrets),
     }))
+}
+
+/// The error envelope's fields that have the documented types.
+fn lenient_envelope(value: &serde_json::Value) -> ErrorEnvelope {
+    let text = |name: &str| value.get(name)?.as_str().map(str::to_owned);
+    ErrorEnvelope {
+        status: text("status"),
+        code: value.get("code").and_then(|code| {
+            code.as_i64()
+                .or_else(|| code.as_str().and_then(|s| s.trim().parse().ok()))
+        }),
+        message: text("message"),
+        errors: value.get("errors").filter(|e| !e.is_null()).cloned(),
+    }
 }
 
 /// reqwest's message with its causes ("error sending request: ...: connection refused").
@@ -262,6 +282,17 @@ impl<'a> Call<'a> {
         self
     }
 
+    /// The token snapshot and request id of a customer call, before anything is sent.
+    fn start(&self, operation: &'static str) -> Result<(Arc<Token>, Uuid), Error> {
+        let token = self
+            .client
+            .shared()
+            .tokens
+            .current()
+            .ok_or(Error::MissingToken { operation })?;
+        Ok((token, request_id::for_call(self.request_id)))
+    }
+
     /// `POST /customers/{customer_id}/verify-phone-number-update`: see
     /// [`Client::verify_phone_number_update`].
     pub async fn verify_phone_number_update(
@@ -269,6 +300,8 @@ impl<'a> Call<'a> {
         customer_id: Uuid,
         confirmation_code: impl Into<String>,
     ) -> Result<CustomerAccount, Error> {
+        const OPERATION: &str = "verify_phone_number_update";
+        let (token, request_id) = self.start(OPERATION)?;
         let body = menu_client::types::VerifyPhoneNumberUpdateRequest {
             confirmation_code: confirmation_code.into(),
         };
@@ -276,8 +309,9 @@ impl<'a> Call<'a> {
             .client
             .shared()
             .execute(
-                "verify_phone_number_update",
-                self.request_id,
+                OPERATION,
+                &token,
+                request_id,
                 &|_| None,
                 |client, headers| async move {
                     client
@@ -298,19 +332,33 @@ impl<'a> Call<'a> {
 
     /// `GET /customers/refresh`: see [`Client::refresh`].
     pub async fn refresh(self) -> Result<Session, Error> {
+        const OPERATION: &str = "refresh";
+        let (token, request_id) = self.start(OPERATION)?;
         let shared = self.client.shared();
-        // The server has already invalidated the old token when it answers 200: if the body does
+        let unusable = |reason: &str| Error::Decode {
+            operation: OPERATION,
+            status: reqwest::StatusCode::OK,
+            request_id,
+            reason: format!("the server issued a token that {reason}"),
+            body_snippet: String::new(),
+        };
+        // When the server answers 200 it has already invalidated the old token: if the body does
         // not decode as a whole, still keep the new token when it can be found.
         let salvage = |body: &[u8]| {
             let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-            let token = Token::deserialize(value.pointer("/data/token")?).ok()?;
-            shared.tokens.replace_from_server(token).ok()?;
+            let found = value.pointer("/data/token")?;
+            let new = match found {
+                serde_json::Value::String(jwt) => Token::new(jwt.clone()),
+                other => Token::deserialize(other).ok()?,
+            };
+            shared.tokens.replace_from_server(&token, new).ok()?;
             Some("the new token it carried was kept and handed to on_token_refresh".to_owned())
         };
-        let result = shared
+        let response = shared
             .execute(
-                "refresh",
-                self.request_id,
+                OPERATION,
+                &token,
+                request_id,
                 &salvage,
                 |client, headers| async move {
                     client
@@ -323,17 +371,15 @@ impl<'a> Call<'a> {
                         .await
                 },
             )
-            .await;
-        match result {
-            Ok(response) => {
-                let payload = response.data;
-                let token = shared.tokens.replace_from_server(payload.token)?;
-                Ok(Session {
-                    customer_account: payload.customer_account,
-                    token: Token::clone(&token),
-                })
-            }
-            Err(error) => Err(error),
-        }
+            .await?;
+        let payload = response.data;
+        shared
+            .tokens
+            .replace_from_server(&token, payload.token.clone())
+            .map_err(|_| unusable("cannot be sent as a header value"))?;
+        Ok(Session {
+            customer_account: payload.customer_account,
+            token: payload.token,
+        })
     }
 }

@@ -77,7 +77,9 @@ impl Client {
     /// refresh window. On success the client switches to the new token atomically (concurrent
     /// calls use the old one or the new one, never a mix), then calls the
     /// [`ClientBuilder::on_token_refresh`] hook: the server has invalidated the old token, so
-    /// the application must keep the new one.
+    /// the application must keep the new one. If [`Client::set_token`] or
+    /// [`Client::clear_token`] was called while the refresh was in flight, that choice stands:
+    /// the client does not switch, but the hook and the returned session still get the new token.
     pub async fn refresh(&self) -> Result<Session, Error> {
         self.call().refresh().await
     }
@@ -124,7 +126,8 @@ impl Client {
 
     /// The generated low-level client, for anything this crate does not cover. It shares this
     /// client's base URL, connection pool, current token, `User-Agent`, timeout and body limit;
-    /// its operations take every header parameter explicitly.
+    /// its operations take every header parameter explicitly. Its operation builders derive
+    /// `Debug` and would show the `Application` value you give them: do not log them.
     pub fn generated(&self) -> Result<menu_client::Client, Error> {
         let mut context = match self.shared.tokens.current() {
             Some(token) => menu_client::RequestContext::with_bearer_token(token.value())

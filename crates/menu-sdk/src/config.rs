@@ -136,7 +136,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this HTTP client (its pool, proxy and TLS settings) instead of the SDK's own.
+    /// Use this HTTP client (its pool, proxy and TLS settings) instead of the SDK's own. The SDK's
+    /// own client follows no redirects; if yours does, know that reqwest strips `Authorization`
+    /// on a cross-host redirect but forwards the `Application` key. A `User-Agent` set on your
+    /// client is kept unless [`ClientBuilder::user_agent`] is also set.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -171,10 +174,13 @@ impl ClientBuilder {
             return Err(Error::config("the API version is empty"));
         }
         header_value("the API version", &api_version)?;
-        let user_agent = header_value(
-            "the user agent",
-            self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT),
-        )?;
+        let user_agent = UserAgent {
+            value: header_value(
+                "the user agent",
+                self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT),
+            )?,
+            explicit: self.user_agent.is_some(),
+        };
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         if timeout.is_zero() {
             return Err(Error::config("the timeout must be longer than zero"));
@@ -184,8 +190,10 @@ impl ClientBuilder {
             .unwrap_or(DEFAULT_MAX_RESPONSE_BODY_BYTES);
         let http = match self.http_client {
             Some(client) => client,
+            // No redirects: reqwest would forward the `Application` key to another host.
             None => reqwest::Client::builder()
                 .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?,
         };
@@ -232,8 +240,16 @@ pub(crate) struct Config {
     pub(crate) api_version: String,
     pub(crate) query_builder: bool,
     pub(crate) timeout: Duration,
-    pub(crate) user_agent: HeaderValue,
+    pub(crate) user_agent: UserAgent,
     pub(crate) max_response_body_bytes: usize,
+}
+
+/// The `User-Agent` to send, and whether the caller chose it (it then replaces one set on a
+/// caller-supplied HTTP client; the default does not).
+#[derive(Debug, Clone)]
+pub(crate) struct UserAgent {
+    pub(crate) value: HeaderValue,
+    pub(crate) explicit: bool,
 }
 
 impl Config {
@@ -261,13 +277,26 @@ impl fmt::Debug for Config {
 }
 
 /// An absolute `http(s)` URL with a host, no query, fragment or credentials; trailing `/` removed.
+/// Error messages never repeat the URL's credentials, query or fragment (they may hold secrets).
 fn validate_base_url(raw: &str) -> Result<String, Error> {
+    let url = reqwest::Url::parse(raw.trim()).map_err(|e| {
+        Error::config(format!(
+            "the base URL is not a URL ({e}); expected something like `{DEFAULT_BASE_URL}`"
+        ))
+    })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config(
+            "the base URL must not contain credentials; use the application key and the token",
+        ));
+    }
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.set_fragment(None);
     let bad = |why: &str| {
         Error::config(format!(
-            "the base URL `{raw}` {why}; expected something like `{DEFAULT_BASE_URL}`"
+            "the base URL `{shown}` {why}; expected something like `{DEFAULT_BASE_URL}`"
         ))
     };
-    let url = reqwest::Url::parse(raw.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(bad("must start with http:// or https://"));
     }
@@ -276,11 +305,6 @@ fn validate_base_url(raw: &str) -> Result<String, Error> {
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(bad("must not have a query or a fragment"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::config(
-            "the base URL must not contain credentials; use the application key and the token",
-        ));
     }
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
@@ -355,6 +379,16 @@ mod tests {
             let message = config_error(builder().base_url(url));
             assert!(message.contains(why), "{url}: {message}");
         }
+        // Credentials and queries are never repeated in the message.
+        for url in [
+            "http://user:hunter2@host/api?x=1",
+            "ftp://user:hunter2@host",
+            "http://user:hunter2@exa mple",
+            "http://host/api?key=hunter2",
+        ] {
+            let message = config_error(builder().base_url(url));
+            assert!(!message.contains("hunter2"), "{message}");
+        }
     }
 
     #[test]
@@ -371,6 +405,8 @@ mod tests {
         assert!(config_error(builder().user_agent("ua\u{7f}")).contains("user agent"));
         assert!(config_error(builder().api_version(" ")).contains("empty"));
         assert!(config_error(ClientBuilder::new().application_key("")).contains("empty"));
+        assert!(config_error(builder().token("")).contains("empty"));
+        assert!(config_error(builder().token("  ")).contains("empty"));
         assert!(config_error(builder().timeout(Duration::ZERO)).contains("timeout"));
     }
 

@@ -54,6 +54,16 @@ pub(crate) fn scrub(text: &str, secrets: &[&str]) -> String {
     out
 }
 
+/// Scrubs (see [`scrub`]) every string in a JSON value, after JSON unescaping.
+pub(crate) fn scrub_json(value: &mut serde_json::Value, secrets: &[&str]) {
+    match value {
+        serde_json::Value::String(text) => *text = scrub(text, secrets),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|v| scrub_json(v, secrets)),
+        serde_json::Value::Object(map) => map.values_mut().for_each(|v| scrub_json(v, secrets)),
+        _ => {}
+    }
+}
+
 /// A bounded, printable snippet of a response body, scrubbed (see [`scrub`]) before it is cut so
 /// that no part of a secret survives the cut.
 pub(crate) fn body_snippet(body: &[u8], secrets: &[&str]) -> String {
@@ -71,6 +81,16 @@ pub(crate) fn body_snippet(body: &[u8], secrets: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_strings_are_scrubbed_after_unescaping() {
+        let mut value: serde_json::Value =
+            serde_json::from_str(r#"{"message":"key a\/b\u0063d","errors":{"x":["a/bcd"]}}"#)
+                .unwrap();
+        scrub_json(&mut value, &["a/bcd"]);
+        assert_eq!(value["message"], "key <redacted>");
+        assert_eq!(value["errors"]["x"][0], "<redacted>");
+    }
 
     #[test]
     fn secret_is_redacted() {

@@ -37,6 +37,11 @@ impl TokenStore {
     /// Replaces the token (after checking it can be sent as a header). Does not call the hook:
     /// the application set this token itself.
     pub(crate) fn set(&self, token: Token) -> Result<(), Error> {
+        if token.value().trim().is_empty() {
+            return Err(Error::config(
+                "the customer token is empty: pass the customer's JWT, or use `clear_token`",
+            ));
+        }
         header_value("the customer token", token.value())?;
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(token));
         Ok(())
@@ -47,15 +52,30 @@ impl TokenStore {
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
-    /// Switches to a token the server issued, then hands it to the application's hook.
-    pub(crate) fn replace_from_server(&self, token: Token) -> Result<Arc<Token>, Error> {
+    /// Switches to a token the server issued in exchange for `previous`, then hands it to the
+    /// application's hook (always: the server has invalidated `previous`).
+    ///
+    /// The switch only happens if the client still holds `previous`: a `set_token` or
+    /// `clear_token` made while the refresh was in flight wins over it (a logout stays a logout).
+    pub(crate) fn replace_from_server(
+        &self,
+        previous: &Arc<Token>,
+        token: Token,
+    ) -> Result<(), Error> {
+        if token.value().trim().is_empty() {
+            return Err(Error::config("the token issued by the server is empty"));
+        }
         header_value("the token issued by the server", token.value())?;
-        let token = Arc::new(token);
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(token.clone());
+        {
+            let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+            if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, previous)) {
+                *current = Some(Arc::new(token.clone()));
+            }
+        }
         if let Some(hook) = &self.on_refresh {
             hook(&token);
         }
-        Ok(token)
+        Ok(())
     }
 }
 

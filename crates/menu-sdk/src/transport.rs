@@ -1,7 +1,8 @@
 //! The SDK's [`menu_client::Transport`]: the one place where a finished request is sent and its
 //! response read. It
 //! - adds the headers the spec cannot express (`Content-Type: application/json` on every call,
-//!   including the body-less `GET`, and `User-Agent`) without duplicating any;
+//!   including the body-less `GET`, and `User-Agent`) without duplicating any, and marks the
+//!   `Application` key sensitive;
 //! - applies the whole-request timeout to every request (also with a caller-supplied HTTP client);
 //! - reads the body up to the configured limit, so a hostile server cannot exhaust memory;
 //! - keeps the status and raw body of the call ([`Captured`]), so that errors can show the body
@@ -12,7 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use bytes::{Bytes, BytesMut};
 use menu_client::hooks::BoxFuture;
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, HeaderValue, USER_AGENT};
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 
 use crate::config::Config;
 
@@ -64,10 +65,21 @@ impl SdkTransport {
         mut request: reqwest::Request,
     ) -> reqwest::Result<reqwest::Response> {
         let headers = request.headers_mut();
-        headers.insert(USER_AGENT, self.config.user_agent.clone());
+        let user_agent = &self.config.user_agent;
+        if user_agent.explicit {
+            headers.insert(USER_AGENT, user_agent.value.clone());
+        } else {
+            headers
+                .entry(USER_AGENT)
+                .or_insert_with(|| user_agent.value.clone());
+        }
         headers
             .entry(CONTENT_TYPE)
             .or_insert(HeaderValue::from_static("application/json"));
+        // The application key is a secret: keep it out of anything that prints headers.
+        if let Some(key) = headers.get_mut(HeaderName::from_static("application")) {
+            key.set_sensitive(true);
+        }
         *request.timeout_mut() = Some(self.config.timeout);
 
         let response = client.execute(request).await?;

@@ -268,3 +268,133 @@ async fn a_slow_server_is_a_timeout() {
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(4));
 }
+
+#[tokio::test]
+async fn redirects_are_not_followed_so_the_application_key_stays_home() {
+    let elsewhere =
+        answering(ResponseTemplate::new(200).set_body_raw(REFRESH_BODY, "application/json")).await;
+    let server = answering(ResponseTemplate::new(307).insert_header(
+        "Location",
+        format!("{}/api/customers/refresh", elsewhere.uri()),
+    ))
+    .await;
+    let err = client(&server, &fresh_jwt("customer"))
+        .refresh()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.status(),
+        Some(StatusCode::TEMPORARY_REDIRECT),
+        "{err:?}"
+    );
+    assert!(
+        elsewhere.received_requests().await.unwrap().is_empty(),
+        "nothing reached the other host"
+    );
+}
+
+/// A raw server that streams `total` bytes of a 200 body in chunks, without `Content-Length`.
+async fn chunked_server(total: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 8192];
+                let _ = socket.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = vec![b'z'; 4096];
+                let mut sent = 0;
+                while sent < total {
+                    let frame = [
+                        format!("{:x}\r\n", chunk.len()).into_bytes(),
+                        chunk.clone(),
+                        b"\r\n".to_vec(),
+                    ]
+                    .concat();
+                    if socket.write_all(&frame).await.is_err() {
+                        return;
+                    }
+                    sent += chunk.len();
+                }
+                let _ = socket.write_all(b"0\r\n\r\n").await;
+            });
+        }
+    });
+    format!("http://{addr}/api")
+}
+
+#[tokio::test]
+async fn a_streamed_body_over_the_limit_is_cut_off() {
+    let base_url = chunked_server(10 * 1024 * 1024).await;
+    let client = Client::builder()
+        .base_url(base_url)
+        .application_key(APP_KEY)
+        .token(fresh_jwt("customer"))
+        .build()
+        .unwrap();
+    let err = client.refresh().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::ResponseTooLarge {
+                limit: 1_048_576,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // Under the limit, a chunked body is read whole (and here is not JSON).
+    let client = Client::builder()
+        .base_url(chunked_server(8192).await)
+        .application_key(APP_KEY)
+        .token(fresh_jwt("customer"))
+        .build()
+        .unwrap();
+    let err = client.refresh().await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn the_timeout_applies_to_a_caller_supplied_http_client() {
+    let server = answering(
+        ResponseTemplate::new(200)
+            .set_body_raw(VERIFY_BODY, "application/json")
+            .set_delay(std::time::Duration::from_secs(5)),
+    )
+    .await;
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .application_key(APP_KEY)
+        .token(fresh_jwt("customer"))
+        .http_client(reqwest::Client::new())
+        .timeout(std::time::Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let err = client.refresh().await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Transport {
+                kind: TransportErrorKind::Timeout,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_error_envelope_with_an_odd_field_keeps_its_message() {
+    let body = r#"{"status":"ERROR","code":"400","message":"kept","errors":null}"#;
+    let server = answering(ResponseTemplate::new(400).set_body_raw(body, "application/json")).await;
+    for (_, err) in both_errors(&server).await {
+        let api = err.api_error().unwrap();
+        assert_eq!(api.message(), Some("kept"));
+        assert_eq!(api.envelope.as_ref().unwrap().code, Some(400));
+    }
+}

@@ -238,3 +238,76 @@ async fn the_reference_token_exposes_its_expiry() {
         Some("5087717")
     );
 }
+
+#[tokio::test]
+async fn a_logout_during_a_refresh_stays_a_logout() {
+    let server = MockServer::start().await;
+    let new = fresh_jwt("new");
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(refresh_body_with(&new), "application/json")
+                .set_delay(Duration::from_millis(200)),
+        )
+        .mount(&server)
+        .await;
+    let (seen, on_refresh) = recorder();
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .application_key(APP_KEY)
+        .token(fresh_jwt("old"))
+        .on_token_refresh(on_refresh)
+        .build()
+        .unwrap();
+    let refreshing = tokio::spawn({
+        let client = client.clone();
+        async move { client.refresh().await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    client.clear_token();
+    let session = refreshing.await.unwrap().unwrap();
+    assert_eq!(
+        session.token.value(),
+        new,
+        "the caller still gets the new token"
+    );
+    assert!(client.token().is_none(), "the logout was not undone");
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "the application is still told about the new token"
+    );
+
+    // Likewise a token set meanwhile is not overwritten.
+    let chosen = fresh_jwt("chosen");
+    client.set_token(fresh_jwt("old")).unwrap();
+    let refreshing = tokio::spawn({
+        let client = client.clone();
+        async move { client.refresh().await }
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    client.set_token(&chosen).unwrap();
+    refreshing.await.unwrap().unwrap();
+    assert_eq!(client.token().unwrap().value(), chosen);
+}
+
+#[tokio::test]
+async fn a_refresh_body_with_the_token_as_a_bare_string_keeps_it_without_leaking_it() {
+    let server = MockServer::start().await;
+    let new = fresh_jwt("new");
+    let body = format!(
+        r#"{{"status":"OK","code":200,"data":{{"customer_account":{{}},"token":"{new}"}}}}"#
+    );
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(&server)
+        .await;
+    let client = client(&server, &fresh_jwt("old"));
+    let err = client.refresh().await.unwrap_err();
+    let shown = format!("{err} {err:?}");
+    for part in new.split('.') {
+        assert!(!shown.contains(part), "{shown}");
+    }
+    assert!(shown.contains("was kept"), "{shown}");
+    assert_eq!(client.token().unwrap().value(), new);
+}

@@ -9,6 +9,114 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///An API version such as `5.0.0`.
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ApiVersion(::std::string::String);
+    impl ::std::ops::Deref for ApiVersion {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ApiVersion> for ::std::string::String {
+        fn from(value: ApiVersion) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ApiVersion {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ApiVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ApiVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ApiVersion {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///An application key (32 hexadecimal characters in the documentation's examples).
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct ApplicationKey(::std::string::String);
+    impl ::std::ops::Deref for ApplicationKey {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<ApplicationKey> for ::std::string::String {
+        fn from(value: ApplicationKey) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for ApplicationKey {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() < 1usize {
+                return Err("shorter than 1 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ApplicationKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ApplicationKey {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ApplicationKey {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
     /**A customer's account. `reference_type`, `social_login`, `updated_at` and `created_at` appear
 in some documented responses and not in others, so they are optional.
 */
@@ -1342,8 +1450,8 @@ pub mod builder {
     pub struct VerifyPhoneNumberUpdate<'a> {
         client: &'a super::Client,
         customer_id: Result<::uuid::Uuid, String>,
-        api_version: Result<::std::string::String, String>,
-        application: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
+        application: Result<types::ApplicationKey, String>,
         x_qb_enabled: Result<types::QueryBuilderEnabled, String>,
         x_request_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::VerifyPhoneNumberUpdateRequest, String>,
@@ -1373,25 +1481,23 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
             self.api_version = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for api_version failed"
-                        .to_string()
+                    "conversion to `ApiVersion` for api_version failed".to_string()
                 });
             self
         }
         pub fn application<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApplicationKey>,
         {
             self.application = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for application failed"
-                        .to_string()
+                    "conversion to `ApplicationKey` for application failed".to_string()
                 });
             self
         }
@@ -1546,8 +1652,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct Refresh<'a> {
         client: &'a super::Client,
-        api_version: Result<::std::string::String, String>,
-        application: Result<::std::string::String, String>,
+        api_version: Result<types::ApiVersion, String>,
+        application: Result<types::ApplicationKey, String>,
         x_qb_enabled: Result<types::QueryBuilderEnabled, String>,
         x_request_id: Result<::uuid::Uuid, String>,
     }
@@ -1563,25 +1669,23 @@ pub mod builder {
         }
         pub fn api_version<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApiVersion>,
         {
             self.api_version = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for api_version failed"
-                        .to_string()
+                    "conversion to `ApiVersion` for api_version failed".to_string()
                 });
             self
         }
         pub fn application<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: std::convert::TryInto<types::ApplicationKey>,
         {
             self.application = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for application failed"
-                        .to_string()
+                    "conversion to `ApplicationKey` for application failed".to_string()
                 });
             self
         }

@@ -1,0 +1,75 @@
+//! The mock's responses: the success envelope and the JSON error envelope, always
+//! `application/json`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::json;
+
+/// `{"status":"OK","code":200,"data":...}` with status 200.
+pub(crate) fn ok(data: impl Serialize) -> Response {
+    json_response(
+        StatusCode::OK,
+        &json!({ "status": "OK", "code": 200, "data": data }),
+    )
+}
+
+/// An error: `{"status":"ERROR","code":N,"message":"..."}` (plus `errors` for field problems).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Failure {
+    pub(crate) status: StatusCode,
+    pub(crate) message: String,
+    pub(crate) errors: Option<serde_json::Value>,
+}
+
+impl Failure {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            errors: None,
+        }
+    }
+
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// A 400 about one field (`{"errors": {"field": ["message"]}}`, as Laravel validation does).
+    pub(crate) fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            errors: Some(json!({ field: [message.clone()] })),
+            message,
+        }
+    }
+
+    pub(crate) fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, message)
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let mut body = json!({
+            "status": "ERROR",
+            "code": self.status.as_u16(),
+            "message": self.message,
+        });
+        if let (Some(errors), Some(map)) = (self.errors, body.as_object_mut()) {
+            map.insert("errors".into(), errors);
+        }
+        json_response(self.status, &body)
+    }
+}
+
+fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    let mut response = (status, bytes).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}

@@ -1,0 +1,353 @@
+//! The mock's in-memory state: application keys, customers with their pending phone number
+//! changes, and the token issuer. [`MockState`] is also the library API tests use to arrange and
+//! inspect that state.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use chrono::Utc;
+use menu_client::types::CustomerAccount;
+use menu_client::{Timestamp, Token};
+use uuid::Uuid;
+
+use crate::tokens::{TokenIssuer, TokenSpec};
+
+/// The application key every mock accepts, unless configured otherwise.
+pub const DEFAULT_APPLICATION_KEY: &str = "0123456789abcdef0123456789abcdef";
+/// The customer of the verify reference page (seeded with a pending phone number change).
+pub const DRAGOS: Uuid = Uuid::from_u128(0x6735e303_50a1_4887_9b11_915a6919cc66);
+/// The customer of the refresh reference page (seeded with a pending phone number change).
+pub const IVAN: Uuid = Uuid::from_u128(0x0da5a3f0_a354_4c04_8438_f1389c19a3f7);
+/// The confirmation code of Dragos's seeded phone number change (the reference page's example).
+pub const DRAGOS_CONFIRMATION_CODE: &str = "164138";
+/// The confirmation code of Ivan's seeded phone number change.
+pub const IVAN_CONFIRMATION_CODE: &str = "246810";
+
+/// A phone number change waiting for its confirmation code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingPhoneChange {
+    /// The number the customer asked to switch to.
+    pub phone_number: String,
+    /// The code that confirms it.
+    pub confirmation_code: String,
+}
+
+/// Something the state cannot do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// No customer has this id.
+    #[error("no customer {0}")]
+    UnknownCustomer(Uuid),
+}
+
+/// Counters of what the mock has served, for tests (e.g. "exactly one refresh reached the server").
+#[derive(Debug, Default)]
+pub struct Counters {
+    refresh: AtomicU64,
+    verify: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn count_refresh(&self) {
+        self.refresh.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn count_verify(&self) {
+        self.verify.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+struct Customer {
+    account: CustomerAccount,
+    pending: Option<PendingPhoneChange>,
+}
+
+struct Inner {
+    application_keys: HashSet<String>,
+    customers: HashMap<Uuid, Customer>,
+    /// The ids (`jti`) of tokens a refresh has invalidated.
+    revoked: HashSet<String>,
+}
+
+/// The mock's state, shared by the server and the test code that drives it.
+pub struct MockState {
+    inner: Mutex<Inner>,
+    tokens: TokenIssuer,
+    application_key: String,
+    counters: Counters,
+}
+
+impl MockState {
+    /// A state with the default application key and the two reference customers.
+    pub fn seeded() -> Self {
+        let state = Self::empty(DEFAULT_APPLICATION_KEY);
+        for (account, pending) in seed_customers() {
+            let id = account.id;
+            state.add_customer(account);
+            if let Some(pending) = pending {
+                let _ = state.set_pending_phone_change(
+                    id,
+                    pending.phone_number,
+                    pending.confirmation_code,
+                );
+            }
+        }
+        state
+    }
+
+    /// A state with one application key and no customers.
+    pub fn empty(application_key: &str) -> Self {
+        let secret = Uuid::new_v4();
+        Self {
+            inner: Mutex::new(Inner {
+                application_keys: HashSet::from([application_key.to_owned()]),
+                customers: HashMap::new(),
+                revoked: HashSet::new(),
+            }),
+            tokens: TokenIssuer::new(
+                secret.as_bytes(),
+                "http://menu-mock.local/api/customers/sign-in".into(),
+            ),
+            application_key: application_key.to_owned(),
+            counters: Counters::default(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The application key the state was created with.
+    pub fn application_key(&self) -> &str {
+        &self.application_key
+    }
+
+    /// Accepts another application key.
+    pub fn add_application_key(&self, key: impl Into<String>) {
+        self.lock().application_keys.insert(key.into());
+    }
+
+    pub(crate) fn knows_application(&self, key: &str) -> bool {
+        self.lock().application_keys.contains(key)
+    }
+
+    /// Adds (or replaces) a customer; `has_pending_phone_number_change` follows the pending change.
+    pub fn add_customer(&self, mut account: CustomerAccount) {
+        account.has_pending_phone_number_change = false;
+        self.lock().customers.insert(
+            account.id,
+            Customer {
+                account,
+                pending: None,
+            },
+        );
+    }
+
+    /// The customer's account as the API would return it.
+    pub fn customer(&self, id: Uuid) -> Option<CustomerAccount> {
+        self.lock().customers.get(&id).map(|c| c.account.clone())
+    }
+
+    /// Starts a phone number change that `confirmation_code` confirms.
+    pub fn set_pending_phone_change(
+        &self,
+        id: Uuid,
+        phone_number: impl Into<String>,
+        confirmation_code: impl Into<String>,
+    ) -> Result<(), StateError> {
+        let mut inner = self.lock();
+        let customer = inner
+            .customers
+            .get_mut(&id)
+            .ok_or(StateError::UnknownCustomer(id))?;
+        customer.pending = Some(PendingPhoneChange {
+            phone_number: phone_number.into(),
+            confirmation_code: confirmation_code.into(),
+        });
+        customer.account.has_pending_phone_number_change = true;
+        Ok(())
+    }
+
+    /// The customer's pending phone number change, if any.
+    pub fn pending_phone_change(&self, id: Uuid) -> Option<PendingPhoneChange> {
+        self.lock().customers.get(&id)?.pending.clone()
+    }
+
+    /// Issues a token for the customer, valid for the default lifetime.
+    pub fn issue_token(&self, id: Uuid) -> Result<Token, StateError> {
+        self.issue_token_with(id, TokenSpec::now())
+    }
+
+    /// Issues a token for the customer with a chosen issue time, lifetime and refresh window
+    /// (e.g. one that has already expired but can still be refreshed).
+    pub fn issue_token_with(&self, id: Uuid, spec: TokenSpec) -> Result<Token, StateError> {
+        if !self.lock().customers.contains_key(&id) {
+            return Err(StateError::UnknownCustomer(id));
+        }
+        Ok(self.tokens.issue(id, spec))
+    }
+
+    /// How many refresh requests reached the handler (valid or not).
+    pub fn refresh_requests(&self) -> u64 {
+        self.counters.refresh.load(Ordering::Relaxed)
+    }
+
+    /// How many verify requests reached the handler (valid or not).
+    pub fn verify_requests(&self) -> u64 {
+        self.counters.verify.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    pub(crate) fn tokens(&self) -> &TokenIssuer {
+        &self.tokens
+    }
+
+    /// Runs `f` with exclusive access (one consistent step of a request).
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Transaction<'_>) -> R) -> R {
+        let mut inner = self.lock();
+        let mut tx = Transaction {
+            inner: &mut inner,
+            tokens: &self.tokens,
+        };
+        f(&mut tx)
+    }
+}
+
+impl Default for MockState {
+    fn default() -> Self {
+        Self::seeded()
+    }
+}
+
+/// Exclusive access to the state during one request.
+pub(crate) struct Transaction<'a> {
+    inner: &'a mut Inner,
+    tokens: &'a TokenIssuer,
+}
+
+/// What a verify attempt found.
+pub(crate) enum VerifyOutcome {
+    Confirmed(Box<CustomerAccount>),
+    UnknownCustomer,
+    NoPendingChange,
+    WrongCode,
+}
+
+impl Transaction<'_> {
+    pub(crate) fn is_revoked(&self, jti: &str) -> bool {
+        self.inner.revoked.contains(jti)
+    }
+
+    pub(crate) fn customer_exists(&self, id: Uuid) -> bool {
+        self.inner.customers.contains_key(&id)
+    }
+
+    pub(crate) fn account(&self, id: Uuid) -> Option<CustomerAccount> {
+        self.inner.customers.get(&id).map(|c| c.account.clone())
+    }
+
+    /// Confirms the pending change if `code` matches.
+    pub(crate) fn verify_phone_change(&mut self, id: Uuid, code: &str) -> VerifyOutcome {
+        let Some(customer) = self.inner.customers.get_mut(&id) else {
+            return VerifyOutcome::UnknownCustomer;
+        };
+        let Some(pending) = &customer.pending else {
+            return VerifyOutcome::NoPendingChange;
+        };
+        if pending.confirmation_code != code {
+            return VerifyOutcome::WrongCode;
+        }
+        let phone_number = pending.phone_number.clone();
+        customer.pending = None;
+        customer.account.phone_number = phone_number;
+        customer.account.has_pending_phone_number_change = false;
+        customer.account.updated_at = Some(now_timestamp());
+        VerifyOutcome::Confirmed(Box::new(customer.account.clone()))
+    }
+
+    /// Invalidates the old token and issues a new one with the same lifetimes.
+    pub(crate) fn rotate_token(&mut self, id: Uuid, old_jti: String) -> Token {
+        self.inner.revoked.insert(old_jti);
+        self.tokens.issue(id, TokenSpec::now())
+    }
+}
+
+/// Now, in the API's timestamp shape (`2023-08-02 10:09:12`, UTC).
+fn now_timestamp() -> Timestamp {
+    Timestamp::new(Utc::now().format("%Y-%m-%d %H:%M:%S").to_string())
+}
+
+/// The two customers of the reference pages, each with a pending phone number change.
+fn seed_customers() -> Vec<(CustomerAccount, Option<PendingPhoneChange>)> {
+    let verify: serde_json::Value = serde_json::from_str(include_str!(
+        "../../menu-client/tests/fixtures/verify-phone-number-update.json"
+    ))
+    .unwrap_or_default();
+    let refresh: serde_json::Value = serde_json::from_str(include_str!(
+        "../../menu-client/tests/fixtures/refresh.json"
+    ))
+    .unwrap_or_default();
+    let account = |value: &serde_json::Value| {
+        value
+            .pointer("/data/customer_account")
+            .and_then(|a| serde_json::from_value::<CustomerAccount>(a.clone()).ok())
+    };
+    let mut seeds = Vec::new();
+    if let Some(mut dragos) = account(&verify) {
+        // Before the change the reference page confirms.
+        let new_number = std::mem::replace(&mut dragos.phone_number, "+40700000000".into());
+        seeds.push((
+            dragos,
+            Some(PendingPhoneChange {
+                phone_number: new_number,
+                confirmation_code: DRAGOS_CONFIRMATION_CODE.into(),
+            }),
+        ));
+    }
+    if let Some(ivan) = account(&refresh) {
+        seeds.push((
+            ivan,
+            Some(PendingPhoneChange {
+                phone_number: "+381222222222".into(),
+                confirmation_code: IVAN_CONFIRMATION_CODE.into(),
+            }),
+        ));
+    }
+    seeds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_the_reference_customers() {
+        let state = MockState::seeded();
+        let dragos = state.customer(DRAGOS).unwrap();
+        assert_eq!(dragos.first_name, "Dragos");
+        assert_eq!(dragos.phone_number, "+40700000000");
+        assert!(dragos.has_pending_phone_number_change);
+        assert_eq!(
+            state.pending_phone_change(DRAGOS).unwrap().phone_number,
+            "+40724373613"
+        );
+        assert_eq!(state.customer(IVAN).unwrap().first_name, "Ivan");
+        assert!(state.knows_application(DEFAULT_APPLICATION_KEY));
+    }
+
+    #[test]
+    fn unknown_customers_are_errors() {
+        let state = MockState::seeded();
+        let nobody = Uuid::new_v4();
+        assert_eq!(
+            state.issue_token(nobody),
+            Err(StateError::UnknownCustomer(nobody))
+        );
+        assert!(state.set_pending_phone_change(nobody, "+1", "1").is_err());
+    }
+}

@@ -1,0 +1,128 @@
+//! `menu`: a command-line client of the Menu customer API, built on `menu-sdk`, with the
+//! embedded mock server (`menu mock serve`) and an offline walk-through (`menu demo`).
+
+mod cli;
+mod demo;
+mod output;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use menu_sdk::Client;
+
+use cli::{Cli, Command, GlobalOptions, MockCommand};
+use output::{Failure, pretty, session_json};
+
+fn main() -> ExitCode {
+    // A bug must not show a backtrace to the user: one line, and exit code 1.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!("error: internal error in menu (please report it): {message}");
+    }));
+    let cli = Cli::parse();
+    if cli.global.verbose {
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_max_level(tracing_subscriber::filter::LevelFilter::DEBUG)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .try_init();
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => return Failure::other(format!("cannot start the async runtime: {e}")).exit(),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => failure.exit(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Refresh {
+            show_token,
+            token_out,
+        } => {
+            if !show_token && token_out.is_none() {
+                return Err(Failure::usage(
+                    "refresh invalidates the current token: pass --show-token or --token-out FILE \
+                     to keep the new one (nothing was sent)",
+                ));
+            }
+            let client = client(&cli.global)?;
+            let session = call(&client, &cli.global).refresh().await?;
+            let mut show = show_token;
+            let mut failure = None;
+            if let Some(path) = token_out
+                && let Err(e) = write_secret(&path, session.token.value())
+            {
+                // The old token is gone: never lose the new one. Show it instead.
+                show = true;
+                failure = Some(Failure::other(format!(
+                    "cannot write the new token to {}: {e}; it is printed on stdout instead",
+                    path.display()
+                )));
+            }
+            println!("{}", pretty(&session_json(&session, show)));
+            failure.map_or(Ok(()), Err)
+        }
+        Command::VerifyPhoneNumberUpdate { customer_id, code } => {
+            let client = client(&cli.global)?;
+            let account = call(&client, &cli.global)
+                .verify_phone_number_update(customer_id, code)
+                .await?;
+            println!("{}", pretty(&account));
+            Ok(())
+        }
+        Command::Mock {
+            command: MockCommand::Serve { port, host },
+        } => serve::run(host, port).await,
+        Command::Demo => demo::run().await,
+    }
+}
+
+/// A client from the global options (which clap has already filled from the environment).
+fn client(global: &GlobalOptions) -> Result<Client, Failure> {
+    let key = global.application_key.clone().ok_or_else(|| {
+        Failure::usage("no application key: pass --application-key or set MENU_APPLICATION_KEY")
+    })?;
+    let token = global.token.clone().ok_or_else(|| {
+        Failure::usage("no customer token: pass --token or set MENU_TOKEN (nothing was sent)")
+    })?;
+    let mut builder = Client::builder().application_key(key).token(token);
+    if let Some(url) = &global.base_url {
+        builder = builder.base_url(url);
+    }
+    if let Some(version) = &global.api_version {
+        builder = builder.api_version(version);
+    }
+    Ok(builder.build()?)
+}
+
+fn call<'a>(client: &'a Client, global: &GlobalOptions) -> menu_sdk::Call<'a> {
+    match global.request_id {
+        Some(id) => client.with_request_id(id),
+        None => client.call(),
+    }
+}
+
+/// Writes a secret to a new file readable only by its owner (on Unix).
+fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(secret.as_bytes())?;
+    file.write_all(b"\n")
+}

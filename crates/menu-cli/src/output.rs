@@ -1,0 +1,82 @@
+//! What the commands print: JSON on stdout, one-line errors on stderr, and the exit codes.
+
+use std::process::ExitCode;
+
+use menu_sdk::{Error, Session, Token};
+use serde_json::{Value, json};
+
+/// A command's failure: one line for stderr and an exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    /// Bad usage or configuration.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: 2,
+        }
+    }
+
+    /// Anything else (I/O, the mock failing to start).
+    pub fn other(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            code: 1,
+        }
+    }
+
+    pub fn exit(self) -> ExitCode {
+        eprintln!("error: {}", one_line(&self.message));
+        ExitCode::from(self.code)
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        let code = match &error {
+            Error::InvalidConfig { .. } | Error::MissingToken { .. } => 2,
+            Error::Api(_) => 3,
+            _ => 4,
+        };
+        Self {
+            message: describe(&error),
+            code,
+        }
+    }
+}
+
+/// The SDK error as the user sees it: its message, which names the status and the request id.
+pub fn describe(error: &Error) -> String {
+    one_line(&error.to_string())
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A token as JSON; its value only when `show_value`.
+pub fn token_json(token: &Token, show_value: bool) -> Value {
+    json!({
+        "value": if show_value { token.value() } else { "<redacted: use --show-token or --token-out>" },
+        "ttl": token.ttl(),
+        "refresh_ttl": token.refresh_ttl(),
+        "expires_at": token.expires_at().map(|at| at.to_rfc3339()),
+    })
+}
+
+/// A session as JSON (see [`token_json`]).
+pub fn session_json(session: &Session, show_token: bool) -> Value {
+    json!({
+        "customer_account": session.customer_account,
+        "token": token_json(&session.token, show_token),
+    })
+}
+
+/// Pretty JSON for stdout.
+pub fn pretty(value: &impl serde::Serialize) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+}

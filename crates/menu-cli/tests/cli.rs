@@ -1,0 +1,336 @@
+//! The `menu` binary, run as a process against the mock server on loopback.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Output, Stdio};
+
+use menu_mock::MockServer;
+use menu_mock::state::{DRAGOS, DRAGOS_CONFIRMATION_CODE};
+
+/// `menu` with a clean environment (no MENU_* from the developer's shell).
+fn menu() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_menu"));
+    for var in [
+        "MENU_BASE_URL",
+        "MENU_APPLICATION_KEY",
+        "MENU_TOKEN",
+        "MENU_API_VERSION",
+    ] {
+        command.env_remove(var);
+    }
+    command.env("RUST_BACKTRACE", "1").stdin(Stdio::null());
+    command
+}
+
+/// `menu` pointed at `server` through environment variables, with a token of Dragos.
+fn menu_for(server: &MockServer) -> Command {
+    let token = server.state().issue_token(DRAGOS).unwrap();
+    let mut command = menu();
+    command
+        .env("MENU_BASE_URL", server.base_url())
+        .env("MENU_APPLICATION_KEY", server.application_key())
+        .env("MENU_TOKEN", token.value());
+    command
+}
+
+async fn run(mut command: Command) -> Output {
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The failure contract: one line on stderr naming what happened, no panic, no backtrace.
+fn assert_clean_failure(output: &Output, code: i32, expected: &[&str]) {
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+    for part in expected {
+        assert!(stderr.contains(part), "{part:?} in {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn verify_prints_the_account_as_json() {
+    let server = MockServer::start().await.unwrap();
+    let mut command = menu_for(&server);
+    command.args([
+        "verify-phone-number-update",
+        &DRAGOS.to_string(),
+        "--code",
+        DRAGOS_CONFIRMATION_CODE,
+    ]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let account: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(account["phone_number"], "+40724373613");
+    assert_eq!(account["has_pending_phone_number_change"], false);
+}
+
+#[tokio::test]
+async fn a_wrong_code_is_one_line_with_status_and_request_id() {
+    let server = MockServer::start().await.unwrap();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let mut command = menu_for(&server);
+    command.args([
+        "verify-phone-number-update",
+        &DRAGOS.to_string(),
+        "--code",
+        "000000",
+        "--request-id",
+        &request_id,
+    ]);
+    let output = run(command).await;
+    assert_clean_failure(
+        &output,
+        3,
+        &["400", &request_id, "The confirmation code is invalid."],
+    );
+    assert!(output.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn refresh_shows_the_token_only_when_asked() {
+    let server = MockServer::start().await.unwrap();
+    // Without a way to keep the new token, refresh refuses before sending.
+    let mut command = menu_for(&server);
+    command.arg("refresh");
+    assert_clean_failure(&run(command).await, 2, &["--show-token", "--token-out"]);
+    assert_eq!(server.state().refresh_requests(), 0, "nothing was sent");
+
+    let mut command = menu_for(&server);
+    command.args(["refresh", "--show-token"]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let session: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let value = session["token"]["value"].as_str().unwrap();
+    assert!(value.starts_with("eyJ"), "{value}");
+    assert_eq!(session["customer_account"]["first_name"], "Dragos");
+    assert!(session["token"]["expires_at"].is_string());
+}
+
+#[tokio::test]
+async fn refresh_writes_the_new_token_to_a_private_file() {
+    let server = MockServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("token");
+    let mut command = menu_for(&server);
+    command.args(["refresh", "--token-out"]).arg(&path);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let saved = std::fs::read_to_string(&path).unwrap();
+    let saved = saved.trim();
+    assert!(saved.starts_with("eyJ"));
+    assert!(
+        !stdout.contains(saved),
+        "stdout does not show the token: {stdout}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // The saved token works.
+    let mut command = menu();
+    command
+        .env("MENU_BASE_URL", server.base_url())
+        .env("MENU_APPLICATION_KEY", server.application_key())
+        .args([
+            "--token",
+            saved,
+            "verify-phone-number-update",
+            &DRAGOS.to_string(),
+            "--code",
+            DRAGOS_CONFIRMATION_CODE,
+        ]);
+    assert!(run(command).await.status.success());
+}
+
+#[tokio::test]
+async fn an_unwritable_token_file_still_shows_the_new_token() {
+    let server = MockServer::start().await.unwrap();
+    let mut command = menu_for(&server);
+    command.args(["refresh", "--token-out", "/nonexistent-dir/token"]);
+    let output = run(command).await;
+    assert_clean_failure(
+        &output,
+        1,
+        &["cannot write the new token", "printed on stdout instead"],
+    );
+    let session: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        session["token"]["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("eyJ")
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_a_clear_error_never_a_panic() {
+    let server = MockServer::start().await.unwrap();
+    // clap's own usage errors: exit 2, no panic.
+    for args in [
+        vec!["verify-phone-number-update", "not-a-uuid", "--code", "1"],
+        vec![
+            "verify-phone-number-update",
+            "47bf8888-3f23-11ed-936c-1a67b454859d",
+        ],
+        vec!["--request-id", "nope", "refresh", "--show-token"],
+        vec!["no-such-command"],
+        vec!["mock", "serve", "--port", "99999"],
+    ] {
+        let mut command = menu_for(&server);
+        command.args(&args);
+        let output = run(command).await;
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = text(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+    // Missing configuration, bad configuration.
+    let mut command = menu();
+    command.args(["refresh", "--show-token"]);
+    assert_clean_failure(&run(command).await, 2, &["MENU_APPLICATION_KEY"]);
+    let mut command = menu();
+    command.args(["--application-key", "k", "refresh", "--show-token"]);
+    assert_clean_failure(&run(command).await, 2, &["MENU_TOKEN"]);
+    let mut command = menu_for(&server);
+    command.args(["--base-url", "ftp://nowhere", "refresh", "--show-token"]);
+    assert_clean_failure(&run(command).await, 2, &["http:// or https://"]);
+    let mut command = menu_for(&server);
+    command.args(["--token", "a\u{7f}b", "refresh", "--show-token"]);
+    assert_clean_failure(&run(command).await, 2, &["token"]);
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_exit_4() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut command = menu();
+    command.args([
+        "--base-url",
+        &format!("http://127.0.0.1:{port}/api"),
+        "--application-key",
+        "k",
+        "--token",
+        "t.t.t",
+        "refresh",
+        "--show-token",
+    ]);
+    assert_clean_failure(&run(command).await, 4, &["cannot connect", "request id"]);
+}
+
+#[tokio::test]
+async fn secrets_stay_out_of_errors_and_verbose_logs() {
+    let server = MockServer::start().await.unwrap();
+    let token = server.state().issue_token(DRAGOS).unwrap();
+    let mut command = menu();
+    command
+        .env("MENU_BASE_URL", server.base_url())
+        .env("MENU_APPLICATION_KEY", server.application_key())
+        .env("MENU_TOKEN", token.value())
+        .args([
+            "--verbose",
+            "verify-phone-number-update",
+            &DRAGOS.to_string(),
+            "--code",
+            "000000",
+        ]);
+    let output = run(command).await;
+    let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(
+        all.contains("menu_sdk.call"),
+        "verbose logs the call: {all}"
+    );
+    assert!(!all.contains(token.value()), "{all}");
+    assert!(!all.contains(server.application_key()), "{all}");
+    // --help shows no environment values of secrets.
+    let mut command = menu_for(&server);
+    command.arg("--help");
+    let help = text(&run(command).await.stdout);
+    assert!(help.contains("MENU_TOKEN"));
+    assert!(
+        !help.contains(token.value()) && !help.contains(server.application_key()),
+        "{help}"
+    );
+}
+
+#[tokio::test]
+async fn demo_walks_the_whole_flow() {
+    let output = run({
+        let mut command = menu();
+        command.arg("demo");
+        command
+    })
+    .await;
+    let stdout = text(&output.stdout);
+    assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
+    for expected in [
+        "Started the mock Menu API at http://127.0.0.1:",
+        "Refresh the customer token",
+        "on_token_refresh",
+        "error: verify_phone_number_update: the Menu API answered 400 Bad Request \"The confirmation code is invalid.\" (request id ",
+        "phone_number: \"+40700000000\" -> \"+40724373613\"",
+        "has_pending_phone_number_change: true -> false",
+    ] {
+        assert!(stdout.contains(expected), "{expected:?} in:\n{stdout}");
+    }
+    assert!(!stdout.contains("eyJ"), "the demo shows no token value");
+}
+
+#[tokio::test]
+async fn mock_serve_prints_what_to_use_and_serves_it() {
+    use std::io::{BufRead, BufReader};
+    let mut child = menu()
+        .args(["mock", "serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .take_while(|l| !l.starts_with("# A token"))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    let var = |name: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+            .unwrap_or_else(|| panic!("{name} in {lines:?}"))
+            .to_owned()
+    };
+    let mut command = menu();
+    command
+        .env("MENU_BASE_URL", var("MENU_BASE_URL"))
+        .env("MENU_APPLICATION_KEY", var("MENU_APPLICATION_KEY"))
+        .env("MENU_TOKEN", var("MENU_TOKEN"))
+        .args([
+            "verify-phone-number-update",
+            &DRAGOS.to_string(),
+            "--code",
+            DRAGOS_CONFIRMATION_CODE,
+        ]);
+    let output = run(command).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}

@@ -4,7 +4,7 @@
 //! # against your own server:
 //! MENU_BASE_URL=https://... MENU_APPLICATION_KEY=... MENU_TOKEN=... \
 //!     cargo run -p menu-sdk --example quickstart -- <CUSTOMER_ID> <CODE>
-//! # offline: with MENU_BASE_URL unset, a local stand-in serving the reference pages' bodies
+//! # offline: with MENU_BASE_URL unset, against the embedded mock server (crate menu-mock)
 //! cargo run -p menu-sdk --example quickstart
 //! ```
 
@@ -23,26 +23,30 @@ async fn main() -> std::process::ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let customer_id: Uuid = args
+    let customer_id: Uuid = match args.next() {
+        Some(id) => id
+            .parse()
+            .map_err(|e| format!("CUSTOMER_ID must be a UUID: {e}"))?,
+        None => menu_mock::state::DRAGOS,
+    };
+    let code = args
         .next()
-        .unwrap_or_else(|| "47bf8888-3f23-11ed-936c-1a67b454859d".into())
-        .parse()
-        .map_err(|e| format!("CUSTOMER_ID must be a UUID: {e}"))?;
-    let code = args.next().unwrap_or_else(|| "164138".into());
+        .unwrap_or_else(|| menu_mock::state::DRAGOS_CONFIRMATION_CODE.into());
 
-    // Keep the stand-in alive for the whole run.
-    let (_stand_in, builder) = match std::env::var("MENU_BASE_URL") {
+    // Keep the mock alive for the whole run.
+    let (_mock, builder) = match std::env::var("MENU_BASE_URL") {
         Ok(_) => (None, ClientBuilder::from_env()),
         Err(_) => {
-            let server = stand_in::start().await;
+            let server = menu_mock::MockServer::start().await?;
             println!(
-                "MENU_BASE_URL is unset: using a local stand-in at {}",
-                server.uri()
+                "MENU_BASE_URL is unset: using the embedded mock at {}",
+                server.base_url()
             );
+            let token = server.state().issue_token(menu_mock::state::DRAGOS)?;
             let builder = ClientBuilder::new()
-                .base_url(format!("{}/api", server.uri()))
-                .application_key("f3a90488c7dd4b6e8b1e8e8c0f3b5a1d")
-                .token(stand_in::TOKEN);
+                .base_url(server.base_url())
+                .application_key(server.application_key())
+                .token(token.value());
             (Some(server), builder)
         }
     };
@@ -67,31 +71,4 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         Err(other) => return Err(other.into()),
     }
     Ok(())
-}
-
-/// A local stand-in for the Menu API that answers with the reference pages' bodies.
-mod stand_in {
-    use wiremock::matchers::method;
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-
-    pub const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
-
-    pub async fn start() -> MockServer {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(
-                include_str!("../../menu-client/tests/fixtures/refresh.json"),
-                "application/json",
-            ))
-            .mount(&server)
-            .await;
-        Mock::given(method("POST"))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(
-                include_str!("../../menu-client/tests/fixtures/verify-phone-number-update.json"),
-                "application/json",
-            ))
-            .mount(&server)
-            .await;
-        server
-    }
 }

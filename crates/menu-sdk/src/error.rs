@@ -211,8 +211,13 @@ impl fmt::Display for ApiError {
         )?;
         if let Some(message) = self.message() {
             write!(f, " \"{message}\"")?;
-        } else if !self.body_snippet.is_empty() && self.envelope.is_none() {
-            write!(f, " with a non-JSON body: {}", self.body_snippet)?;
+        } else if !self.body_snippet.is_empty() {
+            let kind = if self.envelope.is_some() {
+                "an error"
+            } else {
+                "a non-JSON"
+            };
+            write!(f, " with {kind} body: {}", self.body_snippet)?;
         }
         write!(f, " (request id {}); {}", self.request_id, self.hint())
     }

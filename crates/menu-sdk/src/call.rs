@@ -1,8 +1,11 @@
 //! The request pipeline every operation goes through, and the per-call options ([`Call`]).
 //!
 //! For one call:
-//! 1. [`Call`] takes a snapshot of the customer token (none: [`Error::MissingToken`], nothing is
-//!    sent) and fixes the request id (the caller's, or a fresh UUID v4);
+//! 1. [`Call`] takes a snapshot of the customer token (none: [`Error::MissingToken`]; plain
+//!    `http://` to a non-loopback host: [`Error::InvalidConfig`]; nothing is sent either way) and
+//!    fixes the request id (the caller's, or a fresh UUID v4). With automatic refresh on, a token
+//!    about to expire is first refreshed through the single-flight [`RefreshGate`], and a 401 for
+//!    an expired token leads to one refresh and one retry of the call, with the same request id;
 //! 2. [`Shared::execute`] builds a generated [`menu_client::Client`] whose [`RequestContext`]
 //!    carries the bearer token and a per-call [`SdkTransport`];
 //! 3. the operation's closure hands the generated builder every header parameter
@@ -22,6 +25,7 @@ use uuid::Uuid;
 
 use crate::config::Config;
 use crate::error::{ApiError, Error, TransportErrorKind};
+use crate::refresh::{Fresh, RefreshGate};
 use crate::secret::{body_snippet, scrub, scrub_json};
 use crate::token_store::TokenStore;
 use crate::transport::{Captured, SdkTransport};
@@ -39,6 +43,7 @@ pub(crate) struct Shared {
     pub(crate) config: Arc<Config>,
     pub(crate) http: reqwest::Client,
     pub(crate) tokens: TokenStore,
+    pub(crate) refresh_gate: RefreshGate,
 }
 
 /// The header parameters of one call, ready for the generated builders.
@@ -55,6 +60,7 @@ struct CallInfo<'a> {
     request_id: Uuid,
     secrets: [&'a str; 2],
     body_limit: usize,
+    attempts: u32,
 }
 
 impl Shared {
@@ -129,6 +135,7 @@ impl Shared {
             request_id,
             secrets: [self.config.application_key.expose(), token.value()],
             body_limit: self.config.max_response_body_bytes,
+            attempts: transport.attempts(),
         };
         match outcome {
             Ok(response) => Ok(response.into_inner()),
@@ -164,8 +171,9 @@ fn map_error(
             operation: info.operation,
             kind: TransportErrorKind::of(&source),
             request_id: info.request_id,
+            attempts: info.attempts,
             detail: error_chain(&source),
-            source,
+            source: Arc::new(source),
         },
         E::ErrorResponse(response) => api_error(response.status(), &body, info),
         E::UnexpectedResponse(response) if !response.status().is_success() => {
@@ -225,6 +233,7 @@ fn api_error(status: reqwest::StatusCode, body: &[u8], info: &CallInfo<'_>) -> E
         operation: info.operation,
         status,
         request_id: info.request_id,
+        attempts: info.attempts,
         envelope,
         body_snippet: body_snippet(body, &info.secrets),
     }))
@@ -284,13 +293,65 @@ impl<'a> Call<'a> {
 
     /// The token snapshot and request id of a customer call, before anything is sent.
     fn start(&self, operation: &'static str) -> Result<(Arc<Token>, Uuid), Error> {
-        let token = self
-            .client
-            .shared()
+        let shared = self.client.shared();
+        let token = shared
             .tokens
             .current()
             .ok_or(Error::MissingToken { operation })?;
+        if shared.config.token_in_clear_text {
+            return Err(Error::config(format!(
+                "refusing to send the customer token over plain http:// to {} (nothing was sent): \
+                 use https://, or `ClientBuilder::allow_insecure_http(true)` if you must",
+                shared.config.base_url
+            )));
+        }
         Ok((token, request_id::for_call(self.request_id)))
+    }
+
+    /// Runs a customer call with automatic refresh (see the module documentation): `send` gets
+    /// the token and the call's request id, and may run twice (after one refresh).
+    async fn customer_call<T, F, Fut>(&self, operation: &'static str, send: F) -> Result<T, Error>
+    where
+        F: Fn(Arc<Token>, Uuid) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let (mut token, request_id) = self.start(operation)?;
+        let config = &self.client.shared().config;
+        if !config.auto_refresh {
+            return send(token, request_id).await;
+        }
+        if token.expires_within(chrono::Utc::now(), config.refresh_margin) {
+            token = self.fresh_token(&token).await?;
+        }
+        match send(token.clone(), request_id).await {
+            Err(error) if rejected_as_expired(&error, &token, config.refresh_margin) => {
+                tracing::info!(operation, %request_id, "token expired: refreshing once, then retrying the call");
+                let token = self.fresh_token(&token).await?;
+                send(token, request_id).await
+            }
+            outcome => outcome,
+        }
+    }
+
+    /// A usable token in place of `stale`, refreshing it through the single-flight gate.
+    async fn fresh_token(&self, stale: &Arc<Token>) -> Result<Arc<Token>, Error> {
+        let shared = self.client.shared();
+        let fresh = shared
+            .refresh_gate
+            .refresh(
+                stale,
+                || shared.tokens.current(),
+                || send_refresh(shared, stale.clone(), request_id::for_call(None)),
+            )
+            .await?;
+        Ok(match fresh {
+            Fresh::Current(token) => token,
+            Fresh::Refreshed(session) => shared
+                .tokens
+                .current()
+                .filter(|t| t.value() == session.token.value())
+                .unwrap_or_else(|| Arc::new(session.token)),
+        })
     }
 
     /// `POST /customers/{customer_id}/verify-phone-number-update`: see
@@ -300,86 +361,132 @@ impl<'a> Call<'a> {
         customer_id: Uuid,
         confirmation_code: impl Into<String>,
     ) -> Result<CustomerAccount, Error> {
-        const OPERATION: &str = "verify_phone_number_update";
-        let (token, request_id) = self.start(OPERATION)?;
-        let body = menu_client::types::VerifyPhoneNumberUpdateRequest {
-            confirmation_code: confirmation_code.into(),
-        };
-        let response = self
-            .client
-            .shared()
-            .execute(
-                OPERATION,
-                &token,
-                request_id,
-                &|_| None,
-                |client, headers| async move {
-                    client
-                        .verify_phone_number_update()
-                        .customer_id(customer_id)
-                        .x_request_id(headers.request_id)
-                        .application(headers.application)
-                        .api_version(headers.api_version)
-                        .x_qb_enabled(headers.query_builder)
-                        .body(body)
-                        .send()
-                        .await
-                },
-            )
-            .await?;
-        Ok(response.data.customer_account)
+        let code: String = confirmation_code.into();
+        let shared = self.client.shared();
+        self.customer_call("verify_phone_number_update", |token, request_id| {
+            send_verify(shared, token, request_id, customer_id, code.clone())
+        })
+        .await
     }
 
-    /// `GET /customers/refresh`: see [`Client::refresh`].
+    /// `GET /customers/refresh`: see [`Client::refresh`]. Concurrent refreshes of the same token
+    /// share one request and its outcome.
     pub async fn refresh(self) -> Result<Session, Error> {
-        const OPERATION: &str = "refresh";
-        let (token, request_id) = self.start(OPERATION)?;
+        let (token, request_id) = self.start("refresh")?;
         let shared = self.client.shared();
-        let unusable = |reason: &str| Error::Decode {
-            operation: OPERATION,
-            status: reqwest::StatusCode::OK,
-            request_id,
-            reason: format!("the server issued a token that {reason}"),
-            body_snippet: String::new(),
-        };
-        // When the server answers 200 it has already invalidated the old token: if the body does
-        // not decode as a whole, still keep the new token when it can be found.
-        let salvage = |body: &[u8]| {
-            let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-            let found = value.pointer("/data/token")?;
-            let new = match found {
-                serde_json::Value::String(jwt) => Token::new(jwt.clone()),
-                other => Token::deserialize(other).ok()?,
-            };
-            shared.tokens.replace_from_server(&token, new).ok()?;
-            Some("the new token it carried was kept and handed to on_token_refresh".to_owned())
-        };
-        let response = shared
-            .execute(
-                OPERATION,
+        let fresh = shared
+            .refresh_gate
+            .refresh(
                 &token,
-                request_id,
-                &salvage,
-                |client, headers| async move {
-                    client
-                        .refresh()
-                        .x_request_id(headers.request_id)
-                        .application(headers.application)
-                        .api_version(headers.api_version)
-                        .x_qb_enabled(headers.query_builder)
-                        .send()
-                        .await
-                },
+                || None,
+                || send_refresh(shared, token.clone(), request_id),
             )
             .await?;
-        let payload = response.data;
-        shared
-            .tokens
-            .replace_from_server(&token, payload.token.clone())
-            .map_err(|_| unusable("cannot be sent as a header value"))?;
-        Ok(Session {
-            customer_account: payload.customer_account,
-            token: payload.token,
-        })
+        match fresh {
+            Fresh::Refreshed(session) => Ok(session),
+            // Unreachable: `current` above never offers another token.
+            Fresh::Current(_) => send_refresh(shared, token, request_id).await,
+        }
     }
+}
+
+/// Whether a failed call was refused because its token expired (401, and the token's own expiry
+/// or the server's message says so).
+fn rejected_as_expired(error: &Error, token: &Token, margin: std::time::Duration) -> bool {
+    let Some(api) = error.api_error() else {
+        return false;
+    };
+    api.status == reqwest::StatusCode::UNAUTHORIZED
+        && (token.expires_within(chrono::Utc::now(), margin)
+            || api
+                .message()
+                .is_some_and(|m| m.to_ascii_lowercase().contains("expired")))
+}
+
+/// One `verify_phone_number_update` request with `token`.
+async fn send_verify(
+    shared: &Shared,
+    token: Arc<Token>,
+    request_id: Uuid,
+    customer_id: Uuid,
+    confirmation_code: String,
+) -> Result<CustomerAccount, Error> {
+    let body = menu_client::types::VerifyPhoneNumberUpdateRequest { confirmation_code };
+    let response = shared
+        .execute(
+            "verify_phone_number_update",
+            &token,
+            request_id,
+            &|_| None,
+            |client, headers| async move {
+                client
+                    .verify_phone_number_update()
+                    .customer_id(customer_id)
+                    .x_request_id(headers.request_id)
+                    .application(headers.application)
+                    .api_version(headers.api_version)
+                    .x_qb_enabled(headers.query_builder)
+                    .body(body)
+                    .send()
+                    .await
+            },
+        )
+        .await?;
+    Ok(response.data.customer_account)
+}
+
+/// One `refresh` request with `token`; on success the client switches to the new token (if it
+/// still holds `token`) and the application's hook gets it.
+async fn send_refresh(
+    shared: &Shared,
+    token: Arc<Token>,
+    request_id: Uuid,
+) -> Result<Session, Error> {
+    const OPERATION: &str = "refresh";
+    let unusable = |reason: &str| Error::Decode {
+        operation: OPERATION,
+        status: reqwest::StatusCode::OK,
+        request_id,
+        reason: format!("the server issued a token that {reason}"),
+        body_snippet: String::new(),
+    };
+    // When the server answers 200 it has already invalidated the old token: if the body does
+    // not decode as a whole, still keep the new token when it can be found.
+    let salvage = |body: &[u8]| {
+        let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+        let found = value.pointer("/data/token")?;
+        let new = match found {
+            serde_json::Value::String(jwt) => Token::new(jwt.clone()),
+            other => Token::deserialize(other).ok()?,
+        };
+        shared.tokens.replace_from_server(&token, new).ok()?;
+        Some("the new token it carried was kept and handed to on_token_refresh".to_owned())
+    };
+    let response = shared
+        .execute(
+            OPERATION,
+            &token,
+            request_id,
+            &salvage,
+            |client, headers| async move {
+                client
+                    .refresh()
+                    .x_request_id(headers.request_id)
+                    .application(headers.application)
+                    .api_version(headers.api_version)
+                    .x_qb_enabled(headers.query_builder)
+                    .send()
+                    .await
+            },
+        )
+        .await?;
+    let payload = response.data;
+    shared
+        .tokens
+        .replace_from_server(&token, payload.token.clone())
+        .map_err(|_| unusable("cannot be sent as a header value"))?;
+    Ok(Session {
+        customer_account: payload.customer_account,
+        token: payload.token,
+    })
 }

@@ -44,6 +44,7 @@ impl Client {
                 config: Arc::new(config),
                 http,
                 tokens,
+                refresh_gate: Default::default(),
             }),
         }
     }

@@ -9,6 +9,7 @@ use reqwest::header::HeaderValue;
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::token_store::{OnTokenRefresh, TokenStore};
 use crate::{Token, menu_client};
@@ -23,6 +24,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default limit on a response body; a larger body is an error, not an allocation.
 pub const DEFAULT_MAX_RESPONSE_BODY_BYTES: usize = 1024 * 1024;
+/// How long before its expiry a token is refreshed automatically.
+pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 /// The default `User-Agent`.
 pub const DEFAULT_USER_AGENT: &str = concat!("menu-sdk-rust/", env!("CARGO_PKG_VERSION"));
 
@@ -54,6 +57,11 @@ pub struct ClientBuilder {
     max_response_body_bytes: Option<usize>,
     http_client: Option<reqwest::Client>,
     on_token_refresh: Option<OnTokenRefresh>,
+    connect_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    auto_refresh: Option<bool>,
+    refresh_margin: Option<Duration>,
+    allow_insecure_http: bool,
 }
 
 impl ClientBuilder {
@@ -124,6 +132,42 @@ impl ClientBuilder {
         self
     }
 
+    /// The connect timeout of the HTTP client the SDK builds (default [`DEFAULT_CONNECT_TIMEOUT`];
+    /// ignored with [`ClientBuilder::http_client`], whose own settings apply).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// How failed attempts are retried (default [`RetryPolicy::default`]; [`RetryPolicy::none`]
+    /// switches retries off).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Whether to refresh the customer token automatically (default `true`): before a call when
+    /// the token expires within [`ClientBuilder::refresh_margin`], and once, then retrying the call
+    /// once, when a call is refused with 401 for an expired token. Concurrent calls share a single
+    /// refresh.
+    pub fn auto_refresh(mut self, enabled: bool) -> Self {
+        self.auto_refresh = Some(enabled);
+        self
+    }
+
+    /// How long before its expiry a token counts as expired (default [`DEFAULT_REFRESH_MARGIN`]).
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = Some(margin);
+        self
+    }
+
+    /// Allows sending the customer token over plain `http://` to a host that is not loopback.
+    /// Off by default: a token sent in clear text can be stolen on the way.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        self.allow_insecure_http = allow;
+        self
+    }
+
     /// The `User-Agent` header (default [`DEFAULT_USER_AGENT`]).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
@@ -188,11 +232,17 @@ impl ClientBuilder {
         let max_response_body_bytes = self
             .max_response_body_bytes
             .unwrap_or(DEFAULT_MAX_RESPONSE_BODY_BYTES);
+        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        if connect_timeout.is_zero() {
+            return Err(Error::config(
+                "the connect timeout must be longer than zero",
+            ));
+        }
         let http = match self.http_client {
             Some(client) => client,
             // No redirects: reqwest would forward the `Application` key to another host.
             None => reqwest::Client::builder()
-                .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+                .connect_timeout(connect_timeout)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?,
@@ -201,7 +251,12 @@ impl ClientBuilder {
         if let Some(token) = self.token {
             tokens.set(Token::new(token.expose()))?;
         }
+        let token_in_clear_text = base_url.starts_with("http://") && !is_loopback(&base_url);
         let config = Config {
+            token_in_clear_text: token_in_clear_text && !self.allow_insecure_http,
+            retry: self.retry.unwrap_or_default(),
+            auto_refresh: self.auto_refresh.unwrap_or(true),
+            refresh_margin: self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN),
             base_url,
             application_key,
             api_version,
@@ -227,6 +282,11 @@ impl fmt::Debug for ClientBuilder {
             .field("max_response_body_bytes", &self.max_response_body_bytes)
             .field("http_client", &self.http_client.is_some())
             .field("on_token_refresh", &self.on_token_refresh.is_some())
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("auto_refresh", &self.auto_refresh)
+            .field("refresh_margin", &self.refresh_margin)
+            .field("allow_insecure_http", &self.allow_insecure_http)
             .finish()
     }
 }
@@ -242,6 +302,12 @@ pub(crate) struct Config {
     pub(crate) timeout: Duration,
     pub(crate) user_agent: UserAgent,
     pub(crate) max_response_body_bytes: usize,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) auto_refresh: bool,
+    pub(crate) refresh_margin: Duration,
+    /// The base URL is plain `http://` to a non-loopback host and that was not allowed: customer
+    /// calls are refused before sending the token.
+    pub(crate) token_in_clear_text: bool,
 }
 
 /// The `User-Agent` to send, and whether the caller chose it (it then replaces one set on a
@@ -272,7 +338,22 @@ impl fmt::Debug for Config {
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
             .field("max_response_body_bytes", &self.max_response_body_bytes)
+            .field("retry", &self.retry)
+            .field("auto_refresh", &self.auto_refresh)
             .finish()
+    }
+}
+
+/// Whether a validated base URL's host is loopback (`localhost`, 127.0.0.0/8, `::1`).
+fn is_loopback(base_url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(base_url) else {
+        return false;
+    };
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -408,6 +489,31 @@ mod tests {
         assert!(config_error(builder().token("")).contains("empty"));
         assert!(config_error(builder().token("  ")).contains("empty"));
         assert!(config_error(builder().timeout(Duration::ZERO)).contains("timeout"));
+    }
+
+    #[test]
+    fn plain_http_is_only_for_loopback_unless_allowed() {
+        let clear = |url: &str, allow: bool| {
+            builder()
+                .base_url(url)
+                .allow_insecure_http(allow)
+                .build()
+                .unwrap()
+                .config()
+                .token_in_clear_text
+        };
+        assert!(clear("http://api.example.test/api", false));
+        assert!(clear("http://10.0.0.1/api", false));
+        assert!(!clear("http://api.example.test/api", true));
+        assert!(!clear("https://api.example.test/api", false));
+        for loopback in [
+            "http://127.0.0.1:1/api",
+            "http://127.9.9.9/",
+            "http://[::1]:80",
+            "http://LOCALHOST:8080",
+        ] {
+            assert!(!clear(loopback, false), "{loopback}");
+        }
     }
 
     #[test]

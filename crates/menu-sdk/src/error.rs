@@ -2,14 +2,16 @@
 //! id once a request exists, and never contains a secret.
 
 use std::fmt;
+use std::sync::Arc;
 
 use reqwest::StatusCode;
 use uuid::Uuid;
 
 use crate::ErrorEnvelope;
 
-/// Everything that can go wrong in a call or while building a client.
-#[derive(Debug, thiserror::Error)]
+/// Everything that can go wrong in a call or while building a client. `Clone`, so that calls
+/// waiting for one shared token refresh can all be handed its error.
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The client's configuration (or a value given to it) is invalid. Nothing was sent.
@@ -35,21 +37,23 @@ pub enum Error {
 
     /// The request could not be completed: connection refused or reset, timeout, broken body.
     #[error(
-        "{operation} failed before a complete response arrived ({kind}) (request id {request_id}): \
-         {detail}. Check the base URL and the network"
+        "{operation} failed before a complete response arrived ({kind}) (request id {request_id}, \
+         {attempts} attempt(s)): {detail}. Check the base URL and the network"
     )]
     Transport {
         /// The operation.
         operation: &'static str,
         /// What kind of failure.
         kind: TransportErrorKind,
-        /// The request id the call was sent with.
+        /// The request id the call was sent with (every attempt carried it).
         request_id: Uuid,
+        /// How many attempts were made.
+        attempts: u32,
         /// reqwest's description, including the chain of causes.
         detail: String,
         /// The underlying error.
         #[source]
-        source: reqwest::Error,
+        source: Arc<reqwest::Error>,
     },
 
     /// A success status arrived, but its body is not what the spec describes.
@@ -171,8 +175,10 @@ pub struct ApiError {
     pub operation: &'static str,
     /// The HTTP status.
     pub status: StatusCode,
-    /// The request id the call was sent with.
+    /// The request id the call was sent with (every attempt carried it).
     pub request_id: Uuid,
+    /// How many attempts were made (more than one when the status was retried).
+    pub attempts: u32,
     /// The error body, when it is a JSON error envelope (the API does not document it).
     pub envelope: Option<ErrorEnvelope>,
     /// The start of the raw body (at most 1 KiB, secrets removed), whatever its shape.
@@ -219,7 +225,11 @@ impl fmt::Display for ApiError {
             };
             write!(f, " with {kind} body: {}", self.body_snippet)?;
         }
-        write!(f, " (request id {}); {}", self.request_id, self.hint())
+        write!(f, " (request id {}", self.request_id)?;
+        if self.attempts > 1 {
+            write!(f, ", after {} attempts", self.attempts)?;
+        }
+        write!(f, "); {}", self.hint())
     }
 }
 

@@ -55,7 +55,9 @@ mod call;
 mod client;
 mod config;
 mod error;
+mod refresh;
 mod request_id;
+mod retry;
 mod secret;
 mod session;
 mod token_store;
@@ -65,9 +67,11 @@ pub use call::Call;
 pub use client::Client;
 pub use config::{
     ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BODY_BYTES, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, env,
+    DEFAULT_MAX_RESPONSE_BODY_BYTES, DEFAULT_REFRESH_MARGIN, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
+    env,
 };
 pub use error::{ApiError, Error, TransportErrorKind};
+pub use retry::RetryPolicy;
 pub use session::Session;
 
 /// The generated low-level client (see [`Client::generated`]).

@@ -4,11 +4,15 @@
 //!   including the body-less `GET`, and `User-Agent`) without duplicating any, and marks the
 //!   `Application` key sensitive;
 //! - applies the whole-request timeout to every request (also with a caller-supplied HTTP client);
+//! - retries what [`crate::retry`] says is retryable, re-sending the very same request (so every
+//!   attempt carries the call's `X-Request-ID`), and counts the attempts;
 //! - reads the body up to the configured limit, so a hostile server cannot exhaust memory;
 //! - keeps the status and raw body of the call ([`Captured`]), so that errors can show the body
 //!   whatever its shape, and hands the generated code an identical, already-buffered response.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use menu_client::hooks::BoxFuture;
@@ -16,6 +20,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 
 use crate::config::Config;
+use crate::retry::{retry_after, retryable_status};
 
 /// The status and body of the last response a call received.
 #[derive(Debug, Clone)]
@@ -31,6 +36,7 @@ pub(crate) struct Captured {
 pub(crate) struct SdkTransport {
     config: Arc<Config>,
     captured: Option<Mutex<Option<Captured>>>,
+    attempts: AtomicU32,
 }
 
 impl SdkTransport {
@@ -39,6 +45,7 @@ impl SdkTransport {
         Self {
             config,
             captured: Some(Mutex::new(None)),
+            attempts: AtomicU32::new(0),
         }
     }
 
@@ -47,7 +54,13 @@ impl SdkTransport {
         Self {
             config,
             captured: None,
+            attempts: AtomicU32::new(0),
         }
+    }
+
+    /// How many attempts the call made (requests handed to the HTTP client).
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempts.load(Ordering::Relaxed)
     }
 
     /// What the call's last response was.
@@ -82,8 +95,49 @@ impl SdkTransport {
         }
         *request.timeout_mut() = Some(self.config.timeout);
 
-        let response = client.execute(request).await?;
-        self.buffer(response).await
+        let policy = &self.config.retry;
+        let started = Instant::now();
+        let mut attempt = 1;
+        loop {
+            self.attempts.store(attempt, Ordering::Relaxed);
+            // Bodies here are in-memory bytes, so a clone always exists; without one, no retry.
+            let retry_copy = (attempt < policy.attempts())
+                .then(|| request.try_clone())
+                .flatten();
+            let outcome = client.execute(request).await;
+            let (wait, reason) = match (&outcome, retry_copy.is_some()) {
+                (Err(error), true) if error.is_connect() => (
+                    policy.wait_before(attempt + 1, None, started.elapsed()),
+                    "connection failed before the request was sent",
+                ),
+                (Ok(response), true) if retryable_status(response.status()) => (
+                    policy.wait_before(
+                        attempt + 1,
+                        retry_after(response.headers(), SystemTime::now()),
+                        started.elapsed(),
+                    ),
+                    "retryable status",
+                ),
+                _ => (None, ""),
+            };
+            let (Some(wait), Some(copy)) = (wait, retry_copy) else {
+                return self.buffer(outcome?).await;
+            };
+            tracing::info!(
+                attempt,
+                reason,
+                status = outcome.as_ref().ok().map(|r| r.status().as_u16()),
+                wait_ms = wait.as_millis() as u64,
+                "retrying the same request"
+            );
+            // Let the connection be reused: read (and drop) a bounded amount of the body.
+            if let Ok(response) = outcome {
+                let _ = self.buffer(response).await;
+            }
+            tokio::time::sleep(wait).await;
+            request = copy;
+            attempt += 1;
+        }
     }
 
     /// Reads the body (bounded), records it, and rebuilds an equivalent response around it.

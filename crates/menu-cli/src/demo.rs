@@ -6,6 +6,13 @@ use menu_sdk::{Client, CustomerAccount};
 
 use crate::output::{Failure, describe};
 
+/// `println!` that returns a [`Failure`] instead of panicking when stdout is closed.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        crate::output::say(format!($($arg)*))?
+    };
+}
+
 pub async fn run() -> Result<(), Failure> {
     let server = MockServer::start()
         .await
@@ -16,7 +23,7 @@ pub async fn run() -> Result<(), Failure> {
 }
 
 async fn walk(server: &MockServer) -> Result<(), Failure> {
-    println!("1. Started the mock Menu API at {}", server.base_url());
+    say!("1. Started the mock Menu API at {}", server.base_url());
     let token = server
         .state()
         .issue_token(DRAGOS)
@@ -26,46 +33,50 @@ async fn walk(server: &MockServer) -> Result<(), Failure> {
         .application_key(server.application_key())
         .token(token.value())
         .on_token_refresh(|token| {
-            println!("   on_token_refresh: the application stores the new token ({token})")
+            let _ = crate::output::say(format!(
+                "   on_token_refresh: the application stores the new token ({token})"
+            ));
         })
         .build()?;
-    println!("   The customer signed in; their token: {token}");
+    say!("   The customer signed in; their token: {token}");
 
-    println!("\n2. Refresh the customer token (GET /customers/refresh)");
+    say!("\n2. Refresh the customer token (GET /customers/refresh)");
     let session = client.refresh().await?;
     let before = session.customer_account;
-    println!(
+    say!(
         "   {} {} now holds a new token ({}); the old one is invalid.",
-        before.first_name, before.last_name, session.token
+        before.first_name,
+        before.last_name,
+        session.token
     );
     let pending = server
         .state()
         .pending_phone_change(DRAGOS)
         .map(|p| p.phone_number)
         .unwrap_or_default();
-    println!(
+    say!(
         "   Phone number {}, with a pending change to {pending}.",
         before.phone_number
     );
 
-    println!("\n3. Confirm the change with a wrong code (POST .../verify-phone-number-update)");
+    say!("\n3. Confirm the change with a wrong code (POST .../verify-phone-number-update)");
     match client.verify_phone_number_update(DRAGOS, "000000").await {
-        Err(error) => println!(
+        Err(error) => say!(
             "   Rejected, as the user sees it:\n   error: {}",
             describe(&error)
         ),
         Ok(_) => return Err(Failure::other("the mock accepted a wrong code")),
     }
 
-    println!("\n4. Confirm it with the code sent to {pending} ({DRAGOS_CONFIRMATION_CODE})");
+    say!("\n4. Confirm it with the code sent to {pending} ({DRAGOS_CONFIRMATION_CODE})");
     let after = client
         .verify_phone_number_update(DRAGOS, DRAGOS_CONFIRMATION_CODE)
         .await?;
-    println!("   Confirmed. What changed:");
+    say!("   Confirmed. What changed:");
     for line in changes(&before, &after) {
-        println!("     {line}");
+        say!("     {line}");
     }
-    println!("\nDone: every call went through menu-sdk to a real HTTP server on loopback.");
+    say!("\nDone: every call went through menu-sdk to a real HTTP server on loopback.");
     Ok(())
 }
 

@@ -12,10 +12,10 @@ use clap::Parser;
 use menu_sdk::Client;
 
 use cli::{Cli, Command, GlobalOptions, MockCommand};
-use output::{Failure, pretty, session_json};
+use output::{Failure, pretty, say, session_json};
 
 fn main() -> ExitCode {
-    // A bug must not show a backtrace to the user: one line, and exit code 1.
+    // A bug must not show a backtrace to the user: one line (the exit code is then 101).
     std::panic::set_hook(Box::new(|info| {
         let message = info
             .payload()
@@ -69,7 +69,18 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     path.display()
                 )));
             }
-            println!("{}", pretty(&session_json(&session, show)));
+            if let Err(stdout) = say(pretty(&session_json(&session, show))) {
+                // The token may now exist nowhere but in the file (if written): say so.
+                return Err(Failure::other(format!(
+                    "{}; the server has already replaced the token{}",
+                    stdout.message,
+                    if show {
+                        ", and it could not be shown"
+                    } else {
+                        " (saved with --token-out)"
+                    }
+                )));
+            }
             failure.map_or(Ok(()), Err)
         }
         Command::VerifyPhoneNumberUpdate { customer_id, code } => {
@@ -77,8 +88,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let account = call(&client, &cli.global)
                 .verify_phone_number_update(customer_id, code)
                 .await?;
-            println!("{}", pretty(&account));
-            Ok(())
+            say(pretty(&account))
+                .map_err(|e| Failure::other(format!("{} (the change was confirmed)", e.message)))
         }
         Command::Mock {
             command: MockCommand::Serve { port, host },
@@ -112,17 +123,33 @@ fn call<'a>(client: &'a Client, global: &GlobalOptions) -> menu_sdk::Call<'a> {
     }
 }
 
-/// Writes a secret to a new file readable only by its owner (on Unix).
+/// Writes a secret to `path`, readable only by its owner (on Unix): into a new file beside it,
+/// then renamed over `path`, so an existing file's permissions (or a symlink there) never apply.
 fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
     use std::io::Write;
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the path names no file"))?;
+    let temp = path.with_file_name(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        uuid::Uuid::new_v4().simple()
+    ));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path)?;
-    file.write_all(secret.as_bytes())?;
-    file.write_all(b"\n")
+    let written = options.open(&temp).and_then(|mut file| {
+        file.write_all(secret.as_bytes())?;
+        file.write_all(b"\n")?;
+        file.sync_all()
+    });
+    let renamed = written.and_then(|()| std::fs::rename(&temp, path));
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    renamed
 }

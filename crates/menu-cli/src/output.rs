@@ -76,6 +76,15 @@ pub fn session_json(session: &Session, show_token: bool) -> Value {
     })
 }
 
+/// Writes a line to stdout; a closed or broken stdout is an error, never a panic.
+pub fn say(text: impl std::fmt::Display) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::other(format!("cannot write to stdout: {e}")))
+}
+
 /// Pretty JSON for stdout.
 pub fn pretty(value: &impl serde::Serialize) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))

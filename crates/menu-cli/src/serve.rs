@@ -50,7 +50,11 @@ pub async fn run(host: IpAddr, port: u16) -> Result<(), Failure> {
     drop(out);
 
     stopped().await;
-    server.shutdown().await;
+    // Shutdown lets in-flight requests finish (bounded); a second signal exits at once.
+    tokio::select! {
+        _ = server.shutdown() => {}
+        _ = stopped() => std::process::exit(130),
+    }
     Ok(())
 }
 

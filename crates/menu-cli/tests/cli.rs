@@ -197,7 +197,7 @@ async fn bad_input_is_a_clear_error_never_a_panic() {
         let output = run(command).await;
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         let stderr = text(&output.stderr);
-        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!stderr.contains("internal error"), "a panic: {stderr}");
     }
     // Missing configuration, bad configuration.
     let mut command = menu();
@@ -293,8 +293,18 @@ async fn demo_walks_the_whole_flow() {
     assert!(!stdout.contains("eyJ"), "the demo shows no token value");
 }
 
-#[tokio::test]
-async fn mock_serve_prints_what_to_use_and_serves_it() {
+/// Kills the child process when dropped (a failed assertion must not leave a server running).
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `menu mock serve --port 0` and reads its MENU_* lines (within 20 s).
+async fn serve() -> (Running, std::collections::HashMap<String, String>) {
     use std::io::{BufRead, BufReader};
     let mut child = menu()
         .args(["mock", "serve", "--port", "0"])
@@ -302,35 +312,142 @@ async fn mock_serve_prints_what_to_use_and_serves_it() {
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let lines = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .take_while(|l| !l.starts_with("# A token"))
-            .collect::<Vec<_>>()
+    let running = Running(child);
+    let reader = tokio::task::spawn_blocking(move || {
+        let mut vars = std::collections::HashMap::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some((name, value)) =
+                line.strip_prefix("export ").and_then(|l| l.split_once('='))
+            {
+                vars.insert(name.to_owned(), value.to_owned());
+            }
+            if vars.len() == 3 {
+                break;
+            }
+        }
+        vars
+    });
+    let vars = tokio::time::timeout(std::time::Duration::from_secs(20), reader)
+        .await
+        .expect("menu mock serve printed its variables in time")
+        .unwrap();
+    assert_eq!(vars.len(), 3, "{vars:?}");
+    (running, vars)
+}
+
+#[tokio::test]
+async fn mock_serve_prints_what_to_use_and_serves_it() {
+    let (_server, vars) = serve().await;
+    let mut command = menu();
+    command.envs(&vars).args([
+        "verify-phone-number-update",
+        &DRAGOS.to_string(),
+        "--code",
+        DRAGOS_CONFIRMATION_CODE,
+    ]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn mock_serve_stops_on_sigterm_even_with_a_stalled_client() {
+    use tokio::io::AsyncWriteExt;
+    let (mut server, vars) = serve().await;
+    let addr = vars["MENU_BASE_URL"]
+        .trim_start_matches("http://")
+        .trim_end_matches("/api")
+        .to_owned();
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled
+        .write_all(
+            b"POST /api/customers/refresh HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let pid = server.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let started = std::time::Instant::now();
+    let status = tokio::task::spawn_blocking(move || {
+        for _ in 0..100 {
+            if let Ok(Some(status)) = server.0.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        None
     })
     .await
     .unwrap();
-    let var = |name: &str| {
-        lines
-            .iter()
-            .find_map(|l| l.strip_prefix(&format!("export {name}=")))
-            .unwrap_or_else(|| panic!("{name} in {lines:?}"))
-            .to_owned()
-    };
-    let mut command = menu();
+    let status = status.expect("the server exited within 10 s of SIGTERM");
+    assert!(status.success(), "{status:?}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(stalled);
+}
+
+#[tokio::test]
+async fn a_closed_stdout_is_an_error_not_a_panic() {
+    let server = MockServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("token");
+    let mut command = menu_for(&server);
     command
-        .env("MENU_BASE_URL", var("MENU_BASE_URL"))
-        .env("MENU_APPLICATION_KEY", var("MENU_APPLICATION_KEY"))
-        .env("MENU_TOKEN", var("MENU_TOKEN"))
-        .args([
-            "verify-phone-number-update",
-            &DRAGOS.to_string(),
-            "--code",
-            DRAGOS_CONFIRMATION_CODE,
-        ]);
-    let output = run(command).await;
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(output.status.success(), "{}", text(&output.stderr));
+        .args(["refresh", "--token-out"])
+        .arg(&path)
+        .stdout(Stdio::piped());
+    let output = tokio::task::spawn_blocking(move || {
+        let mut child = command.stderr(Stdio::piped()).spawn().unwrap();
+        drop(child.stdout.take()); // the reader goes away
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = text(&output.stderr);
+    assert_ne!(output.status.code(), Some(101), "{stderr}");
+    if !output.status.success() {
+        assert_clean_failure(
+            &output,
+            1,
+            &["cannot write to stdout", "saved with --token-out"],
+        );
+    }
+    assert!(
+        std::fs::read_to_string(&path).unwrap().starts_with("eyJ"),
+        "the token was kept"
+    );
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn token_out_replaces_an_existing_file_with_a_private_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = MockServer::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("token");
+    std::fs::write(&path, "old").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut command = menu_for(&server);
+    command.args(["refresh", "--token-out"]).arg(&path);
+    assert!(run(command).await.status.success());
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(std::fs::read_to_string(&path).unwrap().starts_with("eyJ"));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
 }

@@ -36,11 +36,23 @@ pub mod tokens;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
-pub use routes::MAX_REQUEST_BODY_BYTES;
+pub use routes::{MAX_REQUEST_BODY_BYTES, REQUEST_BODY_TIMEOUT};
+
+/// A client must send its request headers within this time, or the connection is closed.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long [`MockServer::shutdown`] lets in-flight requests finish before cutting them off.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 pub use state::{DEFAULT_APPLICATION_KEY, MockState, PendingPhoneChange, StateError};
 pub use tokens::{DEFAULT_REFRESH_TTL, DEFAULT_TTL, TokenRejection, TokenSpec};
 
@@ -66,13 +78,7 @@ impl MockServer {
         let state = Arc::new(state);
         let app = routes::router(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await
-        });
+        let task = tokio::spawn(serve(listener, app, stopped));
         Ok(Self {
             addr,
             base_url: format!("http://{addr}/api"),
@@ -102,7 +108,8 @@ impl MockServer {
         &self.state
     }
 
-    /// Stops accepting connections, lets in-flight requests finish, and waits for the server.
+    /// Stops accepting connections, lets in-flight requests finish (for at most
+    /// [`SHUTDOWN_GRACE`]; a stalled client does not hold the server up), and waits for it.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -119,6 +126,47 @@ impl MockServer {
             None => Ok(()),
         }
     }
+}
+
+/// Serves `app` on `listener` until `stopped`: each connection in its own task, with a deadline
+/// for request headers (slow clients cannot pile up), then a bounded graceful shutdown.
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    mut stopped: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    // Out of file descriptors or a connection reset while queued: keep serving.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                let service = TowerToHyperService::new(app.clone());
+                let connection = builder
+                    .serve_connection(TokioIo::new(stream), service)
+                    .into_owned();
+                let connection = graceful.watch(connection);
+                connections.spawn(async move {
+                    let _ = connection.await;
+                });
+            }
+        }
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    connections.abort_all();
+    Ok(())
 }
 
 impl Drop for MockServer {

@@ -22,18 +22,21 @@ use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodFilter, on, post};
 use chrono::Utc;
 use serde_json::json;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 use uuid::Uuid;
 
 use crate::reply::{Failure, ok};
 use crate::state::{MockState, VerifyOutcome};
-use crate::tokens::TokenSubject;
+use crate::tokens::{TokenRejection, TokenSubject};
 
 /// The largest request body the mock reads.
 pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
+/// A request body must arrive within this time (a slow client gets a 400).
+pub const REQUEST_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const VERIFY_PATH: &str = "/api/customers/{customer_id}/verify-phone-number-update";
@@ -42,13 +45,22 @@ const REFRESH_PATH: &str = "/api/customers/refresh";
 pub(crate) fn router(state: Arc<MockState>) -> Router {
     Router::new()
         .route(VERIFY_PATH, post(verify).fallback(method_not_allowed))
-        .route(REFRESH_PATH, get(refresh).fallback(method_not_allowed))
+        // GET only: axum answers HEAD with the GET handler unless told otherwise, which would
+        // rotate the token and drop the new one with the body.
+        .route(
+            REFRESH_PATH,
+            on(MethodFilter::GET, refresh)
+                .head(method_not_allowed)
+                .fallback(method_not_allowed),
+        )
         .fallback(not_found)
         .with_state(state)
-        .layer(middleware::from_fn(echo_request_id))
+        .layer(RequestBodyTimeoutLayer::new(REQUEST_BODY_TIMEOUT))
         .layer(CatchPanicLayer::custom(|_| {
             Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal mock error").into_response()
         }))
+        // Outermost, so that every response (a caught panic's too) echoes the request id.
+        .layer(middleware::from_fn(echo_request_id))
 }
 
 /// Sends back the request's `X-Request-ID` (or a fresh one when it had none) on every response.
@@ -71,7 +83,7 @@ async fn not_found(uri: Uri) -> Failure {
 
 async fn method_not_allowed(method: Method, uri: Uri) -> Response {
     let allow = if uri.path().ends_with("/refresh") {
-        "GET, HEAD"
+        "GET"
     } else {
         "POST"
     };
@@ -97,14 +109,12 @@ async fn verify(
     check_header_parameters(&state, &headers)?;
     let customer_id = path
         .ok()
-        .and_then(|Path(raw)| raw.parse::<Uuid>().ok())
+        .and_then(|Path(raw)| strict_uuid(&raw))
         .ok_or_else(|| Failure::invalid_field("customer_id", "The customer id must be a UUID."))?;
     let subject = authenticate(&state, &headers, false)?;
     let code = confirmation_code(&headers, body).await?;
     state.with(|tx| {
-        if tx.is_revoked(&subject.jti) {
-            return Err(Failure::unauthorized("The token has been blacklisted"));
-        }
+        tx.check_not_revoked(&subject)?;
         if !tx.customer_exists(customer_id) {
             return Err(Failure::new(
                 StatusCode::NOT_FOUND,
@@ -143,18 +153,27 @@ async fn refresh(
     check_header_parameters(&state, &headers)?;
     let subject = authenticate(&state, &headers, true)?;
     state.with(|tx| {
-        if tx.is_revoked(&subject.jti) {
-            return Err(Failure::unauthorized("The token has been blacklisted"));
-        }
+        tx.check_not_revoked(&subject)?;
         let Some(account) = tx.account(subject.customer_id) else {
             return Err(Failure::new(
                 StatusCode::NOT_FOUND,
                 format!("Customer {} not found.", subject.customer_id),
             ));
         };
-        let token = tx.rotate_token(subject.customer_id, subject.jti);
+        let token = tx.rotate_token(subject);
         Ok(ok(json!({ "customer_account": account, "token": token })))
     })
+}
+
+/// A UUID in its canonical hyphenated form (as `format: uuid` means), nothing laxer.
+fn strict_uuid(text: &str) -> Option<Uuid> {
+    let hyphens_at = [8, 13, 18, 23];
+    let shaped = text.len() == 36
+        && text
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| hyphens_at.contains(&i) == (b == b'-'));
+    shaped.then(|| text.parse().ok()).flatten()
 }
 
 /// The one value of a header, or a 400 when it is missing, repeated, empty or not text.
@@ -173,16 +192,20 @@ fn single_header<'h>(headers: &'h HeaderMap, name: &str) -> Result<&'h str, Fail
     };
     match value.to_str().map(str::trim) {
         Ok(text) if !text.is_empty() => Ok(text),
-        _ => Err(Failure::invalid_field(
+        Ok(_) => Err(Failure::invalid_field(
             name,
             format!("The {name} header must be non-empty text."),
+        )),
+        Err(_) => Err(Failure::invalid_field(
+            name,
+            format!("The {name} header must be visible ASCII text."),
         )),
     }
 }
 
 fn check_header_parameters(state: &MockState, headers: &HeaderMap) -> Result<(), Failure> {
     let request_id = single_header(headers, "X-Request-ID")?;
-    if request_id.parse::<Uuid>().is_err() {
+    if strict_uuid(request_id).is_none() {
         return Err(Failure::invalid_field(
             "X-Request-ID",
             "The X-Request-ID header must be a UUID.",
@@ -226,7 +249,7 @@ fn authenticate(
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, jwt)| jwt.trim())
         .filter(|jwt| !jwt.is_empty())
-        .ok_or_else(|| Failure::unauthorized("Token not provided"))?;
+        .ok_or_else(|| Failure::unauthorized(TokenRejection::Missing.to_string()))?;
     state
         .tokens()
         .check(jwt, for_refresh, Utc::now())

@@ -11,7 +11,8 @@ use menu_client::types::CustomerAccount;
 use menu_client::{Timestamp, Token};
 use uuid::Uuid;
 
-use crate::tokens::{TokenIssuer, TokenSpec};
+use crate::reply::Failure;
+use crate::tokens::{TokenIssuer, TokenRejection, TokenSpec, TokenSubject};
 
 /// The application key every mock accepts, unless configured otherwise.
 pub const DEFAULT_APPLICATION_KEY: &str = "0123456789abcdef0123456789abcdef";
@@ -189,6 +190,14 @@ impl MockState {
         Ok(self.tokens.issue(id, spec))
     }
 
+    /// Whether `token` would be accepted now (signature, times, not invalidated by a refresh);
+    /// `for_refresh` accepts an expired token inside its refresh window.
+    pub fn accepts_token(&self, token: &str, for_refresh: bool) -> bool {
+        self.tokens
+            .check(token, for_refresh, Utc::now())
+            .is_ok_and(|subject| !self.lock().revoked.contains(&subject.jti))
+    }
+
     /// How many refresh requests reached the handler (valid or not).
     pub fn refresh_requests(&self) -> u64 {
         self.counters.refresh.load(Ordering::Relaxed)
@@ -239,8 +248,14 @@ pub(crate) enum VerifyOutcome {
 }
 
 impl Transaction<'_> {
-    pub(crate) fn is_revoked(&self, jti: &str) -> bool {
-        self.inner.revoked.contains(jti)
+    /// A 401 when a refresh has invalidated the token.
+    pub(crate) fn check_not_revoked(&self, subject: &TokenSubject) -> Result<(), Failure> {
+        if self.inner.revoked.contains(&subject.jti) {
+            return Err(Failure::unauthorized(
+                TokenRejection::Blacklisted.to_string(),
+            ));
+        }
+        Ok(())
     }
 
     pub(crate) fn customer_exists(&self, id: Uuid) -> bool {
@@ -270,10 +285,15 @@ impl Transaction<'_> {
         VerifyOutcome::Confirmed(Box::new(customer.account.clone()))
     }
 
-    /// Invalidates the old token and issues a new one with the same lifetimes.
-    pub(crate) fn rotate_token(&mut self, id: Uuid, old_jti: String) -> Token {
-        self.inner.revoked.insert(old_jti);
-        self.tokens.issue(id, TokenSpec::now())
+    /// Invalidates the old token and issues a new one, from now, with the same lifetimes.
+    pub(crate) fn rotate_token(&mut self, old: TokenSubject) -> Token {
+        self.inner.revoked.insert(old.jti);
+        let spec = TokenSpec {
+            issued_at: Utc::now(),
+            lifetime: old.lifetime,
+            refresh_window: old.refresh_window,
+        };
+        self.tokens.issue(old.customer_id, spec)
     }
 }
 

@@ -82,11 +82,14 @@ pub enum TokenRejection {
     Blacklisted,
 }
 
-/// The customer a valid token names, and the token's id.
+/// The customer a valid token names, the token's id, and the lifetimes it was issued with (a
+/// refresh issues the new token with the same ones).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TokenSubject {
     pub(crate) customer_id: Uuid,
     pub(crate) jti: String,
+    pub(crate) lifetime: Duration,
+    pub(crate) refresh_window: Duration,
 }
 
 /// Signs and checks tokens. Immutable, so checks need no lock; which tokens a refresh has
@@ -164,9 +167,12 @@ impl TokenIssuer {
                 return Err(TokenRejection::RefreshExpired);
             }
         }
+        let span = |end: i64| Duration::from_secs(u64::try_from(end - claims.iat).unwrap_or(0));
         Ok(TokenSubject {
             customer_id,
             jti: claims.jti,
+            lifetime: span(claims.exp),
+            refresh_window: span(claims.rex),
         })
     }
 }

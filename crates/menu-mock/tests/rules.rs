@@ -11,10 +11,13 @@ use menu_mock::{MockServer, MockState, TokenSpec};
 use menu_sdk::{Client, Error, StatusCode};
 use serde_json::Value;
 
+/// An SDK client that shows the mock's answers as they are: no automatic refresh, no retries.
 fn sdk(server: &MockServer, token: Option<&str>) -> Client {
     let mut builder = Client::builder()
         .base_url(server.base_url())
-        .application_key(server.application_key());
+        .application_key(server.application_key())
+        .auto_refresh(false)
+        .retry_policy(menu_sdk::RetryPolicy::none());
     if let Some(token) = token {
         builder = builder.token(token);
     }
@@ -389,12 +392,12 @@ async fn unknown_routes_are_404_and_wrong_methods_405_with_allow() {
         (
             reqwest::Method::POST,
             "/customers/refresh".to_owned(),
-            "GET, HEAD",
+            "GET",
         ),
         (
             reqwest::Method::DELETE,
             "/customers/refresh".to_owned(),
-            "GET, HEAD",
+            "GET",
         ),
         (reqwest::Method::GET, verify_path(DRAGOS), "POST"),
         (
@@ -502,4 +505,172 @@ fn state_account() -> menu_sdk::CustomerAccount {
     .ok()
     .and_then(|v| serde_json::from_value(v["data"]["customer_account"].clone()).ok())
     .unwrap()
+}
+
+#[tokio::test]
+async fn head_on_refresh_is_405_and_consumes_nothing() {
+    let server = MockServer::start().await.unwrap();
+    let token = token_for(&server, IVAN);
+    let response = raw(&server, reqwest::Method::HEAD, "/customers/refresh")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "GET");
+    assert!(
+        server.state().accepts_token(&token, true),
+        "the token was not rotated"
+    );
+    sdk(&server, Some(&token)).refresh().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_refresh_keeps_the_lifetimes_of_the_refreshed_token() {
+    let server = MockServer::start().await.unwrap();
+    let spec = TokenSpec {
+        lifetime: Duration::from_secs(600),
+        refresh_window: Duration::from_secs(7200),
+        ..TokenSpec::now()
+    };
+    let token = server.state().issue_token_with(IVAN, spec).unwrap();
+    let session = sdk(&server, Some(token.value())).refresh().await.unwrap();
+    assert_eq!(session.token.ttl(), Some(10));
+    assert_eq!(session.token.refresh_ttl(), Some(120));
+    let claims = session.token.claims().unwrap();
+    assert_eq!(
+        (claims.expires_at.unwrap() - claims.issued_at.unwrap()).num_seconds(),
+        600
+    );
+}
+
+#[tokio::test]
+async fn only_canonical_uuids_are_accepted() {
+    let server = MockServer::start().await.unwrap();
+    let token = token_for(&server, DRAGOS);
+    let simple = DRAGOS.simple().to_string();
+    let braced = format!("{{{DRAGOS}}}");
+    let urn = DRAGOS.urn().to_string();
+    for lax in [simple.as_str(), braced.as_str(), urn.as_str()] {
+        let mut request = raw(&server, reqwest::Method::GET, "/customers/refresh")
+            .bearer_auth(&token)
+            .build()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("x-request-id", lax.parse().unwrap());
+        let response = reqwest::Client::new().execute(request).await.unwrap();
+        assert_eq!(response.status(), 400, "X-Request-ID {lax}");
+        let path = format!("/customers/{lax}/verify-phone-number-update");
+        let response = raw(&server, reqwest::Method::POST, &path)
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"confirmation_code": DRAGOS_CONFIRMATION_CODE}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "path {lax}");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_of_one_token_yield_exactly_one_new_token() {
+    let server = MockServer::start().await.unwrap();
+    let token = token_for(&server, IVAN);
+    let mut calls = Vec::new();
+    for _ in 0..30 {
+        let request = raw(&server, reqwest::Method::GET, "/customers/refresh").bearer_auth(&token);
+        calls.push(tokio::spawn(async move {
+            request.send().await.unwrap().status().as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for call in calls {
+        statuses.push(call.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        29,
+        "{statuses:?}"
+    );
+}
+
+#[tokio::test]
+async fn slow_and_hostile_clients_do_not_stop_the_server() {
+    use tokio::io::AsyncWriteExt;
+    let server = MockServer::start().await.unwrap();
+    let token = token_for(&server, DRAGOS);
+    // Clients that send half a request and stall, one that sends garbage, one with huge headers.
+    let mut stalled = Vec::new();
+    for _ in 0..20 {
+        let mut socket = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+        socket
+            .write_all(b"GET /api/customers/refresh HTTP/1.1\r\nHost: x\r\nX-Req")
+            .await
+            .unwrap();
+        stalled.push(socket);
+    }
+    let mut garbage = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    garbage
+        .write_all(b"\x00\x01\x02 not http at all\r\n\r\n")
+        .await
+        .unwrap();
+    let huge = raw(&server, reqwest::Method::GET, "/customers/refresh")
+        .bearer_auth(&token)
+        .header("X-Padding", "p".repeat(1024 * 1024))
+        .send()
+        .await;
+    if let Ok(response) = huge {
+        assert!(response.status().is_client_error(), "{}", response.status());
+    }
+    let slow_body = raw(&server, reqwest::Method::POST, &verify_path(DRAGOS))
+        .bearer_auth(&token)
+        .header("Content-Type", "application/json")
+        .header("Content-Length", "100")
+        .body(reqwest::Body::wrap_stream(futures_stall()));
+    let slow_body =
+        tokio::spawn(async move { slow_body.send().await.map(|r| r.status().as_u16()) });
+    // Meanwhile, the server keeps serving.
+    for _ in 0..5 {
+        sdk(&server, Some(&token_for(&server, IVAN)))
+            .refresh()
+            .await
+            .unwrap();
+    }
+    // A stalled request body ends in a 400 once REQUEST_BODY_TIMEOUT passes (not waited for here);
+    // shutting down does not wait for it, nor for the stalled header readers.
+    let started = std::time::Instant::now();
+    server.shutdown().await;
+    assert!(
+        started.elapsed() < menu_mock::SHUTDOWN_GRACE + Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    slow_body.abort();
+    drop(stalled);
+}
+
+/// A request body that sends 10 bytes, then never finishes.
+fn futures_stall()
+-> impl futures_core::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {
+    struct Stall(bool);
+    impl futures_core::Stream for Stall {
+        type Item = Result<Vec<u8>, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            if self.0 {
+                std::task::Poll::Pending
+            } else {
+                self.0 = true;
+                std::task::Poll::Ready(Some(Ok(b"{\"confirma".to_vec())))
+            }
+        }
+    }
+    Stall(false)
 }

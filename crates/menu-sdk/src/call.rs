@@ -383,7 +383,7 @@ impl<'a> Call<'a> {
             )
             .await?;
         match fresh {
-            Fresh::Refreshed(session) => Ok(session),
+            Fresh::Refreshed(session) => Ok(*session),
             // Unreachable: `current` above never offers another token.
             Fresh::Current(_) => send_refresh(shared, token, request_id).await,
         }

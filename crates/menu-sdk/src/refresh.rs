@@ -28,7 +28,7 @@ struct LastRefresh {
 /// What a waiting call ends up with.
 pub(crate) enum Fresh {
     /// A refresh (this call's or a shared one) produced this session.
-    Refreshed(Session),
+    Refreshed(Box<Session>),
     /// The client already holds a newer token.
     Current(Arc<Token>),
 }
@@ -59,7 +59,7 @@ impl RefreshGate {
         if self.generation.load(Ordering::Acquire) != seen
             && let Some(done) = last.as_ref().filter(|l| Arc::ptr_eq(&l.from, stale))
         {
-            return done.outcome.clone().map(Fresh::Refreshed);
+            return done.outcome.clone().map(|s| Fresh::Refreshed(Box::new(s)));
         }
         if let Some(token) = current().filter(|t| !Arc::ptr_eq(t, stale)) {
             return Ok(Fresh::Current(token));
@@ -70,7 +70,7 @@ impl RefreshGate {
             outcome: outcome.clone(),
         });
         self.generation.fetch_add(1, Ordering::Release);
-        outcome.map(Fresh::Refreshed)
+        outcome.map(|s| Fresh::Refreshed(Box::new(s)))
     }
 }
 

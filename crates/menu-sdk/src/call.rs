@@ -490,3 +490,31 @@ async fn send_refresh(
         token: payload.token,
     })
 }
+
+/// What the pipeline makes of a response body, for the fuzz targets and property tests: the typed
+/// decodings, the refresh salvage's parse, and the error a caller would see (its `Display`).
+pub(crate) fn examine_response(status: u16, body: &[u8], secrets: [&str; 2]) -> Option<String> {
+    let status = reqwest::StatusCode::from_u16(status).ok()?;
+    let _ = serde_json::from_slice::<menu_client::types::RefreshResponse>(body);
+    let _ = serde_json::from_slice::<menu_client::types::VerifyPhoneNumberUpdateResponse>(body);
+    if let Some(token) = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.pointer("/data/token").cloned())
+        .and_then(|t| Token::deserialize(t).ok())
+    {
+        let _ = (token.expires_at(), format!("{token:?} {token}"));
+    }
+    let info = CallInfo {
+        operation: "examine",
+        request_id: Uuid::nil(),
+        secrets,
+        body_limit: usize::MAX,
+        attempts: 1,
+    };
+    let error = if status.is_success() {
+        decode_error(status, "examined".into(), body, &info)
+    } else {
+        api_error(status, body, &info)
+    };
+    Some(format!("{error} {error:?}"))
+}

@@ -216,7 +216,12 @@ impl fmt::Display for ApiError {
             self.operation, self.status
         )?;
         if let Some(message) = self.message() {
-            write!(f, " \"{message}\"")?;
+            // The message is the server's: bounded, so a hostile one cannot flood logs.
+            const SHOWN: usize = 300;
+            match message.char_indices().nth(SHOWN) {
+                Some((cut, _)) => write!(f, " \"{}...\"", &message[..cut])?,
+                None => write!(f, " \"{message}\"")?,
+            }
         } else if !self.body_snippet.is_empty() {
             let kind = if self.envelope.is_some() {
                 "an error"

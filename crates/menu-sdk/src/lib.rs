@@ -39,8 +39,13 @@
 //!   error envelope when there is one, a bounded raw body snippet, the request id), transport
 //!   failures, undecodable or oversized responses. [`Error::status`] and [`Error::request_id`]
 //!   work on all of them.
+//! - **Resilience.** Retries ([`RetryPolicy`]) of connection failures before sending and of
+//!   429/502/503/504, with backoff, jitter and `Retry-After`, every attempt with the call's request
+//!   id; timeouts; a response body size limit; automatic, single-flight token refresh before
+//!   expiry and after a 401 for an expired token ([`ClientBuilder::auto_refresh`]).
 //! - **Secrets** (the application key, tokens) never appear in `Debug`, `Display`, error messages
-//!   or tracing output.
+//!   or tracing output, and a token is never sent over plain `http://` to a non-loopback host
+//!   unless [`ClientBuilder::allow_insecure_http`] says so.
 //! - **Tracing.** One `menu_sdk.call` span per call, with `operation`, `request_id`, `status` and
 //!   `duration_ms`.
 //!
@@ -64,6 +69,35 @@ mod token_store;
 mod transport;
 
 pub use call::Call;
+
+/// Entry points for the fuzz targets (`crates/menu-sdk/fuzz`) and the property tests. Not part of
+/// the API: they may change at any time.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Runs a response body through everything the SDK does with one (typed decoding, the refresh
+    /// salvage, the error a caller would see), with `secrets` as the call's secrets; returns that
+    /// error's `Display` and `Debug` text.
+    pub fn response(status: u16, body: &[u8], secrets: [&str; 2]) -> Option<String> {
+        crate::call::examine_response(status, body, secrets)
+    }
+
+    /// Reads a token's claims and expiry, and formats it, as the SDK does.
+    pub fn token(value: &str, ttl: Option<i64>) -> String {
+        let token = crate::Token::new(value).with_ttl(ttl, ttl);
+        let _ = (
+            token.claims(),
+            token.expires_at(),
+            token.refresh_expires_at(),
+        );
+        let _ = token.expires_within(chrono::Utc::now(), std::time::Duration::from_secs(60));
+        format!("{token:?} {token}")
+    }
+
+    /// The scrubbing applied to every body snippet.
+    pub fn snippet(body: &[u8], secrets: &[&str]) -> String {
+        crate::secret::body_snippet(body, secrets)
+    }
+}
 pub use client::Client;
 pub use config::{
     ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,

@@ -107,7 +107,42 @@ async fn no_secret_in_debug_errors_or_tracing() {
             source = cause.source();
         }
     }
+    // Retries of a 503 that echoes the secrets, and an automatic refresh of an expired token.
+    let flaky = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_raw(format!("busy {old} {APP_KEY}"), "text/plain"),
+        )
+        .mount(&flaky)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(refresh_body_with(&new), "application/json"),
+        )
+        .mount(&flaky)
+        .await;
+    let expired = jwt("expired-secret", chrono::Utc::now().timestamp() - 60);
+    let client = Client::builder()
+        .base_url(format!("{}/api", flaky.uri()))
+        .application_key(APP_KEY)
+        .token(&expired)
+        .retry_policy(
+            menu_sdk::RetryPolicy::default().initial_backoff(std::time::Duration::from_millis(5)),
+        )
+        .build()
+        .unwrap();
+    let err = client
+        .verify_phone_number_update(customer_id(), "1")
+        .await
+        .unwrap_err();
+    assert_eq!(err.api_error().unwrap().attempts, 3);
+    shown += &format!("{err}\n{err:?}\n{client:?}\n");
+
     let traced = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        traced.contains("retrying the same request"),
+        "retries are traced: {traced}"
+    );
     assert!(
         traced.contains("menu_sdk.call"),
         "tracing output was captured: {traced}"
@@ -117,7 +152,7 @@ async fn no_secret_in_debug_errors_or_tracing() {
     assert!(traced.contains("duration_ms="), "{traced}");
     shown += &traced;
 
-    for secret in [old.as_str(), new.as_str(), APP_KEY] {
+    for secret in [old.as_str(), new.as_str(), expired.as_str(), APP_KEY] {
         assert!(!shown.contains(secret), "a secret leaked:\n{shown}");
         // Not even the signature or payload part alone.
         for part in secret.split('.').filter(|p| p.len() > 8) {

@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod fault_server;
+
 use base64::Engine as _;
 use menu_sdk::Client;
 use wiremock::MockServer;

@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::config::Config;
 use crate::error::{ApiError, Error, TransportErrorKind};
-use crate::refresh::{Fresh, RefreshGate};
+use crate::refresh::{Completion, Fresh, RefreshGate};
 use crate::secret::{body_snippet, scrub, scrub_json};
 use crate::token_store::TokenStore;
 use crate::transport::{Captured, SdkTransport};
@@ -320,13 +320,18 @@ impl<'a> Call<'a> {
         if !config.auto_refresh {
             return send(token, request_id).await;
         }
-        if token.expires_within(chrono::Utc::now(), config.refresh_margin) {
-            token = self.fresh_token(&token).await?;
+        // At most one refresh per call: before it, or after a 401 for an expired token.
+        let refreshed_first = token.expires_within(chrono::Utc::now(), config.refresh_margin);
+        if refreshed_first {
+            token = self.fresh_token(operation, &token).await?;
         }
         match send(token.clone(), request_id).await {
-            Err(error) if rejected_as_expired(&error, &token, config.refresh_margin) => {
+            Err(error)
+                if !refreshed_first
+                    && rejected_as_expired(&error, &token, config.refresh_margin) =>
+            {
                 tracing::info!(operation, %request_id, "token expired: refreshing once, then retrying the call");
-                let token = self.fresh_token(&token).await?;
+                let token = self.fresh_token(operation, &token).await?;
                 send(token, request_id).await
             }
             outcome => outcome,
@@ -334,14 +339,26 @@ impl<'a> Call<'a> {
     }
 
     /// A usable token in place of `stale`, refreshing it through the single-flight gate.
-    async fn fresh_token(&self, stale: &Arc<Token>) -> Result<Arc<Token>, Error> {
+    async fn fresh_token(
+        &self,
+        operation: &'static str,
+        stale: &Arc<Token>,
+    ) -> Result<Arc<Token>, Error> {
         let shared = self.client.shared();
+        if shared.tokens.current().is_none() {
+            // Logged out meanwhile: do not bring a session back.
+            return Err(Error::MissingToken { operation });
+        }
         let fresh = shared
             .refresh_gate
             .refresh(
                 stale,
                 || shared.tokens.current(),
-                || send_refresh(shared, stale.clone(), request_id::for_call(None)),
+                spawn_refresh(
+                    self.client.shared_arc(),
+                    stale.clone(),
+                    request_id::for_call(None),
+                ),
             )
             .await?;
         Ok(match fresh {
@@ -379,7 +396,7 @@ impl<'a> Call<'a> {
             .refresh(
                 &token,
                 || None,
-                || send_refresh(shared, token.clone(), request_id),
+                spawn_refresh(self.client.shared_arc(), token.clone(), request_id),
             )
             .await?;
         match fresh {
@@ -401,6 +418,21 @@ fn rejected_as_expired(error: &Error, token: &Token, margin: std::time::Duration
             || api
                 .message()
                 .is_some_and(|m| m.to_ascii_lowercase().contains("expired")))
+}
+
+/// Starts one refresh of `stale` in a task of its own, reporting to the gate: it completes (and
+/// keeps the new token) even if the calls waiting for it are cancelled.
+fn spawn_refresh(
+    shared: Arc<Shared>,
+    stale: Arc<Token>,
+    request_id: Uuid,
+) -> impl FnOnce(Completion) {
+    move |completion| {
+        tokio::spawn(async move {
+            let outcome = send_refresh(&shared, stale, request_id).await;
+            shared.refresh_gate.complete(completion, outcome);
+        });
+    }
 }
 
 /// One `verify_phone_number_update` request with `token`.

@@ -53,6 +53,10 @@ impl Client {
         &self.shared
     }
 
+    pub(crate) fn shared_arc(&self) -> Arc<Shared> {
+        self.shared.clone()
+    }
+
     #[cfg(test)]
     pub(crate) fn config(&self) -> &Config {
         &self.shared.config
@@ -131,6 +135,13 @@ impl Client {
     /// `Debug` and would show the `Application` value you give them: do not log them.
     pub fn generated(&self) -> Result<menu_client::Client, Error> {
         let mut context = match self.shared.tokens.current() {
+            Some(_) if self.shared.config.token_in_clear_text => {
+                return Err(Error::config(
+                    "refusing to hand out a client that sends the customer token over plain \
+                     http:// to a non-loopback host: use https://, or \
+                     `ClientBuilder::allow_insecure_http(true)` if you must",
+                ));
+            }
             Some(token) => menu_client::RequestContext::with_bearer_token(token.value())
                 .map_err(|e| Error::config(e.to_string()))?,
             None => menu_client::RequestContext::new(),

@@ -189,9 +189,11 @@ impl ClientBuilder {
         self
     }
 
-    /// Called with every new token the client receives (from [`Client::refresh`]), after the client
-    /// has switched to it. **Persist it**: the server invalidates the old token, so losing the new
-    /// one logs the customer out. Keep the callback quick; it runs on the calling task.
+    /// Called with every new token the server issues (from [`Client::refresh`] or an automatic
+    /// refresh), once per refresh, after the client has switched to it (unless a `set_token` or
+    /// `clear_token` made during the refresh stands). **Persist it**: the server invalidates the
+    /// old token, so losing the new one logs the customer out. Keep the callback quick and do not
+    /// make client calls from it: it runs on the refresh's task.
     pub fn on_token_refresh(mut self, callback: impl Fn(&Token) + Send + Sync + 'static) -> Self {
         self.on_token_refresh = Some(Arc::new(callback));
         self

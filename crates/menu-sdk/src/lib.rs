@@ -46,8 +46,9 @@
 //! - **Secrets** (the application key, tokens) never appear in `Debug`, `Display`, error messages
 //!   or tracing output, and a token is never sent over plain `http://` to a non-loopback host
 //!   unless [`ClientBuilder::allow_insecure_http`] says so.
-//! - **Tracing.** One `menu_sdk.call` span per call, with `operation`, `request_id`, `status` and
-//!   `duration_ms`.
+//! - **Tracing.** One `menu_sdk.call` span per request exchange (a call retried after a token
+//!   refresh has two, with the same `request_id`; the refresh has its own), with `operation`,
+//!   `request_id`, `status` and `duration_ms`; retries are events inside it.
 //!
 //! # Types
 //! The response types ([`CustomerAccount`], [`Demographic`], [`ErrorEnvelope`]) are generated from

@@ -16,7 +16,9 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 /// Waits grow exponentially from `initial_backoff` up to `max_backoff`, with jitter (each wait is
 /// between half and all of its exponential value). A `Retry-After` header (seconds or an HTTP
 /// date) replaces the computed wait; one longer than `max_retry_after` ends the retries instead.
-/// No retry starts once `max_elapsed` has passed since the first attempt.
+/// No retry starts (or waits) beyond `max_elapsed` since the first attempt; each attempt has the
+/// whole-request timeout, so a call lasts at most about `max_elapsed` plus one timeout (plus, with
+/// automatic refresh, one refresh call).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,
@@ -98,7 +100,10 @@ impl RetryPolicy {
             Some(RetryAfter::Wait(wait)) => wait,
             Some(RetryAfter::Unreadable) | None => self.backoff(next - 1),
         };
-        (elapsed + wait <= self.max_elapsed).then_some(wait)
+        elapsed
+            .checked_add(wait)
+            .is_some_and(|total| total <= self.max_elapsed)
+            .then_some(wait)
     }
 
     /// Exponential backoff for retry number `retry` (1 for the first), with "equal jitter".

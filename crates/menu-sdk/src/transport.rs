@@ -121,7 +121,7 @@ impl SdkTransport {
                 _ => (None, ""),
             };
             let (Some(wait), Some(copy)) = (wait, retry_copy) else {
-                return self.buffer(outcome?).await;
+                return self.buffer(outcome?, true).await;
             };
             tracing::info!(
                 attempt,
@@ -130,9 +130,10 @@ impl SdkTransport {
                 wait_ms = wait.as_millis() as u64,
                 "retrying the same request"
             );
-            // Let the connection be reused: read (and drop) a bounded amount of the body.
+            // Let the connection be reused: read (and drop, unrecorded) a bounded amount of the
+            // body.
             if let Ok(response) = outcome {
-                let _ = self.buffer(response).await;
+                let _ = self.buffer(response, false).await;
             }
             tokio::time::sleep(wait).await;
             request = copy;
@@ -140,8 +141,13 @@ impl SdkTransport {
         }
     }
 
-    /// Reads the body (bounded), records it, and rebuilds an equivalent response around it.
-    async fn buffer(&self, mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    /// Reads the body (bounded), records it (when `record`: the answer the call ends with), and
+    /// rebuilds an equivalent response around it.
+    async fn buffer(
+        &self,
+        mut response: reqwest::Response,
+        record: bool,
+    ) -> reqwest::Result<reqwest::Response> {
         let limit = self.config.max_response_body_bytes;
         let status = response.status();
         let version = response.version();
@@ -178,7 +184,7 @@ impl SdkTransport {
             body = Bytes::new();
         }
 
-        if let Some(slot) = &self.captured {
+        if let Some(slot) = self.captured.as_ref().filter(|_| record) {
             *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(Captured {
                 status,
                 body: body.clone(),

@@ -329,4 +329,95 @@ async fn the_token_is_never_sent_over_plain_http_to_another_host() {
         );
         assert!(message.contains("nothing was sent"), "{message}");
     }
+    assert!(matches!(
+        client.generated(),
+        Err(Error::InvalidConfig { .. })
+    ));
+}
+
+#[tokio::test]
+async fn a_cancelled_call_does_not_lose_the_refreshed_token() {
+    let new = fresh_jwt("new");
+    let server = Wiremock::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(refresh_body_with(&new), "application/json")
+                .set_delay(Duration::from_millis(300)),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(VERIFY_BODY, "application/json"))
+        .mount(&server)
+        .await;
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .application_key(APP_KEY)
+        .token(jwt("old", Utc::now().timestamp() - 10))
+        .on_token_refresh(move |t| sink.lock().unwrap().push(t.value().to_owned()))
+        .build()
+        .unwrap();
+    // The caller gives up while the refresh is in flight.
+    let call = client.verify_phone_number_update(customer_id(), "1");
+    assert!(
+        tokio::time::timeout(Duration::from_millis(50), call)
+            .await
+            .is_err()
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        client.token().unwrap().value(),
+        new,
+        "the refresh completed and was kept"
+    );
+    assert_eq!(seen.lock().unwrap().as_slice(), std::slice::from_ref(&new));
+    client
+        .verify_phone_number_update(customer_id(), "1")
+        .await
+        .unwrap();
+    let gets = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .count();
+    assert_eq!(gets, 1, "no second refresh of the rotated token");
+}
+
+#[tokio::test]
+async fn a_call_refreshes_at_most_once() {
+    // The token has expired (refreshed before the call); the server still says "expired".
+    let server = Wiremock::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_raw(r#"{"message":"Token has expired"}"#, "application/json"),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(refresh_body_with(&fresh_jwt("new")), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let client = client(&server, &jwt("old", Utc::now().timestamp() - 10));
+    let err = client
+        .verify_phone_number_update(customer_id(), "1")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    let methods: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.method.to_string())
+        .collect();
+    assert_eq!(methods, ["GET", "POST"]);
 }

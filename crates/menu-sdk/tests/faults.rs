@@ -358,3 +358,17 @@ async fn the_total_time_bound_stops_retries() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn a_discarded_oversized_retry_body_does_not_relabel_the_final_error() {
+    let server = FaultServer::start(vec![
+        Fault::HugeUnavailable(4 * 1024 * 1024),
+        Fault::ResetBeforeResponse,
+    ])
+    .await;
+    let err = client(&server.base_url).refresh().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Transport { attempts: 2, .. }),
+        "{err:?}"
+    );
+}

@@ -32,6 +32,8 @@ pub enum Fault {
     WrongShape,
     /// 200 with a body of this many bytes.
     Huge(usize),
+    /// 503 declaring a body of this many bytes.
+    HugeUnavailable(usize),
     /// 429 with this `Retry-After` value.
     TooManyRequests(String),
     /// 503 with a JSON error.
@@ -177,6 +179,13 @@ async fn serve(
                         r#"{"status":"OK","code":200,"data":{"items":[1,2,3]}}"#,
                     ))
                     .await?
+            }
+            Fault::HugeUnavailable(size) => {
+                socket
+                    .write_all(&head("503 Service Unavailable", "text/plain", &[], size))
+                    .await?;
+                let _ = socket.write_all(&vec![b'x'; size.min(1 << 20)]).await;
+                return Ok(());
             }
             Fault::Huge(size) => {
                 socket

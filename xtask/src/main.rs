@@ -6,6 +6,7 @@
 //! cargo xtask generate --root DIR # operate on another checkout (used by the xtask's own tests)
 //! ```
 
+mod bench;
 mod generate;
 
 use std::path::PathBuf;
@@ -19,6 +20,9 @@ commands:
       Regenerate crates/menu-client/src/generated.rs from openapi/menu-customers.yaml.
       --check   do not write; exit 1 with a unified diff if the committed file is stale
       --root    the workspace root to operate on (default: this workspace)
+  bench [--smoke]
+      Build release binaries and print every benchmark figure (see BENCHMARKS.md).
+      --smoke   tiny budgets: proves each benchmark runs
 ";
 
 fn main() -> ExitCode {
@@ -53,6 +57,14 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 }
             }
             generate::run(&root, check)
+        }
+        "bench" => {
+            let smoke = match rest {
+                [] => false,
+                [flag] if flag == "--smoke" => true,
+                _ => return Err(format!("usage: cargo xtask bench [--smoke]\n\n{USAGE}")),
+            };
+            bench::run(&default_root(), smoke)
         }
         "help" | "--help" | "-h" => {
             print!("{USAGE}");

@@ -25,16 +25,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Timestamp {
     raw: String,
-    parsed: Option<NaiveDateTime>,
 }
 
 impl Timestamp {
-    /// Wraps a raw timestamp string, parsing it if it has a known shape
-    /// (`2023-08-02 10:09:12`, with an optional fraction, a `T` separator, or an RFC 3339 zone).
+    /// Wraps a raw timestamp string. It is parsed when read (decoding stays as cheap as for a
+    /// plain string): `2023-08-02 10:09:12`, with an optional fraction, a `T` separator, or an
+    /// RFC 3339 zone.
     pub fn new(raw: impl Into<String>) -> Self {
-        let raw = raw.into();
-        let parsed = parse_timestamp(&raw);
-        Self { raw, parsed }
+        Self { raw: raw.into() }
     }
 
     /// The string exactly as the API sent it.
@@ -44,12 +42,12 @@ impl Timestamp {
 
     /// The wall-clock date and time, zone unspecified; `None` if the string has another shape.
     pub fn naive(&self) -> Option<NaiveDateTime> {
-        self.parsed
+        parse_timestamp(&self.raw)
     }
 
     /// The date and time read as UTC (see the type's documentation); `None` if unparseable.
     pub fn assume_utc(&self) -> Option<DateTime<Utc>> {
-        self.parsed.map(|naive| naive.and_utc())
+        self.naive().map(|naive| naive.and_utc())
     }
 }
 
@@ -129,6 +127,9 @@ pub struct Token {
     /// When this process created or decoded the token: the base of the last `ttl` fallback.
     #[serde(skip, default = "Utc::now")]
     received_at: DateTime<Utc>,
+    /// [`Token::expires_at`], computed once (the SDK checks it before every call).
+    #[serde(skip)]
+    expiry: std::sync::OnceLock<Option<DateTime<Utc>>>,
 }
 
 impl PartialEq for Token {
@@ -147,6 +148,7 @@ impl Token {
             ttl: None,
             refresh_ttl: None,
             received_at: Utc::now(),
+            expiry: std::sync::OnceLock::new(),
         }
     }
 
@@ -154,6 +156,7 @@ impl Token {
     pub fn with_ttl(mut self, ttl: Option<i64>, refresh_ttl: Option<i64>) -> Self {
         self.ttl = ttl;
         self.refresh_ttl = refresh_ttl;
+        self.expiry = std::sync::OnceLock::new();
         self
     }
 
@@ -181,6 +184,10 @@ impl Token {
     /// `iat` claim, or after this process received the token (an opaque token, or one without
     /// claims); `None` when neither `exp` nor `ttl` is known.
     pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        *self.expiry.get_or_init(|| self.compute_expiry())
+    }
+
+    fn compute_expiry(&self) -> Option<DateTime<Utc>> {
         let claims = self.claims().ok();
         if let Some(exp) = claims.as_ref().and_then(|c| c.expires_at) {
             return Some(exp);

@@ -1,0 +1,666 @@
+//! Benchmarks of the Menu SDK, as a library so that the smoke test can run them with tiny budgets.
+//! `cargo xtask bench` runs the binary (release) and adds generation time and footprint.
+//!
+//! Every comparison is measured in the same run, alternating the two sides round by round, so
+//! that the ratios hold on a noisy machine even when absolute figures drift.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark harness: failing loudly is right
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use serde::Deserialize;
+
+/// The reference pages' bodies.
+pub const REFRESH_BODY: &str = include_str!("../../menu-client/tests/fixtures/refresh.json");
+/// The reference pages' bodies.
+pub const VERIFY_BODY: &str =
+    include_str!("../../menu-client/tests/fixtures/verify-phone-number-update.json");
+const APP_KEY: &str = "f3a90488c7dd4b6e8b1e8e8c0f3b5a1d";
+const CUSTOMER_ID: &str = "47bf8888-3f23-11ed-936c-1a67b454859d";
+
+/// How long each measurement runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    /// Warm-up before each measurement.
+    pub warmup: Duration,
+    /// Length of one measurement.
+    pub measure: Duration,
+    /// Rounds per side (the sides alternate; the median round counts).
+    pub rounds: usize,
+    /// Iterations of each decoding measurement.
+    pub decode_iterations: usize,
+}
+
+impl Budget {
+    /// The full run.
+    pub fn full() -> Self {
+        Self {
+            warmup: Duration::from_millis(300),
+            measure: Duration::from_millis(1500),
+            rounds: 3,
+            decode_iterations: 200_000,
+        }
+    }
+
+    /// A smoke run: proves every benchmark runs.
+    pub fn smoke() -> Self {
+        Self {
+            warmup: Duration::from_millis(10),
+            measure: Duration::from_millis(50),
+            rounds: 1,
+            decode_iterations: 50,
+        }
+    }
+}
+
+/// Throughput and latency of one side of a comparison.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Load {
+    /// Completed requests per second.
+    pub rps: f64,
+    /// Median latency, microseconds.
+    pub p50_us: f64,
+    /// 99th percentile latency, microseconds.
+    pub p99_us: f64,
+    /// Requests completed.
+    pub requests: u64,
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[index] as f64 / 1000.0
+}
+
+/// Runs `call` from `concurrency` workers for `measure` (after `warmup`); latencies in ns.
+async fn drive<F, Fut>(concurrency: usize, budget: Budget, call: F) -> Load
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let call = Arc::new(call);
+    let stop = Arc::new(AtomicBool::new(false));
+    let recording = Arc::new(AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (call, stop, recording) = (call.clone(), stop.clone(), recording.clone());
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(4096);
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                call().await;
+                if recording.load(Ordering::Relaxed) {
+                    latencies.push(started.elapsed().as_nanos() as u64);
+                }
+            }
+            latencies
+        }));
+    }
+    tokio::time::sleep(budget.warmup).await;
+    recording.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    tokio::time::sleep(budget.measure).await;
+    recording.store(false, Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for worker in workers {
+        all.extend(worker.await.unwrap());
+    }
+    all.sort_unstable();
+    Load {
+        rps: all.len() as f64 / elapsed.as_secs_f64(),
+        p50_us: percentile(&all, 0.50),
+        p99_us: percentile(&all, 0.99),
+        requests: all.len() as u64,
+    }
+}
+
+/// The median round (by throughput) of alternating measurements of two sides.
+async fn compare<A, B, FA, FB>(concurrency: usize, budget: Budget, a: A, b: B) -> (Load, Load)
+where
+    A: Fn() -> FA + Send + Sync + Clone + 'static,
+    FA: std::future::Future<Output = ()> + Send,
+    B: Fn() -> FB + Send + Sync + Clone + 'static,
+    FB: std::future::Future<Output = ()> + Send,
+{
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    for _ in 0..budget.rounds {
+        left.push(drive(concurrency, budget, a.clone()).await);
+        right.push(drive(concurrency, budget, b.clone()).await);
+    }
+    let median = |mut loads: Vec<Load>| {
+        loads.sort_by(|x, y| x.rps.total_cmp(&y.rps));
+        loads[loads.len() / 2]
+    };
+    (median(left), median(right))
+}
+
+/// A minimal hyper HTTP/1.1 server that answers the two paths with the reference bodies.
+pub async fn start_reference_server() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let service = service_fn(
+                    |request: hyper::Request<hyper::body::Incoming>| async move {
+                        let body = if request.uri().path().ends_with("/refresh") {
+                            REFRESH_BODY
+                        } else {
+                            VERIFY_BODY
+                        };
+                        let response = hyper::Response::builder()
+                            .header("content-type", "application/json")
+                            .body(Full::new(Bytes::from_static(body.as_bytes())))
+                            .unwrap();
+                        Ok::<_, Infallible>(response)
+                    },
+                );
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+/// A JWT that expires in 2100 (unsigned: the reference server does not check it).
+pub fn long_lived_jwt() -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.c2ln",
+        b64.encode(r#"{"alg":"HS256"}"#),
+        b64.encode(r#"{"sub":"1","iat":1700000000,"exp":4102444800}"#)
+    )
+}
+
+/// The minimal hand-written structs of the same fields (what a user might write instead).
+pub mod minimal {
+    use serde::Deserialize;
+
+    /// The success envelope.
+    #[derive(Deserialize)]
+    pub struct Envelope<T> {
+        /// `status`
+        pub status: String,
+        /// `code`
+        pub code: i64,
+        /// `data`
+        pub data: T,
+    }
+    /// The verify payload.
+    #[derive(Deserialize)]
+    pub struct Verify {
+        /// `customer_account`
+        pub customer_account: Account,
+    }
+    /// The refresh payload.
+    #[derive(Deserialize)]
+    pub struct Refresh {
+        /// `customer_account`
+        pub customer_account: Account,
+        /// `token`
+        pub token: Token,
+    }
+    /// The token.
+    #[derive(Deserialize)]
+    pub struct Token {
+        /// `value`
+        pub value: String,
+        /// `ttl`
+        pub ttl: Option<i64>,
+        /// `refresh_ttl`
+        pub refresh_ttl: Option<i64>,
+    }
+    /// A demographic.
+    #[derive(Deserialize)]
+    pub struct Demographic {
+        /// `id`
+        pub id: uuid::Uuid,
+        /// `demographic_id`
+        pub demographic_id: uuid::Uuid,
+        /// `value`
+        pub value: String,
+    }
+    /// The account, every field of the spec.
+    #[derive(Deserialize)]
+    #[allow(missing_docs)]
+    pub struct Account {
+        pub id: uuid::Uuid,
+        pub type_id: i64,
+        pub reference_type: Option<String>,
+        pub first_name: String,
+        pub last_name: String,
+        pub email: String,
+        pub phone_number: String,
+        pub locale: String,
+        pub state: i64,
+        pub demographics: Vec<Demographic>,
+        pub optin_status_email: i64,
+        pub optin_status_pn: i64,
+        pub has_pending_email_change: bool,
+        pub has_pending_phone_number_change: bool,
+        pub is_social: bool,
+        pub social_login: Option<serde_json::Value>,
+        pub updated_at: Option<String>,
+        pub created_at: Option<String>,
+        pub confirmed: bool,
+    }
+}
+
+/// One operation's SDK-vs-raw comparison at one concurrency.
+#[derive(Debug, Clone, Copy)]
+pub struct Overhead {
+    /// `refresh` or `verify_phone_number_update`.
+    pub operation: &'static str,
+    /// Concurrent workers.
+    pub concurrency: usize,
+    /// Through the SDK.
+    pub sdk: Load,
+    /// Hand-written with raw reqwest.
+    pub raw: Load,
+}
+
+/// SDK calls vs the same requests with raw reqwest (same headers, body, pool), at 1 and 64.
+pub async fn call_overhead(budget: Budget) -> Vec<Overhead> {
+    let addr = start_reference_server().await;
+    let base_url = format!("http://{addr}/api");
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(128)
+        .build()
+        .unwrap();
+    let token = long_lived_jwt();
+    let customer_id: uuid::Uuid = CUSTOMER_ID.parse().unwrap();
+    let sdk = menu_sdk::Client::builder()
+        .base_url(&base_url)
+        .application_key(APP_KEY)
+        .token(&token)
+        .http_client(http.clone())
+        .build()
+        .unwrap();
+    // Refresh: one client per in-flight call (the SDK coalesces concurrent refreshes of one
+    // session into one request, which would not be the same requests as the raw side's).
+    let refreshers: Arc<std::sync::Mutex<Vec<menu_sdk::Client>>> = Arc::new(std::sync::Mutex::new(
+        (0..128)
+            .map(|_| {
+                menu_sdk::Client::builder()
+                    .base_url(&base_url)
+                    .application_key(APP_KEY)
+                    .token(&token)
+                    .http_client(http.clone())
+                    .build()
+                    .unwrap()
+            })
+            .collect(),
+    ));
+    let mut results = Vec::new();
+    for concurrency in [1, 64] {
+        for operation in ["verify_phone_number_update", "refresh"] {
+            let is_refresh = operation == "refresh";
+            let sdk_for_calls = sdk.clone();
+            let refreshers = refreshers.clone();
+            let sdk_call = move || {
+                let sdk = sdk_for_calls.clone();
+                let refreshers = refreshers.clone();
+                async move {
+                    if is_refresh {
+                        let client = refreshers.lock().unwrap().pop().unwrap();
+                        let session = client.refresh().await.unwrap();
+                        std::hint::black_box(session);
+                        refreshers.lock().unwrap().push(client);
+                    } else {
+                        let account = sdk
+                            .verify_phone_number_update(customer_id, "164138")
+                            .await
+                            .unwrap();
+                        std::hint::black_box(account);
+                    }
+                }
+            };
+            let (raw_http, raw_token, raw_base) = (http.clone(), token.clone(), base_url.clone());
+            let raw_call = move || {
+                let (http, token, base_url) =
+                    (raw_http.clone(), raw_token.clone(), raw_base.clone());
+                async move {
+                    let builder = if is_refresh {
+                        http.get(format!("{base_url}/customers/refresh"))
+                    } else {
+                        http.post(format!(
+                            "{base_url}/customers/{customer_id}/verify-phone-number-update"
+                        ))
+                        .body(r#"{"confirmation_code":"164138"}"#)
+                    };
+                    let response = builder
+                        .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
+                        .header("Application", APP_KEY)
+                        .header("Accept", "application/json")
+                        .header("API-Version", "5.0.0")
+                        .header("X-QB-Enabled", "true")
+                        .header("Content-Type", "application/json")
+                        .header("User-Agent", "menu-sdk-rust/0.1.0")
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                        .unwrap();
+                    let body = response.bytes().await.unwrap();
+                    if is_refresh {
+                        std::hint::black_box(
+                            serde_json::from_slice::<minimal::Envelope<minimal::Refresh>>(&body)
+                                .unwrap(),
+                        );
+                    } else {
+                        std::hint::black_box(
+                            serde_json::from_slice::<minimal::Envelope<minimal::Verify>>(&body)
+                                .unwrap(),
+                        );
+                    }
+                }
+            };
+            let (sdk_load, raw_load) = compare(concurrency, budget, sdk_call, raw_call).await;
+            results.push(Overhead {
+                operation,
+                concurrency,
+                sdk: sdk_load,
+                raw: raw_load,
+            });
+        }
+    }
+    results
+}
+
+/// Decoding time of one body, SDK types vs the minimal structs, nanoseconds per decode.
+#[derive(Debug, Clone, Copy)]
+pub struct Decode {
+    /// Which body.
+    pub body: &'static str,
+    /// Into the SDK's (generated) types.
+    pub sdk_ns: f64,
+    /// Into the minimal hand-written structs.
+    pub minimal_ns: f64,
+}
+
+fn time_per_iteration(iterations: usize, mut f: impl FnMut()) -> f64 {
+    let started = Instant::now();
+    for _ in 0..iterations {
+        f();
+    }
+    started.elapsed().as_nanos() as f64 / iterations as f64
+}
+
+/// Decodes each reference body into the SDK's types and into the minimal structs, alternating.
+pub fn decoding(budget: Budget) -> Vec<Decode> {
+    fn measure<S: for<'de> Deserialize<'de>, M: for<'de> Deserialize<'de>>(
+        name: &'static str,
+        body: &str,
+        budget: Budget,
+    ) -> Decode {
+        let (mut sdk, mut minimal) = (Vec::new(), Vec::new());
+        for _ in 0..budget.rounds.max(3) {
+            sdk.push(time_per_iteration(budget.decode_iterations, || {
+                std::hint::black_box(
+                    serde_json::from_str::<S>(std::hint::black_box(body)).unwrap(),
+                );
+            }));
+            minimal.push(time_per_iteration(budget.decode_iterations, || {
+                std::hint::black_box(
+                    serde_json::from_str::<M>(std::hint::black_box(body)).unwrap(),
+                );
+            }));
+        }
+        let median = |mut v: Vec<f64>| {
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        Decode {
+            body: name,
+            sdk_ns: median(sdk),
+            minimal_ns: median(minimal),
+        }
+    }
+    vec![
+        measure::<
+            menu_client::types::VerifyPhoneNumberUpdateResponse,
+            minimal::Envelope<minimal::Verify>,
+        >("verify", VERIFY_BODY, budget),
+        measure::<menu_client::types::RefreshResponse, minimal::Envelope<minimal::Refresh>>(
+            "refresh",
+            REFRESH_BODY,
+            budget,
+        ),
+    ]
+}
+
+/// menu-mock vs a minimal axum handler returning the same bytes, one operation.
+#[derive(Debug, Clone, Copy)]
+pub struct MockThroughput {
+    /// `refresh` or `verify_phone_number_update`.
+    pub operation: &'static str,
+    /// The mock (headers, token and state checks).
+    pub mock: Load,
+    /// The minimal axum handler.
+    pub minimal: Load,
+}
+
+/// The minimal axum server: the same paths, statuses and bytes as the mock's answers.
+async fn start_minimal_axum(refresh: Bytes, verify: Bytes) -> SocketAddr {
+    use axum::routing::{get, post};
+    let json = |status: u16, body: Bytes| {
+        move || {
+            let body = body.clone();
+            async move {
+                (
+                    axum::http::StatusCode::from_u16(status).unwrap(),
+                    [("content-type", "application/json")],
+                    body,
+                )
+            }
+        }
+    };
+    let app = axum::Router::new()
+        .route("/api/customers/refresh", get(json(200, refresh)))
+        .route(
+            "/api/customers/{customer_id}/verify-phone-number-update",
+            post(json(400, verify)),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// Requests/second of menu-mock serving refresh and verify (token checks included) under a Rust
+/// load generator (reqwest, 64 connections), vs a minimal axum handler returning the same bytes.
+/// Refresh workers chain their tokens (each refresh invalidates the last); verify sends a wrong
+/// code, which passes every check before the 400.
+pub async fn mock_throughput(budget: Budget) -> Vec<MockThroughput> {
+    let server = menu_mock::MockServer::start().await.unwrap();
+    let base = server.base_url().to_owned();
+    let key = server.application_key().to_owned();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(128)
+        .build()
+        .unwrap();
+    let dragos = menu_mock::state::DRAGOS;
+    let verify_token = server
+        .state()
+        .issue_token(dragos)
+        .unwrap()
+        .value()
+        .to_owned();
+
+    // The exact bytes the mock answers with, for the minimal handler.
+    let sample_refresh = {
+        let token = server.state().issue_token(menu_mock::state::IVAN).unwrap();
+        request(&http, &base, &key, token.value(), true)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+    };
+    let sample_verify = request(&http, &base, &key, &verify_token, false)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let minimal = start_minimal_axum(sample_refresh, sample_verify).await;
+    let minimal_base = format!("http://{minimal}/api");
+
+    let concurrency = 64;
+    let mut results = Vec::new();
+    for operation in ["refresh", "verify_phone_number_update"] {
+        let is_refresh = operation == "refresh";
+        // A pool of live tokens: a refresh takes one and puts back its successor, so no token is
+        // ever used twice (each refresh invalidates the token it was given).
+        let pool: Arc<std::sync::Mutex<Vec<String>>> = Arc::new(std::sync::Mutex::new(
+            (0..concurrency * 2)
+                .map(|_| {
+                    server
+                        .state()
+                        .issue_token(menu_mock::state::IVAN)
+                        .unwrap()
+                        .value()
+                        .to_owned()
+                })
+                .collect(),
+        ));
+        let failures = Arc::new(AtomicU64::new(0));
+        let mock_call = {
+            let (http, base, key, verify_token, pool, failures) = (
+                http.clone(),
+                base.clone(),
+                key.clone(),
+                verify_token.clone(),
+                pool.clone(),
+                failures.clone(),
+            );
+            move || {
+                let (http, base, key, verify_token, pool, failures) = (
+                    http.clone(),
+                    base.clone(),
+                    key.clone(),
+                    verify_token.clone(),
+                    pool.clone(),
+                    failures.clone(),
+                );
+                async move {
+                    if is_refresh {
+                        let token = pool
+                            .lock()
+                            .unwrap()
+                            .pop()
+                            .expect("the pool holds a token per worker");
+                        let body = request(&http, &base, &key, &token, true)
+                            .send()
+                            .await
+                            .unwrap()
+                            .bytes()
+                            .await
+                            .unwrap();
+                        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                        match value.pointer("/data/token/value").and_then(|v| v.as_str()) {
+                            Some(new) => pool.lock().unwrap().push(new.to_owned()),
+                            None => {
+                                failures.fetch_add(1, Ordering::Relaxed);
+                                pool.lock().unwrap().push(token);
+                            }
+                        }
+                    } else {
+                        let response = request(&http, &base, &key, &verify_token, false)
+                            .send()
+                            .await
+                            .unwrap();
+                        std::hint::black_box(response.bytes().await.unwrap());
+                    }
+                }
+            }
+        };
+        let minimal_call = {
+            let (http, base, key, verify_token) = (
+                http.clone(),
+                minimal_base.clone(),
+                key.clone(),
+                verify_token.clone(),
+            );
+            move || {
+                let (http, base, key, token) = (
+                    http.clone(),
+                    base.clone(),
+                    key.clone(),
+                    verify_token.clone(),
+                );
+                async move {
+                    let body = request(&http, &base, &key, &token, is_refresh)
+                        .send()
+                        .await
+                        .unwrap()
+                        .bytes()
+                        .await
+                        .unwrap();
+                    if is_refresh {
+                        // The same client-side work as the mock's side.
+                        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                        std::hint::black_box(value.pointer("/data/token/value").is_some());
+                    }
+                }
+            }
+        };
+        let (mock, minimal) = compare(concurrency, budget, mock_call, minimal_call).await;
+        assert_eq!(
+            failures.load(Ordering::Relaxed),
+            0,
+            "every refresh under load succeeded"
+        );
+        results.push(MockThroughput {
+            operation,
+            mock,
+            minimal,
+        });
+    }
+    server.shutdown().await;
+    results
+}
+
+fn request(
+    http: &reqwest::Client,
+    base: &str,
+    key: &str,
+    token: &str,
+    refresh: bool,
+) -> reqwest::RequestBuilder {
+    let builder = if refresh {
+        http.get(format!("{base}/customers/refresh"))
+    } else {
+        http.post(format!(
+            "{base}/customers/{}/verify-phone-number-update",
+            menu_mock::state::DRAGOS
+        ))
+        .body(r#"{"confirmation_code":"000000"}"#)
+        .header("Content-Type", "application/json")
+    };
+    builder
+        .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
+        .header("Application", key)
+        .header("API-Version", "5.0.0")
+        .header("X-QB-Enabled", "true")
+        .bearer_auth(token)
+}

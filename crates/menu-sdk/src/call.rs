@@ -401,8 +401,10 @@ impl<'a> Call<'a> {
             .await?;
         match fresh {
             Fresh::Refreshed(session) => Ok(*session),
-            // Unreachable: `current` above never offers another token.
-            Fresh::Current(_) => send_refresh(shared, token, request_id).await,
+            // `current` above never offers another token, so the gate cannot answer this.
+            Fresh::Current(_) => Err(Error::config(
+                "internal error: the refresh gate offered a token to an explicit refresh",
+            )),
         }
     }
 }

@@ -264,6 +264,102 @@ pub mod minimal {
     }
 }
 
+/// The two sides of the call-overhead comparison, against one reference server.
+pub struct OverheadRig {
+    http: reqwest::Client,
+    base_url: String,
+    token: String,
+    customer_id: uuid::Uuid,
+    sdk: menu_sdk::Client,
+    /// Refresh: one client per in-flight call (the SDK coalesces concurrent refreshes of one
+    /// session into one request, which would not be the same requests as the raw side's).
+    refreshers: Arc<std::sync::Mutex<Vec<menu_sdk::Client>>>,
+}
+
+impl OverheadRig {
+    /// Starts the reference server and builds both sides on one `reqwest::Client` (one pool).
+    pub async fn start() -> Self {
+        let addr = start_reference_server().await;
+        let base_url = format!("http://{addr}/api");
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(128)
+            .build()
+            .unwrap();
+        let token = long_lived_jwt();
+        let build = || {
+            menu_sdk::Client::builder()
+                .base_url(&base_url)
+                .application_key(APP_KEY)
+                .token(&token)
+                .http_client(http.clone())
+                .build()
+                .unwrap()
+        };
+        let sdk = build();
+        let refreshers = Arc::new(std::sync::Mutex::new((0..128).map(|_| build()).collect()));
+        Self {
+            http,
+            base_url,
+            token,
+            customer_id: CUSTOMER_ID.parse().unwrap(),
+            sdk,
+            refreshers,
+        }
+    }
+
+    /// One SDK call of the operation (default configuration).
+    pub async fn sdk_call(&self, is_refresh: bool) {
+        if is_refresh {
+            let client = self.refreshers.lock().unwrap().pop().unwrap();
+            let session = client.refresh().await.unwrap();
+            std::hint::black_box(session);
+            self.refreshers.lock().unwrap().push(client);
+        } else {
+            let account = self
+                .sdk
+                .verify_phone_number_update(self.customer_id, "164138")
+                .await
+                .unwrap();
+            std::hint::black_box(account);
+        }
+    }
+
+    /// The same request by hand with raw reqwest, decoded into the minimal structs.
+    pub async fn raw_call(&self, is_refresh: bool) {
+        let (http, base_url, customer_id) = (&self.http, &self.base_url, self.customer_id);
+        let builder = if is_refresh {
+            http.get(format!("{base_url}/customers/refresh"))
+        } else {
+            http.post(format!(
+                "{base_url}/customers/{customer_id}/verify-phone-number-update"
+            ))
+            .body(r#"{"confirmation_code":"164138"}"#)
+        };
+        let response = builder
+            .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
+            .header("Application", APP_KEY)
+            .header("Accept", "application/json")
+            .header("API-Version", "5.0.0")
+            .header("X-QB-Enabled", "true")
+            .header("Content-Type", "application/json")
+            .header("User-Agent", "menu-sdk-rust/0.1.0")
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        let body = response.bytes().await.unwrap();
+        if is_refresh {
+            std::hint::black_box(
+                serde_json::from_slice::<minimal::Envelope<minimal::Refresh>>(&body).unwrap(),
+            );
+        } else {
+            std::hint::black_box(
+                serde_json::from_slice::<minimal::Envelope<minimal::Verify>>(&body).unwrap(),
+            );
+        }
+    }
+}
+
 /// One operation's SDK-vs-raw comparison at one concurrency.
 #[derive(Debug, Clone, Copy)]
 pub struct Overhead {
@@ -279,98 +375,20 @@ pub struct Overhead {
 
 /// SDK calls vs the same requests with raw reqwest (same headers, body, pool), at 1 and 64.
 pub async fn call_overhead(budget: Budget) -> Vec<Overhead> {
-    let addr = start_reference_server().await;
-    let base_url = format!("http://{addr}/api");
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(128)
-        .build()
-        .unwrap();
-    let token = long_lived_jwt();
-    let customer_id: uuid::Uuid = CUSTOMER_ID.parse().unwrap();
-    let sdk = menu_sdk::Client::builder()
-        .base_url(&base_url)
-        .application_key(APP_KEY)
-        .token(&token)
-        .http_client(http.clone())
-        .build()
-        .unwrap();
-    // Refresh: one client per in-flight call (the SDK coalesces concurrent refreshes of one
-    // session into one request, which would not be the same requests as the raw side's).
-    let refreshers: Arc<std::sync::Mutex<Vec<menu_sdk::Client>>> = Arc::new(std::sync::Mutex::new(
-        (0..128)
-            .map(|_| {
-                menu_sdk::Client::builder()
-                    .base_url(&base_url)
-                    .application_key(APP_KEY)
-                    .token(&token)
-                    .http_client(http.clone())
-                    .build()
-                    .unwrap()
-            })
-            .collect(),
-    ));
+    let rig = Arc::new(OverheadRig::start().await);
     let mut results = Vec::new();
     for concurrency in [1, 64] {
         for operation in ["verify_phone_number_update", "refresh"] {
             let is_refresh = operation == "refresh";
-            let sdk_for_calls = sdk.clone();
-            let refreshers = refreshers.clone();
+            let sdk_rig = rig.clone();
             let sdk_call = move || {
-                let sdk = sdk_for_calls.clone();
-                let refreshers = refreshers.clone();
-                async move {
-                    if is_refresh {
-                        let client = refreshers.lock().unwrap().pop().unwrap();
-                        let session = client.refresh().await.unwrap();
-                        std::hint::black_box(session);
-                        refreshers.lock().unwrap().push(client);
-                    } else {
-                        let account = sdk
-                            .verify_phone_number_update(customer_id, "164138")
-                            .await
-                            .unwrap();
-                        std::hint::black_box(account);
-                    }
-                }
+                let rig = sdk_rig.clone();
+                async move { rig.sdk_call(is_refresh).await }
             };
-            let (raw_http, raw_token, raw_base) = (http.clone(), token.clone(), base_url.clone());
+            let raw_rig = rig.clone();
             let raw_call = move || {
-                let (http, token, base_url) =
-                    (raw_http.clone(), raw_token.clone(), raw_base.clone());
-                async move {
-                    let builder = if is_refresh {
-                        http.get(format!("{base_url}/customers/refresh"))
-                    } else {
-                        http.post(format!(
-                            "{base_url}/customers/{customer_id}/verify-phone-number-update"
-                        ))
-                        .body(r#"{"confirmation_code":"164138"}"#)
-                    };
-                    let response = builder
-                        .header("X-Request-ID", uuid::Uuid::new_v4().to_string())
-                        .header("Application", APP_KEY)
-                        .header("Accept", "application/json")
-                        .header("API-Version", "5.0.0")
-                        .header("X-QB-Enabled", "true")
-                        .header("Content-Type", "application/json")
-                        .header("User-Agent", "menu-sdk-rust/0.1.0")
-                        .bearer_auth(&token)
-                        .send()
-                        .await
-                        .unwrap();
-                    let body = response.bytes().await.unwrap();
-                    if is_refresh {
-                        std::hint::black_box(
-                            serde_json::from_slice::<minimal::Envelope<minimal::Refresh>>(&body)
-                                .unwrap(),
-                        );
-                    } else {
-                        std::hint::black_box(
-                            serde_json::from_slice::<minimal::Envelope<minimal::Verify>>(&body)
-                                .unwrap(),
-                        );
-                    }
-                }
+                let rig = raw_rig.clone();
+                async move { rig.raw_call(is_refresh).await }
             };
             let (sdk_load, raw_load) = compare(concurrency, budget, sdk_call, raw_call).await;
             results.push(Overhead {

@@ -1,16 +1,105 @@
 //! `menu-bench [--smoke]`: prints the call overhead, decoding and mock-server figures. Run through
 //! `cargo xtask bench`, which builds it in release mode and adds generation time and footprint.
+//!
+//! `menu-bench [--smoke] overhead|decoding|mock` runs only the named sections.
+//!
+//! `menu-bench profile <sdk|raw> <verify|refresh> <calls>` makes `calls` sequential calls of one
+//! side on a single thread, for an instruction profile
+//! (`valgrind --tool=callgrind menu-bench profile sdk verify 2000`).
 
-use menu_bench::{Budget, call_overhead, decoding, mock_throughput};
+use menu_bench::{Budget, OverheadRig, call_overhead, decoding, mock_throughput};
 
-#[tokio::main]
-async fn main() {
-    let budget = if std::env::args().any(|a| a == "--smoke") {
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("profile") {
+        if let Err(message) = profile(&args[1..]) {
+            eprintln!("menu-bench profile: {message}");
+            eprintln!("usage: menu-bench profile <sdk|raw> <verify|refresh> <calls>");
+            std::process::exit(2);
+        }
+        return;
+    }
+    let budget = if args.iter().any(|a| a == "--smoke") {
         Budget::smoke()
     } else {
         Budget::full()
     };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("menu-bench: cannot start a tokio runtime: {error}");
+            std::process::exit(1);
+        }
+    };
+    // `menu-bench [--smoke] [overhead] [decoding] [mock]`: the named sections, or all of them.
+    let named: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    for section in &named {
+        if !["overhead", "decoding", "mock"].contains(section) {
+            eprintln!("menu-bench: unknown section {section:?} (overhead, decoding, mock)");
+            std::process::exit(2);
+        }
+    }
+    let wanted = |section: &str| named.is_empty() || named.contains(&section);
+    runtime.block_on(report(
+        budget,
+        [wanted("overhead"), wanted("decoding"), wanted("mock")],
+    ));
+}
 
+fn profile(args: &[String]) -> Result<(), String> {
+    let [side, operation, calls] = args else {
+        return Err("expected three arguments".into());
+    };
+    let sdk = match side.as_str() {
+        "sdk" => true,
+        "raw" => false,
+        other => return Err(format!("unknown side {other:?}")),
+    };
+    let is_refresh = match operation.as_str() {
+        "refresh" => true,
+        "verify" => false,
+        other => return Err(format!("unknown operation {other:?}")),
+    };
+    let calls: usize = calls
+        .parse()
+        .map_err(|_| format!("not a number of calls: {calls:?}"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let rig = OverheadRig::start().await;
+        for _ in 0..calls {
+            if sdk {
+                rig.sdk_call(is_refresh).await;
+            } else {
+                rig.raw_call(is_refresh).await;
+            }
+        }
+    });
+    Ok(())
+}
+
+async fn report(budget: Budget, [overhead, decode, mock]: [bool; 3]) {
+    if overhead {
+        print_overhead(budget).await;
+    }
+    if decode {
+        print_decoding(budget);
+    }
+    if mock {
+        print_mock(budget).await;
+    }
+}
+
+async fn print_overhead(budget: Budget) {
     println!(
         "## 1. Call overhead: SDK vs raw reqwest (same headers, body, pool; minimal hyper server)\n"
     );
@@ -33,7 +122,9 @@ async fn main() {
             row.sdk.p99_us / row.raw.p99_us
         );
     }
+}
 
+fn print_decoding(budget: Budget) {
     println!("\n## 2. Decoding: SDK types vs minimal hand-written serde structs\n");
     println!("| body | SDK ns/decode | minimal ns/decode | SDK/minimal |");
     println!("| --- | --- | --- | --- |");
@@ -46,7 +137,9 @@ async fn main() {
             row.sdk_ns / row.minimal_ns
         );
     }
+}
 
+async fn print_mock(budget: Budget) {
     println!(
         "\n## 4. Mock server: menu-mock vs a minimal axum handler (same bytes; 64 connections)\n"
     );

@@ -19,9 +19,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use progenitor_client::{ClientHooks, Error, OperationInfo};
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{AUTHORIZATION, Entry, HeaderMap, HeaderName, HeaderValue};
 
 use crate::Client;
+use crate::models::Token;
 
 /// The header both the generated code and the `API-Version` parameter set (names are
 /// case-insensitive).
@@ -74,6 +75,18 @@ impl RequestContext {
         })
     }
 
+    /// A context that sends `token` as `Authorization: Bearer <token>` on every call, reusing the
+    /// header value the token keeps (built once per token, not once per call).
+    ///
+    /// Fails as [`RequestContext::with_bearer_token`] does.
+    pub fn with_token(token: &Token) -> Result<Self, InvalidToken> {
+        let value = token.bearer_header().ok_or(InvalidToken(()))?;
+        Ok(Self {
+            authorization: Some(value.clone()),
+            transport: None,
+        })
+    }
+
     /// Sends every request through `transport` instead of `reqwest::Client::execute`.
     pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
         self.transport = Some(transport);
@@ -116,9 +129,11 @@ impl std::error::Error for InvalidToken {}
 /// Keep only the last `API-Version` value: the operation's explicit parameter, which the generated
 /// code appends after its own default.
 pub fn keep_last_api_version(headers: &mut HeaderMap) {
-    let last = headers.get_all(&API_VERSION).iter().next_back().cloned();
-    if let Some(value) = last {
-        headers.insert(API_VERSION, value);
+    if let Entry::Occupied(mut entry) = headers.entry(API_VERSION) {
+        let last = entry.iter().next_back().cloned();
+        if let Some(value) = last {
+            entry.insert(value);
+        }
     }
 }
 
@@ -178,6 +193,16 @@ mod tests {
         let context = RequestContext::with_bearer_token("secret-jwt").unwrap();
         assert!(context.authorization.as_ref().unwrap().is_sensitive());
         assert!(!format!("{context:?}").contains("secret-jwt"));
+    }
+
+    #[test]
+    fn a_token_context_sends_the_same_sensitive_header() {
+        let token = Token::new("secret-jwt");
+        let context = RequestContext::with_token(&token).unwrap();
+        let expected = RequestContext::with_bearer_token("secret-jwt").unwrap();
+        assert_eq!(context.authorization, expected.authorization);
+        assert!(context.authorization.as_ref().unwrap().is_sensitive());
+        assert!(RequestContext::with_token(&Token::new("a\nb")).is_err());
     }
 
     #[test]

@@ -130,6 +130,10 @@ pub struct Token {
     /// [`Token::expires_at`], computed once (the SDK checks it before every call).
     #[serde(skip)]
     expiry: std::sync::OnceLock<Option<DateTime<Utc>>>,
+    /// `Bearer <value>` as a sensitive header value, built once (`None`: not a valid header
+    /// value). Sent with every call, so not rebuilt for each.
+    #[serde(skip)]
+    bearer: std::sync::OnceLock<Option<reqwest::header::HeaderValue>>,
 }
 
 impl PartialEq for Token {
@@ -149,6 +153,7 @@ impl Token {
             refresh_ttl: None,
             received_at: Utc::now(),
             expiry: std::sync::OnceLock::new(),
+            bearer: std::sync::OnceLock::new(),
         }
     }
 
@@ -173,6 +178,20 @@ impl Token {
     /// The refresh window in minutes (how long an expired token can still be refreshed).
     pub fn refresh_ttl(&self) -> Option<i64> {
         self.refresh_ttl
+    }
+
+    /// `Authorization: Bearer <value>` as a header value marked sensitive, built on first use;
+    /// `None` when the value cannot be sent in a header (a control character, say).
+    pub(crate) fn bearer_header(&self) -> Option<&reqwest::header::HeaderValue> {
+        self.bearer
+            .get_or_init(|| {
+                let mut header =
+                    reqwest::header::HeaderValue::try_from(format!("Bearer {}", self.value))
+                        .ok()?;
+                header.set_sensitive(true);
+                Some(header)
+            })
+            .as_ref()
     }
 
     /// The JWT's claims, decoded without verifying the signature.

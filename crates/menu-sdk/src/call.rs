@@ -118,7 +118,7 @@ impl Shared {
         Fut: Future<Output = GeneratedResult<T>>,
     {
         let transport = Arc::new(SdkTransport::for_call(self.config.clone()));
-        let context = RequestContext::with_bearer_token(token.value())
+        let context = RequestContext::with_token(token)
             .map_err(|e| Error::config(e.to_string()))?
             .with_transport(transport.clone());
         let client =

@@ -142,7 +142,7 @@ impl Client {
                      `ClientBuilder::allow_insecure_http(true)` if you must",
                 ));
             }
-            Some(token) => menu_client::RequestContext::with_bearer_token(token.value())
+            Some(token) => menu_client::RequestContext::with_token(&token)
                 .map_err(|e| Error::config(e.to_string()))?,
             None => menu_client::RequestContext::new(),
         };

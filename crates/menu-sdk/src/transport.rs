@@ -16,8 +16,8 @@ use std::time::{Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use menu_client::hooks::BoxFuture;
-use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::{ResponseBuilderExt as _, StatusCode};
 
 use crate::config::Config;
 use crate::retry::{retry_after, retryable_status};
@@ -152,6 +152,7 @@ impl SdkTransport {
         let status = response.status();
         let version = response.version();
         let headers = std::mem::take(response.headers_mut());
+        let url = response.url().clone();
 
         let declared = response.content_length();
         let mut too_large = declared.is_some_and(|length| length > limit as u64);
@@ -196,6 +197,13 @@ impl SdkTransport {
         *rebuilt.status_mut() = status;
         *rebuilt.version_mut() = version;
         *rebuilt.headers_mut() = headers;
+        // Carry the URL over (reqwest's only public way in is the builder); without it, reqwest
+        // would parse a placeholder URL for every response.
+        if let Ok(carrier) = http::Response::builder().url(url).body(()) {
+            rebuilt
+                .extensions_mut()
+                .extend(carrier.into_parts().0.extensions);
+        }
         Ok(reqwest::Response::from(rebuilt))
     }
 }

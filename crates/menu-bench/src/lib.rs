@@ -43,9 +43,9 @@ impl Budget {
     /// The full run.
     pub fn full() -> Self {
         Self {
-            warmup: Duration::from_millis(300),
-            measure: Duration::from_millis(1500),
-            rounds: 3,
+            warmup: Duration::from_millis(200),
+            measure: Duration::from_millis(600),
+            rounds: 9,
             decode_iterations: 200_000,
         }
     }
@@ -126,8 +126,31 @@ where
     }
 }
 
-/// The median round (by throughput) of alternating measurements of two sides.
-async fn compare<A, B, FA, FB>(concurrency: usize, budget: Budget, a: A, b: B) -> (Load, Load)
+/// Two sides measured in alternation: the median round of each side, and the medians of the
+/// per-round ratios (each ratio compares two measurements taken back to back, so slow drift in
+/// the machine's speed cancels out).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Comparison {
+    /// The first side's median round (by throughput).
+    pub a: Load,
+    /// The second side's median round (by throughput).
+    pub b: Load,
+    /// Median of the rounds' a/b throughput ratios.
+    pub throughput_ratio: f64,
+    /// Median of the rounds' a/b p99 latency ratios.
+    pub p99_ratio: f64,
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Measures two sides in alternating rounds (ABBA order, so neither side always goes first).
+async fn compare<A, B, FA, FB>(concurrency: usize, budget: Budget, a: A, b: B) -> Comparison
 where
     A: Fn() -> FA + Send + Sync + Clone + 'static,
     FA: std::future::Future<Output = ()> + Send,
@@ -135,15 +158,29 @@ where
     FB: std::future::Future<Output = ()> + Send,
 {
     let (mut left, mut right) = (Vec::new(), Vec::new());
-    for _ in 0..budget.rounds {
-        left.push(drive(concurrency, budget, a.clone()).await);
-        right.push(drive(concurrency, budget, b.clone()).await);
+    for round in 0..budget.rounds {
+        if round % 2 == 0 {
+            left.push(drive(concurrency, budget, a.clone()).await);
+            right.push(drive(concurrency, budget, b.clone()).await);
+        } else {
+            right.push(drive(concurrency, budget, b.clone()).await);
+            left.push(drive(concurrency, budget, a.clone()).await);
+        }
     }
-    let median = |mut loads: Vec<Load>| {
+    let ratios =
+        |f: fn(&Load) -> f64| median(left.iter().zip(&right).map(|(x, y)| f(x) / f(y)).collect());
+    let throughput_ratio = ratios(|load| load.rps);
+    let p99_ratio = ratios(|load| load.p99_us);
+    let median_load = |mut loads: Vec<Load>| {
         loads.sort_by(|x, y| x.rps.total_cmp(&y.rps));
         loads[loads.len() / 2]
     };
-    (median(left), median(right))
+    Comparison {
+        a: median_load(left),
+        b: median_load(right),
+        throughput_ratio,
+        p99_ratio,
+    }
 }
 
 /// A minimal hyper HTTP/1.1 server that answers the two paths with the reference bodies.
@@ -367,35 +404,45 @@ pub struct Overhead {
     pub operation: &'static str,
     /// Concurrent workers.
     pub concurrency: usize,
-    /// Through the SDK.
-    pub sdk: Load,
-    /// Hand-written with raw reqwest.
-    pub raw: Load,
+    /// SDK (`a`) vs hand-written raw reqwest (`b`).
+    pub result: Comparison,
 }
 
-/// SDK calls vs the same requests with raw reqwest (same headers, body, pool), at 1 and 64.
+/// The control row of [`call_overhead`]: raw reqwest against itself (verify), which shows how
+/// far apart two identical sides land on this machine.
+pub const CONTROL: &str = "control: raw vs raw (verify)";
+
+/// SDK calls vs the same requests with raw reqwest (same headers, body, pool), at 1 and 64, and
+/// the [`CONTROL`] row.
 pub async fn call_overhead(budget: Budget) -> Vec<Overhead> {
     let rig = Arc::new(OverheadRig::start().await);
     let mut results = Vec::new();
     for concurrency in [1, 64] {
-        for operation in ["verify_phone_number_update", "refresh"] {
+        for operation in ["verify_phone_number_update", "refresh", CONTROL] {
             let is_refresh = operation == "refresh";
+            // The control row measures raw against itself: the noise floor of this machine.
+            let control = operation == CONTROL;
             let sdk_rig = rig.clone();
             let sdk_call = move || {
                 let rig = sdk_rig.clone();
-                async move { rig.sdk_call(is_refresh).await }
+                async move {
+                    if control {
+                        rig.raw_call(is_refresh).await
+                    } else {
+                        rig.sdk_call(is_refresh).await
+                    }
+                }
             };
             let raw_rig = rig.clone();
             let raw_call = move || {
                 let rig = raw_rig.clone();
                 async move { rig.raw_call(is_refresh).await }
             };
-            let (sdk_load, raw_load) = compare(concurrency, budget, sdk_call, raw_call).await;
+            let result = compare(concurrency, budget, sdk_call, raw_call).await;
             results.push(Overhead {
                 operation,
                 concurrency,
-                sdk: sdk_load,
-                raw: raw_load,
+                result,
             });
         }
     }
@@ -469,10 +516,9 @@ pub fn decoding(budget: Budget) -> Vec<Decode> {
 pub struct MockThroughput {
     /// `refresh` or `verify_phone_number_update`.
     pub operation: &'static str,
-    /// The mock (headers, token and state checks).
-    pub mock: Load,
-    /// The minimal axum handler.
-    pub minimal: Load,
+    /// The mock, with its header, token and state checks (`a`), vs the minimal axum handler
+    /// (`b`).
+    pub result: Comparison,
 }
 
 /// The minimal axum server: the same paths, statuses and bytes as the mock's answers.
@@ -642,17 +688,13 @@ pub async fn mock_throughput(budget: Budget) -> Vec<MockThroughput> {
                 }
             }
         };
-        let (mock, minimal) = compare(concurrency, budget, mock_call, minimal_call).await;
+        let result = compare(concurrency, budget, mock_call, minimal_call).await;
         assert_eq!(
             failures.load(Ordering::Relaxed),
             0,
             "every refresh under load succeeded"
         );
-        results.push(MockThroughput {
-            operation,
-            mock,
-            minimal,
-        });
+        results.push(MockThroughput { operation, result });
     }
     server.shutdown().await;
     results

@@ -70,10 +70,16 @@ fn profile(args: &[String]) -> Result<(), String> {
     let calls: usize = calls
         .parse()
         .map_err(|_| format!("not a number of calls: {calls:?}"))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
+    let runtime = if std::env::var_os("MENU_BENCH_MULTI_THREAD").is_some() {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    }
+    .map_err(|e| e.to_string())?;
     runtime.block_on(async {
         let rig = OverheadRig::start().await;
         for _ in 0..calls {
@@ -112,14 +118,14 @@ async fn print_overhead(budget: Budget) {
             "| {} | {} | {:.0} | {:.0} | {:.3} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} |",
             row.operation,
             row.concurrency,
-            row.sdk.rps,
-            row.raw.rps,
-            row.sdk.rps / row.raw.rps,
-            row.sdk.p50_us,
-            row.raw.p50_us,
-            row.sdk.p99_us,
-            row.raw.p99_us,
-            row.sdk.p99_us / row.raw.p99_us
+            row.result.a.rps,
+            row.result.b.rps,
+            row.result.throughput_ratio,
+            row.result.a.p50_us,
+            row.result.b.p50_us,
+            row.result.a.p99_us,
+            row.result.b.p99_us,
+            row.result.p99_ratio
         );
     }
 }
@@ -148,10 +154,7 @@ async fn print_mock(budget: Budget) {
     for row in mock_throughput(budget).await {
         println!(
             "| {} | {:.0} | {:.0} | {:.3} |",
-            row.operation,
-            row.mock.rps,
-            row.minimal.rps,
-            row.mock.rps / row.minimal.rps
+            row.operation, row.result.a.rps, row.result.b.rps, row.result.throughput_ratio
         );
     }
 }

@@ -12,7 +12,7 @@ async fn every_benchmark_runs() {
     assert!(
         overhead
             .iter()
-            .all(|row| row.sdk.requests > 0 && row.raw.requests > 0),
+            .all(|row| row.result.a.requests > 0 && row.result.b.requests > 0),
         "{overhead:?}"
     );
     let decode = decoding(budget);
@@ -25,7 +25,7 @@ async fn every_benchmark_runs() {
     let mock = mock_throughput(budget).await;
     assert!(
         mock.iter()
-            .all(|row| row.mock.requests > 0 && row.minimal.requests > 0),
+            .all(|row| row.result.a.requests > 0 && row.result.b.requests > 0),
         "{mock:?}"
     );
 }

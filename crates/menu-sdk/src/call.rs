@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::config::Config;
 use crate::error::{ApiError, Error, TransportErrorKind};
-use crate::refresh::{Completion, Fresh, RefreshGate};
+use crate::refresh::{Completion, Fresh, Outcome, RefreshGate};
 use crate::secret::{body_snippet, scrub, scrub_json};
 use crate::token_store::TokenStore;
 use crate::transport::{Captured, SdkTransport};
@@ -354,11 +354,14 @@ impl<'a> Call<'a> {
             .refresh(
                 stale,
                 || shared.tokens.current(),
-                spawn_refresh(
-                    self.client.shared_arc(),
-                    stale.clone(),
-                    request_id::for_call(None),
-                ),
+                |completion| {
+                    refresh_task(
+                        self.client.shared_arc(),
+                        stale.clone(),
+                        request_id::for_call(None),
+                        completion,
+                    )
+                },
             )
             .await?;
         Ok(match fresh {
@@ -396,7 +399,14 @@ impl<'a> Call<'a> {
             .refresh(
                 &token,
                 || None,
-                spawn_refresh(self.client.shared_arc(), token.clone(), request_id),
+                |completion| {
+                    refresh_task(
+                        self.client.shared_arc(),
+                        token.clone(),
+                        request_id,
+                        completion,
+                    )
+                },
             )
             .await?;
         match fresh {
@@ -422,19 +432,18 @@ fn rejected_as_expired(error: &Error, token: &Token, margin: std::time::Duration
                 .is_some_and(|m| m.to_ascii_lowercase().contains("expired")))
 }
 
-/// Starts one refresh of `stale` in a task of its own, reporting to the gate: it completes (and
-/// keeps the new token) even if the calls waiting for it are cancelled.
-fn spawn_refresh(
+/// The one refresh of `stale`, reporting to the gate. The gate runs it inline in the call that
+/// started it, or in a task of its own if that call is cancelled, so it always completes (and
+/// keeps the new token).
+async fn refresh_task(
     shared: Arc<Shared>,
     stale: Arc<Token>,
     request_id: Uuid,
-) -> impl FnOnce(Completion) {
-    move |completion| {
-        tokio::spawn(async move {
-            let outcome = send_refresh(&shared, stale, request_id).await;
-            shared.refresh_gate.complete(completion, outcome);
-        });
-    }
+    completion: Completion,
+) -> Outcome {
+    let outcome = send_refresh(&shared, stale, request_id).await;
+    shared.refresh_gate.complete(completion, &outcome);
+    outcome
 }
 
 /// One `verify_phone_number_update` request with `token`.

@@ -66,6 +66,7 @@ mod request_id;
 mod retry;
 mod secret;
 mod session;
+mod timer_anchor;
 mod token_store;
 mod transport;
 

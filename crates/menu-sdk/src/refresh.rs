@@ -6,23 +6,32 @@
 //!    refresh would only be refused);
 //! 2. joins the refresh of that token that is in flight, if there is one;
 //! 3. uses the client's current token if it is another one (refreshed or set meanwhile);
-//! 4. or starts the refresh, in a task of its own, so that it completes (and its token is kept
-//!    and handed to `on_token_refresh`) even if every waiting call is cancelled.
+//! 4. or becomes the leader: it runs the refresh itself, inline (no task, no cross-task wake-up
+//!    on the common path). If the leader is cancelled (its future dropped) before the refresh is
+//!    done, the refresh is moved, as it is, into a task of its own ([`DetachOnDrop`]), so that it
+//!    still completes, keeps its token and hands it to `on_token_refresh`.
 //!
 //! A failure is shared only with the calls that were waiting for it; a later call tries again.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 
 use tokio::sync::watch;
 
 use crate::error::Error;
 use crate::{Session, Token};
 
-type Outcome = Result<Session, Error>;
+/// What one refresh ends with.
+pub(crate) type Outcome = Result<Session, Error>;
+
+/// An outcome as the waiting calls share it.
+type SharedOutcome = Arc<Outcome>;
 
 /// What a waiting call ends up with.
 pub(crate) enum Fresh {
-    /// A refresh (started by this call or shared) produced this session.
+    /// A refresh (run by this call or shared) produced this session.
     Refreshed(Box<Session>),
     /// The client already holds a newer token.
     Current(Arc<Token>),
@@ -31,9 +40,9 @@ pub(crate) enum Fresh {
 #[derive(Default)]
 struct GateState {
     /// The refresh in flight: the token it refreshes, and where its outcome will appear.
-    in_flight: Option<(Arc<Token>, watch::Receiver<Option<Outcome>>)>,
+    in_flight: Option<(Arc<Token>, watch::Receiver<Option<SharedOutcome>>)>,
     /// The last completed successful refresh: from which token, to which session.
-    last_success: Option<(Arc<Token>, Session)>,
+    last_success: Option<(Arc<Token>, SharedOutcome)>,
 }
 
 /// Serialises refreshes and shares each outcome with the calls that waited for it.
@@ -45,7 +54,7 @@ pub(crate) struct RefreshGate {
 /// Where a started refresh reports its outcome (see [`RefreshGate::refresh`]).
 pub(crate) struct Completion {
     from: Arc<Token>,
-    sender: watch::Sender<Option<Outcome>>,
+    sender: watch::Sender<Option<SharedOutcome>>,
 }
 
 impl RefreshGate {
@@ -54,57 +63,68 @@ impl RefreshGate {
     }
 
     /// A fresh token for a call that found `stale` (see the module documentation). `current`
-    /// reads the client's token (`None` to never settle for it); `start` spawns one refresh of
-    /// `stale`, which must end by calling [`RefreshGate::complete`] with the [`Completion`].
-    pub(crate) async fn refresh(
+    /// reads the client's token (`None` to never settle for it). `start` makes the one refresh of
+    /// `stale`: a future that must end by calling [`RefreshGate::complete`] with the
+    /// [`Completion`] and return the same outcome. This call then runs it inline, or in a task of
+    /// its own if this call is dropped first.
+    pub(crate) async fn refresh<F>(
         &self,
         stale: &Arc<Token>,
         current: impl Fn() -> Option<Arc<Token>>,
-        start: impl FnOnce(Completion),
-    ) -> Result<Fresh, Error> {
-        let (mut receiver, to_start) = {
+        start: impl FnOnce(Completion) -> F,
+    ) -> Result<Fresh, Error>
+    where
+        F: Future<Output = Outcome> + Send + 'static,
+    {
+        // Ok: join the refresh in flight; Err: lead a new one.
+        let receiver = {
             let mut state = self.lock();
-            if let Some((from, session)) = &state.last_success
+            if let Some((from, outcome)) = &state.last_success
                 && Arc::ptr_eq(from, stale)
             {
-                return Ok(Fresh::Refreshed(Box::new(session.clone())));
+                return fresh(outcome);
             }
             match &state.in_flight {
-                Some((from, receiver)) if Arc::ptr_eq(from, stale) => (receiver.clone(), None),
+                Some((from, receiver)) if Arc::ptr_eq(from, stale) => Ok(receiver.clone()),
                 _ => {
                     if let Some(token) = current().filter(|t| !Arc::ptr_eq(t, stale)) {
                         return Ok(Fresh::Current(token));
                     }
                     let (sender, receiver) = watch::channel(None);
-                    state.in_flight = Some((stale.clone(), receiver.clone()));
-                    let completion = Completion {
+                    state.in_flight = Some((stale.clone(), receiver));
+                    Err(Completion {
                         from: stale.clone(),
                         sender,
-                    };
-                    (receiver, Some(completion))
+                    })
                 }
             }
         };
-        // Started outside the lock: `start` may complete at once.
-        if let Some(completion) = to_start {
-            start(completion);
-        }
+        let mut receiver = match receiver {
+            Ok(receiver) => receiver,
+            Err(completion) => {
+                // The leader: run the refresh here, outside the lock (it may complete at once).
+                let outcome = DetachOnDrop::new(start(completion)).await;
+                return outcome.map(|session| Fresh::Refreshed(Box::new(session)));
+            }
+        };
         let outcome = receiver
             .wait_for(Option::is_some)
             .await
             .map(|outcome| outcome.clone())
             .unwrap_or(None);
         match outcome {
-            Some(outcome) => outcome.map(|session| Fresh::Refreshed(Box::new(session))),
-            // The refresh task ended without a word (its runtime shut down).
+            Some(outcome) => fresh(&outcome),
+            // The refresh ended without a word (its runtime shut down before it completed).
             None => Err(Error::config(
                 "the token refresh was abandoned (its runtime shut down)",
             )),
         }
     }
 
-    /// Records a refresh's outcome and wakes the calls waiting for it.
-    pub(crate) fn complete(&self, completion: Completion, outcome: Outcome) {
+    /// Records a refresh's outcome and wakes the calls waiting for it (one copy of the outcome,
+    /// shared by all of them).
+    pub(crate) fn complete(&self, completion: Completion, outcome: &Outcome) {
+        let shared = Arc::new(outcome.clone());
         {
             let mut state = self.lock();
             if state
@@ -114,11 +134,59 @@ impl RefreshGate {
             {
                 state.in_flight = None;
             }
-            if let Ok(session) = &outcome {
-                state.last_success = Some((completion.from.clone(), session.clone()));
+            if outcome.is_ok() {
+                state.last_success = Some((completion.from.clone(), shared.clone()));
             }
         }
-        let _ = completion.sender.send(Some(outcome));
+        let _ = completion.sender.send(Some(shared));
+    }
+}
+
+/// A waiting call's copy of a shared outcome.
+fn fresh(outcome: &Outcome) -> Result<Fresh, Error> {
+    match outcome {
+        Ok(session) => Ok(Fresh::Refreshed(Box::new(session.clone()))),
+        Err(error) => Err(error.clone()),
+    }
+}
+
+/// Runs a future inline; if dropped before it is done, spawns the rest of it on the current
+/// tokio runtime (the future is boxed, so it moves without being unpinned). Without a runtime
+/// (it is shutting down) the rest is dropped.
+struct DetachOnDrop<T: Send + 'static> {
+    future: Option<Pin<Box<dyn Future<Output = T> + Send>>>,
+}
+
+impl<T: Send + 'static> DetachOnDrop<T> {
+    fn new(future: impl Future<Output = T> + Send + 'static) -> Self {
+        Self {
+            future: Some(Box::pin(future)),
+        }
+    }
+}
+
+impl<T: Send + 'static> Future for DetachOnDrop<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let Some(future) = self.future.as_mut() else {
+            // Polled after completion: a contract violation by the caller; stay pending rather
+            // than panic.
+            return Poll::Pending;
+        };
+        let output = std::task::ready!(future.as_mut().poll(cx));
+        self.future = None;
+        Poll::Ready(output)
+    }
+}
+
+impl<T: Send + 'static> Drop for DetachOnDrop<T> {
+    fn drop(&mut self) {
+        if let Some(future) = self.future.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(future);
+        }
     }
 }
 
@@ -133,6 +201,7 @@ impl std::fmt::Debug for RefreshGate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn session(token: &str) -> Session {
         let body: serde_json::Value = serde_json::from_str(include_str!(
@@ -146,39 +215,86 @@ mod tests {
         }
     }
 
+    /// A refresh that completes at once with `outcome`, counting its starts.
+    fn instant(
+        gate: &Arc<RefreshGate>,
+        started: &Arc<AtomicUsize>,
+        outcome: Outcome,
+    ) -> impl FnOnce(Completion) -> std::future::Ready<Outcome> {
+        let (gate, started) = (gate.clone(), started.clone());
+        move |completion| {
+            started.fetch_add(1, Ordering::SeqCst);
+            gate.complete(completion, &outcome);
+            std::future::ready(outcome)
+        }
+    }
+
+    fn never(_: Completion) -> std::future::Ready<Outcome> {
+        panic!("a second refresh")
+    }
+
     #[tokio::test]
     async fn a_completed_refresh_of_the_same_token_is_shared_not_repeated() {
-        let gate = RefreshGate::default();
+        let gate = Arc::new(RefreshGate::default());
         let stale = Arc::new(Token::new("t0"));
-        let started = std::sync::atomic::AtomicUsize::new(0);
-        let start = |completion: Completion| {
-            started.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            gate.complete(completion, Ok(session("t1")));
-        };
-        let first = gate.refresh(&stale, || None, start).await.unwrap();
+        let started = Arc::new(AtomicUsize::new(0));
+        let first = gate
+            .refresh(&stale, || None, instant(&gate, &started, Ok(session("t1"))))
+            .await
+            .unwrap();
         assert!(matches!(first, Fresh::Refreshed(s) if s.token.value() == "t1"));
         // A caller that took its snapshot before the swap, and never settles for the current
         // token (an explicit refresh), still gets the same session.
-        let again = gate
-            .refresh(&stale, || None, |_| panic!("a second refresh of t0"))
-            .await
-            .unwrap();
+        let again = gate.refresh(&stale, || None, never).await.unwrap();
         assert!(matches!(again, Fresh::Refreshed(s) if s.token.value() == "t1"));
-        assert_eq!(started.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(started.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
     async fn a_failure_is_not_served_to_later_callers() {
-        let gate = RefreshGate::default();
+        let gate = Arc::new(RefreshGate::default());
         let stale = Arc::new(Token::new("t0"));
-        let fail = |completion: Completion| gate.complete(completion, Err(Error::config("down")));
+        let started = Arc::new(AtomicUsize::new(0));
+        let fail = instant(&gate, &started, Err(Error::config("down")));
         assert!(gate.refresh(&stale, || None, fail).await.is_err());
-        let retried = std::sync::atomic::AtomicBool::new(false);
-        let succeed = |completion: Completion| {
-            retried.store(true, std::sync::atomic::Ordering::SeqCst);
-            gate.complete(completion, Ok(session("t1")));
-        };
+        let succeed = instant(&gate, &started, Ok(session("t1")));
         assert!(gate.refresh(&stale, || None, succeed).await.is_ok());
-        assert!(retried.load(std::sync::atomic::Ordering::SeqCst));
+        assert_eq!(started.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_leader_s_refresh_still_completes_for_its_followers() {
+        let gate = Arc::new(RefreshGate::default());
+        let stale = Arc::new(Token::new("t0"));
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let slow = {
+            let gate = gate.clone();
+            move |completion: Completion| async move {
+                let _ = released.await;
+                let outcome = Ok(session("t1"));
+                gate.complete(completion, &outcome);
+                outcome
+            }
+        };
+        // The leader starts the refresh, then is cancelled while it is in flight.
+        let leader = {
+            let (gate, stale) = (gate.clone(), stale.clone());
+            tokio::spawn(async move { gate.refresh(&stale, || None, slow).await.map(|_| ()) })
+        };
+        tokio::task::yield_now().await;
+        let follower = {
+            let (gate, stale) = (gate.clone(), stale.clone());
+            tokio::spawn(async move {
+                match gate.refresh(&stale, || None, never).await {
+                    Ok(Fresh::Refreshed(session)) => session.token.value().to_owned(),
+                    _ => String::new(),
+                }
+            })
+        };
+        tokio::task::yield_now().await;
+        leader.abort();
+        assert!(leader.await.unwrap_err().is_cancelled());
+        release.send(()).unwrap();
+        assert_eq!(follower.await.unwrap(), "t1");
     }
 }

@@ -94,6 +94,7 @@ impl SdkTransport {
             key.set_sensitive(true);
         }
         *request.timeout_mut() = Some(self.config.timeout);
+        crate::timer_anchor::hold();
 
         let policy = &self.config.retry;
         let started = Instant::now();

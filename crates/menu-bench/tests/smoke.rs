@@ -8,7 +8,7 @@ use menu_bench::{Budget, call_overhead, decoding, mock_throughput};
 async fn every_benchmark_runs() {
     let budget = Budget::smoke();
     let overhead = call_overhead(budget).await;
-    assert_eq!(overhead.len(), 4);
+    assert_eq!(overhead.len(), 6);
     assert!(
         overhead
             .iter()

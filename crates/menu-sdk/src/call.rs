@@ -15,7 +15,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use menu_client::types::QueryBuilderEnabled;
 use menu_client::{RequestContext, ResponseValue};
@@ -26,6 +26,7 @@ use uuid::Uuid;
 use crate::config::Config;
 use crate::error::{ApiError, Error, TransportErrorKind};
 use crate::refresh::{Completion, Fresh, Outcome, RefreshGate};
+use crate::retry::{Verdict, retry_after, retryable_status};
 use crate::secret::{body_snippet, scrub, scrub_json};
 use crate::token_store::TokenStore;
 use crate::transport::{Captured, SdkTransport};
@@ -46,7 +47,69 @@ pub(crate) struct Shared {
     pub(crate) refresh_gate: RefreshGate,
 }
 
+/// One generated operation with its arguments, as the pipeline sends it (more than once when an
+/// attempt is retried: each time the same request).
+pub(crate) trait Operation: Sync {
+    /// What the operation returns on success.
+    type Output;
+
+    /// Sends the operation through `client` with the call's header parameters.
+    fn send<'a>(
+        &'a self,
+        client: &'a menu_client::Client,
+        headers: CallHeaders<'a>,
+    ) -> impl Future<Output = GeneratedResult<Self::Output>> + Send + 'a;
+}
+
+/// `verify_phone_number_update` with its arguments.
+struct VerifyPhoneNumberUpdate {
+    customer_id: Uuid,
+    body: menu_client::types::VerifyPhoneNumberUpdateRequest,
+}
+
+impl Operation for VerifyPhoneNumberUpdate {
+    type Output = menu_client::types::VerifyPhoneNumberUpdateResponse;
+
+    fn send<'a>(
+        &'a self,
+        client: &'a menu_client::Client,
+        headers: CallHeaders<'a>,
+    ) -> impl Future<Output = GeneratedResult<Self::Output>> + Send + 'a {
+        client
+            .verify_phone_number_update()
+            .customer_id(self.customer_id)
+            .x_request_id(headers.request_id)
+            .application(headers.application)
+            .api_version(headers.api_version)
+            .x_qb_enabled(headers.query_builder)
+            .body(self.body.clone())
+            .send()
+    }
+}
+
+/// `refresh` (it has no arguments besides the header parameters).
+struct Refresh;
+
+impl Operation for Refresh {
+    type Output = menu_client::types::RefreshResponse;
+
+    fn send<'a>(
+        &'a self,
+        client: &'a menu_client::Client,
+        headers: CallHeaders<'a>,
+    ) -> impl Future<Output = GeneratedResult<Self::Output>> + Send + 'a {
+        client
+            .refresh()
+            .x_request_id(headers.request_id)
+            .application(headers.application)
+            .api_version(headers.api_version)
+            .x_qb_enabled(headers.query_builder)
+            .send()
+    }
+}
+
 /// The header parameters of one call, ready for the generated builders.
+#[derive(Clone, Copy)]
 pub(crate) struct CallHeaders<'a> {
     pub(crate) request_id: Uuid,
     pub(crate) application: &'a str,
@@ -65,18 +128,14 @@ struct CallInfo<'a> {
 
 impl Shared {
     /// Runs one customer call with `token` and `request_id` (see the module documentation).
-    pub(crate) async fn execute<'s, T, F, Fut>(
-        &'s self,
+    pub(crate) async fn execute<O: Operation>(
+        &self,
         operation: &'static str,
         token: &Token,
         request_id: Uuid,
         salvage: Salvage<'_>,
-        send: F,
-    ) -> Result<T, Error>
-    where
-        F: FnOnce(menu_client::Client, CallHeaders<'s>) -> Fut,
-        Fut: Future<Output = GeneratedResult<T>>,
-    {
+        op: &O,
+    ) -> Result<O::Output, Error> {
         let span = tracing::info_span!(
             "menu_sdk.call",
             operation,
@@ -86,7 +145,7 @@ impl Shared {
         );
         let started = Instant::now();
         let result = self
-            .execute_in_span(operation, token, request_id, salvage, send)
+            .execute_in_span(operation, token, request_id, salvage, op)
             .instrument(span.clone())
             .await;
         span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
@@ -105,18 +164,14 @@ impl Shared {
         result
     }
 
-    async fn execute_in_span<'s, T, F, Fut>(
-        &'s self,
+    async fn execute_in_span<O: Operation>(
+        &self,
         operation: &'static str,
         token: &Token,
         request_id: Uuid,
         salvage: Salvage<'_>,
-        send: F,
-    ) -> Result<T, Error>
-    where
-        F: FnOnce(menu_client::Client, CallHeaders<'s>) -> Fut,
-        Fut: Future<Output = GeneratedResult<T>>,
-    {
+        op: &O,
+    ) -> Result<O::Output, Error> {
         let transport = Arc::new(SdkTransport::for_call(self.config.clone()));
         let context = RequestContext::with_token(token)
             .map_err(|e| Error::config(e.to_string()))?
@@ -129,18 +184,50 @@ impl Shared {
             api_version: &self.config.api_version,
             query_builder: self.config.query_builder_header(),
         };
-        let outcome = send(client, headers).await;
+        // Every attempt is the same request, built again from the same arguments.
+        let (outcome, attempts) = self
+            .config
+            .retry
+            .run(|| op.send(&client, headers), retry_verdict)
+            .await;
         let info = CallInfo {
             operation,
             request_id,
             secrets: [self.config.application_key.expose(), token.value()],
             body_limit: self.config.max_response_body_bytes,
-            attempts: transport.attempts(),
+            attempts,
         };
         match outcome {
             Ok(response) => Ok(response.into_inner()),
             Err(error) => Err(map_error(error, transport.take_captured(), &info, salvage)),
         }
+    }
+}
+
+/// Whether a generated operation's outcome is worth another attempt (see [`crate::retry`]): a
+/// connection that failed before the request was sent, or a retryable status.
+fn retry_verdict<T>(outcome: &GeneratedResult<T>) -> Verdict {
+    use menu_client::Error as E;
+    let answer = |status: reqwest::StatusCode, headers: &reqwest::header::HeaderMap| {
+        if retryable_status(status) {
+            Verdict::Retry {
+                reason: "retryable status",
+                status: Some(status),
+                retry_after: retry_after(headers, SystemTime::now()),
+            }
+        } else {
+            Verdict::Final
+        }
+    };
+    match outcome {
+        Err(E::CommunicationError(error)) if error.is_connect() => Verdict::Retry {
+            reason: "connection failed before the request was sent",
+            status: None,
+            retry_after: None,
+        },
+        Err(E::UnexpectedResponse(response)) => answer(response.status(), response.headers()),
+        Err(E::ErrorResponse(response)) => answer(response.status(), response.headers()),
+        _ => Verdict::Final,
     }
 }
 
@@ -454,25 +541,17 @@ async fn send_verify(
     customer_id: Uuid,
     confirmation_code: String,
 ) -> Result<CustomerAccount, Error> {
-    let body = menu_client::types::VerifyPhoneNumberUpdateRequest { confirmation_code };
+    let operation = VerifyPhoneNumberUpdate {
+        customer_id,
+        body: menu_client::types::VerifyPhoneNumberUpdateRequest { confirmation_code },
+    };
     let response = shared
         .execute(
             "verify_phone_number_update",
             &token,
             request_id,
             &|_| None,
-            |client, headers| async move {
-                client
-                    .verify_phone_number_update()
-                    .customer_id(customer_id)
-                    .x_request_id(headers.request_id)
-                    .application(headers.application)
-                    .api_version(headers.api_version)
-                    .x_qb_enabled(headers.query_builder)
-                    .body(body)
-                    .send()
-                    .await
-            },
+            &operation,
         )
         .await?;
     Ok(response.data.customer_account)
@@ -511,16 +590,7 @@ async fn send_refresh(
             &token,
             request_id,
             &salvage,
-            |client, headers| async move {
-                client
-                    .refresh()
-                    .x_request_id(headers.request_id)
-                    .application(headers.application)
-                    .api_version(headers.api_version)
-                    .x_qb_enabled(headers.query_builder)
-                    .send()
-                    .await
-            },
+            &Refresh,
         )
         .await?;
     let payload = response.data;

@@ -3,9 +3,11 @@
 //! Retried: a connection that could not be established (the request was never sent), and the
 //! statuses 429, 502, 503 and 504. Nothing else: any other 4xx or 5xx, a timeout, or a connection
 //! that broke after the request went out may have been acted on by the server. Every attempt of a
-//! call carries the same `X-Request-ID` (the transport re-sends the same request).
+//! call is the same request, with the same `X-Request-ID`: the call pipeline builds it again from
+//! the same arguments ([`RetryPolicy::run`]), so nothing is copied on the common path of a call
+//! that needs no retry.
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -115,6 +117,60 @@ impl RetryPolicy {
             .min(self.max_backoff);
         let half = full / 2;
         half + half.mul_f64(fastrand::f64())
+    }
+}
+
+/// What an attempt's outcome means for the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// The outcome is the call's: success, or a failure that must not be retried.
+    Final,
+    /// Worth another attempt.
+    Retry {
+        /// Why (for the log).
+        reason: &'static str,
+        /// The answer's status, if there was an answer.
+        status: Option<StatusCode>,
+        /// What its `Retry-After` header said.
+        retry_after: Option<RetryAfter>,
+    },
+}
+
+impl RetryPolicy {
+    /// Runs `attempt` until its outcome is final ([`Verdict::Final`]), the attempts run out, or
+    /// waiting would go beyond the time allowed. Returns the last outcome and how many attempts
+    /// were made.
+    pub(crate) async fn run<T, F: Future<Output = T>>(
+        &self,
+        attempt: impl Fn() -> F,
+        verdict: impl Fn(&T) -> Verdict,
+    ) -> (T, u32) {
+        let started = Instant::now();
+        let mut made = 1;
+        loop {
+            let outcome = attempt().await;
+            let Verdict::Retry {
+                reason,
+                status,
+                retry_after,
+            } = verdict(&outcome)
+            else {
+                return (outcome, made);
+            };
+            let Some(wait) = self.wait_before(made + 1, retry_after, started.elapsed()) else {
+                return (outcome, made);
+            };
+            tracing::info!(
+                attempt = made,
+                reason,
+                status = status.map(|s| s.as_u16()),
+                wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                "retrying the same request"
+            );
+            drop(outcome);
+            tokio::time::sleep(wait).await;
+            made += 1;
+        }
     }
 }
 

@@ -4,15 +4,11 @@
 //!   including the body-less `GET`, and `User-Agent`) without duplicating any, and marks the
 //!   `Application` key sensitive;
 //! - applies the whole-request timeout to every request (also with a caller-supplied HTTP client);
-//! - retries what [`crate::retry`] says is retryable, re-sending the very same request (so every
-//!   attempt carries the call's `X-Request-ID`), and counts the attempts;
 //! - reads the body up to the configured limit, so a hostile server cannot exhaust memory;
 //! - keeps the status and raw body of the call ([`Captured`]), so that errors can show the body
 //!   whatever its shape, and hands the generated code an identical, already-buffered response.
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Instant, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use menu_client::hooks::BoxFuture;
@@ -20,7 +16,6 @@ use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue, USER_AGENT};
 use reqwest::{ResponseBuilderExt as _, StatusCode};
 
 use crate::config::Config;
-use crate::retry::{retry_after, retryable_status};
 
 /// The status and body of the last response a call received.
 #[derive(Debug, Clone)]
@@ -36,7 +31,6 @@ pub(crate) struct Captured {
 pub(crate) struct SdkTransport {
     config: Arc<Config>,
     captured: Option<Mutex<Option<Captured>>>,
-    attempts: AtomicU32,
 }
 
 impl SdkTransport {
@@ -45,7 +39,6 @@ impl SdkTransport {
         Self {
             config,
             captured: Some(Mutex::new(None)),
-            attempts: AtomicU32::new(0),
         }
     }
 
@@ -54,13 +47,7 @@ impl SdkTransport {
         Self {
             config,
             captured: None,
-            attempts: AtomicU32::new(0),
         }
-    }
-
-    /// How many attempts the call made (requests handed to the HTTP client).
-    pub(crate) fn attempts(&self) -> u32 {
-        self.attempts.load(Ordering::Relaxed)
     }
 
     /// What the call's last response was.
@@ -95,60 +82,17 @@ impl SdkTransport {
         }
         *request.timeout_mut() = Some(self.config.timeout);
         crate::timer_anchor::hold();
+        // What an earlier attempt of the call received is not what this one ends with.
+        let _ = self.take_captured();
 
-        let policy = &self.config.retry;
-        let started = Instant::now();
-        let mut attempt = 1;
-        loop {
-            self.attempts.store(attempt, Ordering::Relaxed);
-            // Bodies here are in-memory bytes, so a clone always exists; without one, no retry.
-            let retry_copy = (attempt < policy.attempts())
-                .then(|| request.try_clone())
-                .flatten();
-            let outcome = client.execute(request).await;
-            let (wait, reason) = match (&outcome, retry_copy.is_some()) {
-                (Err(error), true) if error.is_connect() => (
-                    policy.wait_before(attempt + 1, None, started.elapsed()),
-                    "connection failed before the request was sent",
-                ),
-                (Ok(response), true) if retryable_status(response.status()) => (
-                    policy.wait_before(
-                        attempt + 1,
-                        retry_after(response.headers(), SystemTime::now()),
-                        started.elapsed(),
-                    ),
-                    "retryable status",
-                ),
-                _ => (None, ""),
-            };
-            let (Some(wait), Some(copy)) = (wait, retry_copy) else {
-                return self.buffer(outcome?, true).await;
-            };
-            tracing::info!(
-                attempt,
-                reason,
-                status = outcome.as_ref().ok().map(|r| r.status().as_u16()),
-                wait_ms = wait.as_millis() as u64,
-                "retrying the same request"
-            );
-            // Let the connection be reused: read (and drop, unrecorded) a bounded amount of the
-            // body.
-            if let Ok(response) = outcome {
-                let _ = self.buffer(response, false).await;
-            }
-            tokio::time::sleep(wait).await;
-            request = copy;
-            attempt += 1;
-        }
+        crate::timer_anchor::hold();
+        let response = client.execute(request).await?;
+        self.buffer(response).await
     }
 
-    /// Reads the body (bounded), records it (when `record`: the answer the call ends with), and
+    /// Reads the body (bounded), records it (the last answer is the one the call ends with), and
     /// rebuilds an equivalent response around it.
-    async fn buffer(
-        &self,
-        mut response: reqwest::Response,
-        record: bool,
-    ) -> reqwest::Result<reqwest::Response> {
+    async fn buffer(&self, mut response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
         let limit = self.config.max_response_body_bytes;
         let status = response.status();
         let version = response.version();
@@ -186,7 +130,7 @@ impl SdkTransport {
             body = Bytes::new();
         }
 
-        if let Some(slot) = self.captured.as_ref().filter(|_| record) {
+        if let Some(slot) = self.captured.as_ref() {
             *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(Captured {
                 status,
                 body: body.clone(),

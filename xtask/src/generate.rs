@@ -70,7 +70,7 @@ fn settings() -> Result<GenerationSettings, String> {
         .map_err(|e| format!("bad inner type path: {e}"))?;
     let mut settings = GenerationSettings::new();
     settings
-        .with_interface(InterfaceStyle::Builder)
+        .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         // Per-client context (the bearer token) read by the hand-written hooks in `hooks.rs`.
         .with_inner_type(inner_type)

@@ -159,11 +159,6 @@ in some documented responses and not in others, so they are optional.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<crate::models::Timestamp>,
     }
-    impl CustomerAccount {
-        pub fn builder() -> builder::CustomerAccount {
-            Default::default()
-        }
-    }
     ///One demographic answer of the customer (for example a birth date).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Demographic {
@@ -172,11 +167,6 @@ in some documented responses and not in others, so they are optional.
         pub id: ::uuid::Uuid,
         ///The answer, as a string.
         pub value: ::std::string::String,
-    }
-    impl Demographic {
-        pub fn builder() -> builder::Demographic {
-            Default::default()
-        }
     }
     /**The body of an error response. The API does not document it, so every field is optional and
 clients must keep the raw body.
@@ -195,11 +185,6 @@ clients must keep the raw body.
         ///A short status, for example `ERROR`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<::std::string::String>,
-    }
-    impl ErrorEnvelope {
-        pub fn builder() -> builder::ErrorEnvelope {
-            Default::default()
-        }
     }
     ///Whether the query builder is enabled, as the strings `true` or `false`.
     #[derive(
@@ -262,11 +247,6 @@ clients must keep the raw body.
         pub customer_account: CustomerAccount,
         pub token: crate::models::Token,
     }
-    impl RefreshPayload {
-        pub fn builder() -> builder::RefreshPayload {
-            Default::default()
-        }
-    }
     ///The success envelope of `refresh`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RefreshResponse {
@@ -276,11 +256,6 @@ clients must keep the raw body.
         ///`OK` on success.
         pub status: ::std::string::String,
     }
-    impl RefreshResponse {
-        pub fn builder() -> builder::RefreshResponse {
-            Default::default()
-        }
-    }
     ///The envelope of every successful response; `data` holds the payload.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SuccessEnvelope {
@@ -289,31 +264,16 @@ clients must keep the raw body.
         ///`OK` on success.
         pub status: ::std::string::String,
     }
-    impl SuccessEnvelope {
-        pub fn builder() -> builder::SuccessEnvelope {
-            Default::default()
-        }
-    }
     ///The payload of a confirmed phone number change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct VerifyPhoneNumberUpdatePayload {
         pub customer_account: CustomerAccount,
-    }
-    impl VerifyPhoneNumberUpdatePayload {
-        pub fn builder() -> builder::VerifyPhoneNumberUpdatePayload {
-            Default::default()
-        }
     }
     ///The confirmation code of a pending phone number change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct VerifyPhoneNumberUpdateRequest {
         ///The code sent to the new phone number.
         pub confirmation_code: ::std::string::String,
-    }
-    impl VerifyPhoneNumberUpdateRequest {
-        pub fn builder() -> builder::VerifyPhoneNumberUpdateRequest {
-            Default::default()
-        }
     }
     ///The success envelope of `verify_phone_number_update`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -323,951 +283,6 @@ clients must keep the raw body.
         pub data: VerifyPhoneNumberUpdatePayload,
         ///`OK` on success.
         pub status: ::std::string::String,
-    }
-    impl VerifyPhoneNumberUpdateResponse {
-        pub fn builder() -> builder::VerifyPhoneNumberUpdateResponse {
-            Default::default()
-        }
-    }
-    /// Types for composing complex structures.
-    pub mod builder {
-        #[derive(Clone, Debug)]
-        pub struct CustomerAccount {
-            confirmed: ::std::result::Result<bool, ::std::string::String>,
-            created_at: ::std::result::Result<
-                ::std::option::Option<crate::models::Timestamp>,
-                ::std::string::String,
-            >,
-            demographics: ::std::result::Result<
-                ::std::vec::Vec<super::Demographic>,
-                ::std::string::String,
-            >,
-            email: ::std::result::Result<::std::string::String, ::std::string::String>,
-            first_name: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            has_pending_email_change: ::std::result::Result<bool, ::std::string::String>,
-            has_pending_phone_number_change: ::std::result::Result<
-                bool,
-                ::std::string::String,
-            >,
-            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
-            is_social: ::std::result::Result<bool, ::std::string::String>,
-            last_name: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            locale: ::std::result::Result<::std::string::String, ::std::string::String>,
-            optin_status_email: ::std::result::Result<i64, ::std::string::String>,
-            optin_status_pn: ::std::result::Result<i64, ::std::string::String>,
-            phone_number: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-            reference_type: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            social_login: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
-                ::std::string::String,
-            >,
-            state: ::std::result::Result<i64, ::std::string::String>,
-            type_id: ::std::result::Result<i64, ::std::string::String>,
-            updated_at: ::std::result::Result<
-                ::std::option::Option<crate::models::Timestamp>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for CustomerAccount {
-            fn default() -> Self {
-                Self {
-                    confirmed: Err("no value supplied for confirmed".to_string()),
-                    created_at: Ok(Default::default()),
-                    demographics: Err("no value supplied for demographics".to_string()),
-                    email: Err("no value supplied for email".to_string()),
-                    first_name: Err("no value supplied for first_name".to_string()),
-                    has_pending_email_change: Err(
-                        "no value supplied for has_pending_email_change".to_string(),
-                    ),
-                    has_pending_phone_number_change: Err(
-                        "no value supplied for has_pending_phone_number_change"
-                            .to_string(),
-                    ),
-                    id: Err("no value supplied for id".to_string()),
-                    is_social: Err("no value supplied for is_social".to_string()),
-                    last_name: Err("no value supplied for last_name".to_string()),
-                    locale: Err("no value supplied for locale".to_string()),
-                    optin_status_email: Err(
-                        "no value supplied for optin_status_email".to_string(),
-                    ),
-                    optin_status_pn: Err(
-                        "no value supplied for optin_status_pn".to_string(),
-                    ),
-                    phone_number: Err("no value supplied for phone_number".to_string()),
-                    reference_type: Ok(Default::default()),
-                    social_login: Ok(Default::default()),
-                    state: Err("no value supplied for state".to_string()),
-                    type_id: Err("no value supplied for type_id".to_string()),
-                    updated_at: Ok(Default::default()),
-                }
-            }
-        }
-        impl CustomerAccount {
-            pub fn confirmed<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.confirmed = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for confirmed: {e}")
-                    });
-                self
-            }
-            pub fn created_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::models::Timestamp>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
-                self
-            }
-            pub fn demographics<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::Demographic>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.demographics = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for demographics: {e}")
-                    });
-                self
-            }
-            pub fn email<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
-                self
-            }
-            pub fn first_name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.first_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
-                self
-            }
-            pub fn has_pending_email_change<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.has_pending_email_change = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for has_pending_email_change: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn has_pending_phone_number_change<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.has_pending_phone_number_change = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for has_pending_phone_number_change: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
-                self
-            }
-            pub fn is_social<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<bool>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.is_social = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_social: {e}")
-                    });
-                self
-            }
-            pub fn last_name<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.last_name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
-                self
-            }
-            pub fn locale<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.locale = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for locale: {e}")
-                    });
-                self
-            }
-            pub fn optin_status_email<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.optin_status_email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for optin_status_email: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn optin_status_pn<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.optin_status_pn = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for optin_status_pn: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn phone_number<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.phone_number = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
-                self
-            }
-            pub fn reference_type<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.reference_type = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for reference_type: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn social_login<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.social_login = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for social_login: {e}")
-                    });
-                self
-            }
-            pub fn state<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.state = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for state: {e}")
-                    });
-                self
-            }
-            pub fn type_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.type_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_id: {e}")
-                    });
-                self
-            }
-            pub fn updated_at<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<crate::models::Timestamp>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.updated_at = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for updated_at: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<CustomerAccount> for super::CustomerAccount {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: CustomerAccount,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    confirmed: value.confirmed?,
-                    created_at: value.created_at?,
-                    demographics: value.demographics?,
-                    email: value.email?,
-                    first_name: value.first_name?,
-                    has_pending_email_change: value.has_pending_email_change?,
-                    has_pending_phone_number_change: value
-                        .has_pending_phone_number_change?,
-                    id: value.id?,
-                    is_social: value.is_social?,
-                    last_name: value.last_name?,
-                    locale: value.locale?,
-                    optin_status_email: value.optin_status_email?,
-                    optin_status_pn: value.optin_status_pn?,
-                    phone_number: value.phone_number?,
-                    reference_type: value.reference_type?,
-                    social_login: value.social_login?,
-                    state: value.state?,
-                    type_id: value.type_id?,
-                    updated_at: value.updated_at?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::CustomerAccount> for CustomerAccount {
-            fn from(value: super::CustomerAccount) -> Self {
-                Self {
-                    confirmed: Ok(value.confirmed),
-                    created_at: Ok(value.created_at),
-                    demographics: Ok(value.demographics),
-                    email: Ok(value.email),
-                    first_name: Ok(value.first_name),
-                    has_pending_email_change: Ok(value.has_pending_email_change),
-                    has_pending_phone_number_change: Ok(
-                        value.has_pending_phone_number_change,
-                    ),
-                    id: Ok(value.id),
-                    is_social: Ok(value.is_social),
-                    last_name: Ok(value.last_name),
-                    locale: Ok(value.locale),
-                    optin_status_email: Ok(value.optin_status_email),
-                    optin_status_pn: Ok(value.optin_status_pn),
-                    phone_number: Ok(value.phone_number),
-                    reference_type: Ok(value.reference_type),
-                    social_login: Ok(value.social_login),
-                    state: Ok(value.state),
-                    type_id: Ok(value.type_id),
-                    updated_at: Ok(value.updated_at),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct Demographic {
-            demographic_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
-            id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
-            value: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for Demographic {
-            fn default() -> Self {
-                Self {
-                    demographic_id: Err(
-                        "no value supplied for demographic_id".to_string(),
-                    ),
-                    id: Err("no value supplied for id".to_string()),
-                    value: Err("no value supplied for value".to_string()),
-                }
-            }
-        }
-        impl Demographic {
-            pub fn demographic_id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.demographic_id = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for demographic_id: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn id<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::uuid::Uuid>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
-                self
-            }
-            pub fn value<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Demographic> for super::Demographic {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Demographic,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    demographic_id: value.demographic_id?,
-                    id: value.id?,
-                    value: value.value?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Demographic> for Demographic {
-            fn from(value: super::Demographic) -> Self {
-                Self {
-                    demographic_id: Ok(value.demographic_id),
-                    id: Ok(value.id),
-                    value: Ok(value.value),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct ErrorEnvelope {
-            code: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
-            errors: ::std::result::Result<
-                ::std::option::Option<::serde_json::Value>,
-                ::std::string::String,
-            >,
-            message: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            status: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for ErrorEnvelope {
-            fn default() -> Self {
-                Self {
-                    code: Ok(Default::default()),
-                    errors: Ok(Default::default()),
-                    message: Ok(Default::default()),
-                    status: Ok(Default::default()),
-                }
-            }
-        }
-        impl ErrorEnvelope {
-            pub fn code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
-                self
-            }
-            pub fn errors<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.errors = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for errors: {e}")
-                    });
-                self
-            }
-            pub fn message<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
-                self
-            }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<ErrorEnvelope> for super::ErrorEnvelope {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: ErrorEnvelope,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    code: value.code?,
-                    errors: value.errors?,
-                    message: value.message?,
-                    status: value.status?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::ErrorEnvelope> for ErrorEnvelope {
-            fn from(value: super::ErrorEnvelope) -> Self {
-                Self {
-                    code: Ok(value.code),
-                    errors: Ok(value.errors),
-                    message: Ok(value.message),
-                    status: Ok(value.status),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct RefreshPayload {
-            customer_account: ::std::result::Result<
-                super::CustomerAccount,
-                ::std::string::String,
-            >,
-            token: ::std::result::Result<crate::models::Token, ::std::string::String>,
-        }
-        impl ::std::default::Default for RefreshPayload {
-            fn default() -> Self {
-                Self {
-                    customer_account: Err(
-                        "no value supplied for customer_account".to_string(),
-                    ),
-                    token: Err("no value supplied for token".to_string()),
-                }
-            }
-        }
-        impl RefreshPayload {
-            pub fn customer_account<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::CustomerAccount>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.customer_account = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for customer_account: {e}"
-                        )
-                    });
-                self
-            }
-            pub fn token<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<crate::models::Token>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.token = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for token: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<RefreshPayload> for super::RefreshPayload {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: RefreshPayload,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    customer_account: value.customer_account?,
-                    token: value.token?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::RefreshPayload> for RefreshPayload {
-            fn from(value: super::RefreshPayload) -> Self {
-                Self {
-                    customer_account: Ok(value.customer_account),
-                    token: Ok(value.token),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct RefreshResponse {
-            code: ::std::result::Result<i64, ::std::string::String>,
-            data: ::std::result::Result<super::RefreshPayload, ::std::string::String>,
-            status: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for RefreshResponse {
-            fn default() -> Self {
-                Self {
-                    code: Err("no value supplied for code".to_string()),
-                    data: Err("no value supplied for data".to_string()),
-                    status: Err("no value supplied for status".to_string()),
-                }
-            }
-        }
-        impl RefreshResponse {
-            pub fn code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
-                self
-            }
-            pub fn data<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::RefreshPayload>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
-                self
-            }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<RefreshResponse> for super::RefreshResponse {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: RefreshResponse,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    code: value.code?,
-                    data: value.data?,
-                    status: value.status?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::RefreshResponse> for RefreshResponse {
-            fn from(value: super::RefreshResponse) -> Self {
-                Self {
-                    code: Ok(value.code),
-                    data: Ok(value.data),
-                    status: Ok(value.status),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct SuccessEnvelope {
-            code: ::std::result::Result<i64, ::std::string::String>,
-            status: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for SuccessEnvelope {
-            fn default() -> Self {
-                Self {
-                    code: Err("no value supplied for code".to_string()),
-                    status: Err("no value supplied for status".to_string()),
-                }
-            }
-        }
-        impl SuccessEnvelope {
-            pub fn code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
-                self
-            }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<SuccessEnvelope> for super::SuccessEnvelope {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: SuccessEnvelope,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    code: value.code?,
-                    status: value.status?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::SuccessEnvelope> for SuccessEnvelope {
-            fn from(value: super::SuccessEnvelope) -> Self {
-                Self {
-                    code: Ok(value.code),
-                    status: Ok(value.status),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct VerifyPhoneNumberUpdatePayload {
-            customer_account: ::std::result::Result<
-                super::CustomerAccount,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for VerifyPhoneNumberUpdatePayload {
-            fn default() -> Self {
-                Self {
-                    customer_account: Err(
-                        "no value supplied for customer_account".to_string(),
-                    ),
-                }
-            }
-        }
-        impl VerifyPhoneNumberUpdatePayload {
-            pub fn customer_account<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::CustomerAccount>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.customer_account = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for customer_account: {e}"
-                        )
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<VerifyPhoneNumberUpdatePayload>
-        for super::VerifyPhoneNumberUpdatePayload {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: VerifyPhoneNumberUpdatePayload,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    customer_account: value.customer_account?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::VerifyPhoneNumberUpdatePayload>
-        for VerifyPhoneNumberUpdatePayload {
-            fn from(value: super::VerifyPhoneNumberUpdatePayload) -> Self {
-                Self {
-                    customer_account: Ok(value.customer_account),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct VerifyPhoneNumberUpdateRequest {
-            confirmation_code: ::std::result::Result<
-                ::std::string::String,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for VerifyPhoneNumberUpdateRequest {
-            fn default() -> Self {
-                Self {
-                    confirmation_code: Err(
-                        "no value supplied for confirmation_code".to_string(),
-                    ),
-                }
-            }
-        }
-        impl VerifyPhoneNumberUpdateRequest {
-            pub fn confirmation_code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.confirmation_code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for confirmation_code: {e}"
-                        )
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<VerifyPhoneNumberUpdateRequest>
-        for super::VerifyPhoneNumberUpdateRequest {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: VerifyPhoneNumberUpdateRequest,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    confirmation_code: value.confirmation_code?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::VerifyPhoneNumberUpdateRequest>
-        for VerifyPhoneNumberUpdateRequest {
-            fn from(value: super::VerifyPhoneNumberUpdateRequest) -> Self {
-                Self {
-                    confirmation_code: Ok(value.confirmation_code),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct VerifyPhoneNumberUpdateResponse {
-            code: ::std::result::Result<i64, ::std::string::String>,
-            data: ::std::result::Result<
-                super::VerifyPhoneNumberUpdatePayload,
-                ::std::string::String,
-            >,
-            status: ::std::result::Result<::std::string::String, ::std::string::String>,
-        }
-        impl ::std::default::Default for VerifyPhoneNumberUpdateResponse {
-            fn default() -> Self {
-                Self {
-                    code: Err("no value supplied for code".to_string()),
-                    data: Err("no value supplied for data".to_string()),
-                    status: Err("no value supplied for status".to_string()),
-                }
-            }
-        }
-        impl VerifyPhoneNumberUpdateResponse {
-            pub fn code<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<i64>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
-                self
-            }
-            pub fn data<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<super::VerifyPhoneNumberUpdatePayload>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.data = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for data: {e}")
-                    });
-                self
-            }
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::string::String>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<VerifyPhoneNumberUpdateResponse>
-        for super::VerifyPhoneNumberUpdateResponse {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: VerifyPhoneNumberUpdateResponse,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    code: value.code?,
-                    data: value.data?,
-                    status: value.status?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::VerifyPhoneNumberUpdateResponse>
-        for VerifyPhoneNumberUpdateResponse {
-            fn from(value: super::VerifyPhoneNumberUpdateResponse) -> Self {
-                Self {
-                    code: Ok(value.code),
-                    data: Ok(value.data),
-                    status: Ok(value.status),
-                }
-            }
-        }
     }
     /// Error types.
     pub mod error {
@@ -1376,6 +391,7 @@ const _: () = {
         Client: ClientHooks<crate::hooks::RequestContext>,
     {}
 };
+#[allow(clippy::all)]
 impl Client {
     /**Verify phone number update
 
@@ -1393,19 +409,67 @@ Arguments:
 - `x_qb_enabled`: `true` enables the query builder (query parameters such as `include`, `page`, `per_page`); mandatory here.
 - `x_request_id`: Unique request identifier, a UUID. Retries of one call reuse its id.
 - `body`
-```ignore
-let response = client.verify_phone_number_update()
-    .customer_id(customer_id)
-    .api_version(api_version)
-    .application(application)
-    .x_qb_enabled(x_qb_enabled)
-    .x_request_id(x_request_id)
-    .body(body)
-    .send()
-    .await;
-```*/
-    pub fn verify_phone_number_update(&self) -> builder::VerifyPhoneNumberUpdate<'_> {
-        builder::VerifyPhoneNumberUpdate::new(self)
+*/
+    pub async fn verify_phone_number_update<'a>(
+        &'a self,
+        customer_id: &'a ::uuid::Uuid,
+        api_version: &'a types::ApiVersion,
+        application: &'a types::ApplicationKey,
+        x_qb_enabled: types::QueryBuilderEnabled,
+        x_request_id: &'a ::uuid::Uuid,
+        body: &'a types::VerifyPhoneNumberUpdateRequest,
+    ) -> Result<
+        ResponseValue<types::VerifyPhoneNumberUpdateResponse>,
+        Error<types::ErrorEnvelope>,
+    > {
+        let url = format!(
+            "{}/customers/{}/verify-phone-number-update", self.baseurl, encode_path(&
+            customer_id.to_string()),
+        );
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(5usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
+            );
+        header_map.append("API-Version", api_version.to_string().try_into()?);
+        header_map.append("Application", application.to_string().try_into()?);
+        header_map.append("X-QB-Enabled", x_qb_enabled.to_string().try_into()?);
+        header_map.append("X-Request-ID", x_request_id.to_string().try_into()?);
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .post(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .json(&body)
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "verify_phone_number_update",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
     }
     /**Refresh the customer token
 
@@ -1421,372 +485,62 @@ Arguments:
 - `application`: The application key that identifies the calling application.
 - `x_qb_enabled`: `true` enables the query builder (query parameters such as `include`, `page`, `per_page`); mandatory here.
 - `x_request_id`: Unique request identifier, a UUID. Retries of one call reuse its id.
-```ignore
-let response = client.refresh()
-    .api_version(api_version)
-    .application(application)
-    .x_qb_enabled(x_qb_enabled)
-    .x_request_id(x_request_id)
-    .send()
-    .await;
-```*/
-    pub fn refresh(&self) -> builder::Refresh<'_> {
-        builder::Refresh::new(self)
-    }
-}
-/// Types for composing operation parameters.
-#[allow(clippy::all)]
-pub mod builder {
-    use super::types;
-    #[allow(unused_imports)]
-    use super::{
-        encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
-        RequestBuilderExt, ResponseValue,
-    };
-    /**Builder for [`Client::verify_phone_number_update`]
-
-[`Client::verify_phone_number_update`]: super::Client::verify_phone_number_update*/
-    #[derive(Debug, Clone)]
-    pub struct VerifyPhoneNumberUpdate<'a> {
-        client: &'a super::Client,
-        customer_id: Result<::uuid::Uuid, String>,
-        api_version: Result<types::ApiVersion, String>,
-        application: Result<types::ApplicationKey, String>,
-        x_qb_enabled: Result<types::QueryBuilderEnabled, String>,
-        x_request_id: Result<::uuid::Uuid, String>,
-        body: Result<types::builder::VerifyPhoneNumberUpdateRequest, String>,
-    }
-    impl<'a> VerifyPhoneNumberUpdate<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                customer_id: Err("customer_id was not initialized".to_string()),
-                api_version: Err("api_version was not initialized".to_string()),
-                application: Err("application was not initialized".to_string()),
-                x_qb_enabled: Err("x_qb_enabled was not initialized".to_string()),
-                x_request_id: Err("x_request_id was not initialized".to_string()),
-                body: Ok(::std::default::Default::default()),
-            }
-        }
-        pub fn customer_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::uuid::Uuid>,
-        {
-            self.customer_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for customer_id failed".to_string()
-                });
-            self
-        }
-        pub fn api_version<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ApiVersion>,
-        {
-            self.api_version = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `ApiVersion` for api_version failed".to_string()
-                });
-            self
-        }
-        pub fn application<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ApplicationKey>,
-        {
-            self.application = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `ApplicationKey` for application failed".to_string()
-                });
-            self
-        }
-        pub fn x_qb_enabled<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::QueryBuilderEnabled>,
-        {
-            self.x_qb_enabled = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `QueryBuilderEnabled` for x_qb_enabled failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn x_request_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::uuid::Uuid>,
-        {
-            self.x_request_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for x_request_id failed".to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::VerifyPhoneNumberUpdateRequest>,
-            <V as std::convert::TryInto<
-                types::VerifyPhoneNumberUpdateRequest,
-            >>::Error: std::fmt::Display,
-        {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| {
-                    format!(
-                        "conversion to `VerifyPhoneNumberUpdateRequest` for body failed: {}",
-                        s
-                    )
-                });
-            self
-        }
-        pub fn body_map<F>(mut self, f: F) -> Self
-        where
-            F: std::ops::FnOnce(
-                types::builder::VerifyPhoneNumberUpdateRequest,
-            ) -> types::builder::VerifyPhoneNumberUpdateRequest,
-        {
-            self.body = self.body.map(f);
-            self
-        }
-        ///Sends a `POST` request to `/customers/{customer_id}/verify-phone-number-update`
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<types::VerifyPhoneNumberUpdateResponse>,
-            Error<types::ErrorEnvelope>,
-        > {
-            let Self {
-                client,
-                customer_id,
-                api_version,
-                application,
-                x_qb_enabled,
-                x_request_id,
-                body,
-            } = self;
-            let customer_id = customer_id.map_err(Error::InvalidRequest)?;
-            let api_version = api_version.map_err(Error::InvalidRequest)?;
-            let application = application.map_err(Error::InvalidRequest)?;
-            let x_qb_enabled = x_qb_enabled.map_err(Error::InvalidRequest)?;
-            let x_request_id = x_request_id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| {
-                    types::VerifyPhoneNumberUpdateRequest::try_from(v)
-                        .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/customers/{}/verify-phone-number-update", client.baseurl,
-                encode_path(& customer_id.to_string()),
+*/
+    pub async fn refresh<'a>(
+        &'a self,
+        api_version: &'a types::ApiVersion,
+        application: &'a types::ApplicationKey,
+        x_qb_enabled: types::QueryBuilderEnabled,
+        x_request_id: &'a ::uuid::Uuid,
+    ) -> Result<ResponseValue<types::RefreshResponse>, Error<types::ErrorEnvelope>> {
+        let url = format!("{}/customers/refresh", self.baseurl,);
+        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(5usize);
+        header_map
+            .append(
+                ::reqwest::header::HeaderName::from_static("api-version"),
+                ::reqwest::header::HeaderValue::from_static(Self::api_version()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(5usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            header_map.append("API-Version", api_version.to_string().try_into()?);
-            header_map.append("Application", application.to_string().try_into()?);
-            header_map.append("X-QB-Enabled", x_qb_enabled.to_string().try_into()?);
-            header_map.append("X-Request-ID", x_request_id.to_string().try_into()?);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "verify_phone_number_update",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
+        header_map.append("API-Version", api_version.to_string().try_into()?);
+        header_map.append("Application", application.to_string().try_into()?);
+        header_map.append("X-QB-Enabled", x_qb_enabled.to_string().try_into()?);
+        header_map.append("X-Request-ID", x_request_id.to_string().try_into()?);
+        #[allow(unused_mut)]
+        let mut request = self
+            .client
+            .get(url)
+            .header(
+                ::reqwest::header::ACCEPT,
+                ::reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .headers(header_map)
+            .build()?;
+        let info = OperationInfo {
+            operation_id: "refresh",
+        };
+        self.pre(&mut request, &info).await?;
+        let result = self.exec(request, &info).await;
+        self.post(&result, &info).await?;
+        let response = result?;
+        match response.status().as_u16() {
+            200u16 => ResponseValue::from_response(response).await,
+            400u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
-        }
-    }
-    /**Builder for [`Client::refresh`]
-
-[`Client::refresh`]: super::Client::refresh*/
-    #[derive(Debug, Clone)]
-    pub struct Refresh<'a> {
-        client: &'a super::Client,
-        api_version: Result<types::ApiVersion, String>,
-        application: Result<types::ApplicationKey, String>,
-        x_qb_enabled: Result<types::QueryBuilderEnabled, String>,
-        x_request_id: Result<::uuid::Uuid, String>,
-    }
-    impl<'a> Refresh<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                api_version: Err("api_version was not initialized".to_string()),
-                application: Err("application was not initialized".to_string()),
-                x_qb_enabled: Err("x_qb_enabled was not initialized".to_string()),
-                x_request_id: Err("x_request_id was not initialized".to_string()),
+            401u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
-        }
-        pub fn api_version<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ApiVersion>,
-        {
-            self.api_version = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `ApiVersion` for api_version failed".to_string()
-                });
-            self
-        }
-        pub fn application<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::ApplicationKey>,
-        {
-            self.application = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `ApplicationKey` for application failed".to_string()
-                });
-            self
-        }
-        pub fn x_qb_enabled<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::QueryBuilderEnabled>,
-        {
-            self.x_qb_enabled = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `QueryBuilderEnabled` for x_qb_enabled failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn x_request_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::uuid::Uuid>,
-        {
-            self.x_request_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for x_request_id failed".to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/customers/refresh`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::RefreshResponse>, Error<types::ErrorEnvelope>> {
-            let Self { client, api_version, application, x_qb_enabled, x_request_id } = self;
-            let api_version = api_version.map_err(Error::InvalidRequest)?;
-            let application = application.map_err(Error::InvalidRequest)?;
-            let x_qb_enabled = x_qb_enabled.map_err(Error::InvalidRequest)?;
-            let x_request_id = x_request_id.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/customers/refresh", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(5usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            header_map.append("API-Version", api_version.to_string().try_into()?);
-            header_map.append("Application", application.to_string().try_into()?);
-            header_map.append("X-QB-Enabled", x_qb_enabled.to_string().try_into()?);
-            header_map.append("X-Request-ID", x_request_id.to_string().try_into()?);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "refresh",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
+            403u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
             }
+            404u16 => {
+                Err(Error::ErrorResponse(ResponseValue::from_response(response).await?))
+            }
+            _ => Err(Error::UnexpectedResponse(response)),
         }
     }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
-    pub use self::super::Client;
+    #[allow(unused_imports)]
+    pub use super::Client;
 }

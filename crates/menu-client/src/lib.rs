@@ -1,6 +1,6 @@
 //! Low-level client for the Menu customer API.
 //!
-//! `Client`, its operation builders and the [`types`] module are produced by progenitor from
+//! `Client` (one method per operation, its parameters in order) and the [`types`] module are produced by progenitor from
 //! `openapi/menu-customers.yaml` by `cargo xtask generate` (into `src/generated.rs`) and must not
 //! be edited by hand. The hand-written code beside it is:
 //! - [`hooks`]: what happens to every request between the generated code and the wire;
@@ -12,17 +12,21 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use menu_client::{Client, RequestContext, types::QueryBuilderEnabled};
+//! use menu_client::types::{ApiVersion, ApplicationKey, QueryBuilderEnabled};
+//! use menu_client::{Client, RequestContext};
 //!
 //! let context = RequestContext::with_bearer_token("eyJ...")?;
 //! let client = Client::new("https://api-public-demo.menu.app/api", context);
+//! // Header parameters of a constrained schema are typed: parse them once, reuse them.
+//! let api_version: ApiVersion = "5.0.0".parse()?;
+//! let application: ApplicationKey = "f3a90488c7dd4b6e8b1e8e8c0f3b5a1d".parse()?;
 //! let session = client
-//!     .refresh()
-//!     .x_request_id(uuid::Uuid::new_v4())
-//!     .application("f3a90488c7dd4b6e8b1e8e8c0f3b5a1d")
-//!     .api_version("5.0.0")
-//!     .x_qb_enabled(QueryBuilderEnabled::True)
-//!     .send()
+//!     .refresh(
+//!         &api_version,
+//!         &application,
+//!         QueryBuilderEnabled::True,
+//!         &uuid::Uuid::new_v4(),
+//!     )
 //!     .await?
 //!     .into_inner();
 //! println!("the new token expires at {:?}", session.data.token.expires_at());

@@ -26,16 +26,16 @@ async fn verify_phone_number_update_request_on_the_wire() {
     let request_id = uuid::Uuid::new_v4();
     let customer_id: uuid::Uuid = "47bf8888-3f23-11ed-936c-1a67b454859d".parse().unwrap();
     let response = client(&server)
-        .verify_phone_number_update()
-        .customer_id(customer_id)
-        .x_request_id(request_id)
-        .application(APP_KEY)
-        .api_version("5.0.0")
-        .x_qb_enabled(QueryBuilderEnabled::True)
-        .body(VerifyPhoneNumberUpdateRequest {
-            confirmation_code: "164138".into(),
-        })
-        .send()
+        .verify_phone_number_update(
+            &customer_id,
+            &"5.0.0".parse().unwrap(),
+            &APP_KEY.parse().unwrap(),
+            QueryBuilderEnabled::True,
+            &request_id,
+            &VerifyPhoneNumberUpdateRequest {
+                confirmation_code: "164138".into(),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
@@ -63,12 +63,12 @@ async fn verify_phone_number_update_request_on_the_wire() {
 async fn refresh_request_on_the_wire() {
     let server = CaptureServer::start(200, REFRESH).await;
     let response = client(&server)
-        .refresh()
-        .x_request_id(uuid::Uuid::new_v4())
-        .application(APP_KEY)
-        .api_version("5.0.0")
-        .x_qb_enabled(QueryBuilderEnabled::True)
-        .send()
+        .refresh(
+            &"5.0.0".parse().unwrap(),
+            &APP_KEY.parse().unwrap(),
+            QueryBuilderEnabled::True,
+            &uuid::Uuid::new_v4(),
+        )
         .await
         .unwrap();
     assert_eq!(response.data.token.ttl(), Some(1440));
@@ -85,12 +85,12 @@ async fn refresh_request_on_the_wire() {
 async fn exactly_one_api_version_header_the_callers() {
     let server = CaptureServer::start(200, REFRESH).await;
     client(&server)
-        .refresh()
-        .x_request_id(uuid::Uuid::new_v4())
-        .application(APP_KEY)
-        .api_version("4.38.0")
-        .x_qb_enabled(QueryBuilderEnabled::False)
-        .send()
+        .refresh(
+            &"4.38.0".parse().unwrap(),
+            &APP_KEY.parse().unwrap(),
+            QueryBuilderEnabled::False,
+            &uuid::Uuid::new_v4(),
+        )
         .await
         .unwrap();
     let wire = &server.requests()[0];
@@ -102,12 +102,12 @@ async fn exactly_one_api_version_header_the_callers() {
 async fn no_authorization_header_without_a_token() {
     let server = CaptureServer::start(200, REFRESH).await;
     Client::new(&server.base_url, RequestContext::new())
-        .refresh()
-        .x_request_id(uuid::Uuid::new_v4())
-        .application(APP_KEY)
-        .api_version("5.0.0")
-        .x_qb_enabled(QueryBuilderEnabled::True)
-        .send()
+        .refresh(
+            &"5.0.0".parse().unwrap(),
+            &APP_KEY.parse().unwrap(),
+            QueryBuilderEnabled::True,
+            &uuid::Uuid::new_v4(),
+        )
         .await
         .unwrap();
     assert!(
@@ -125,12 +125,12 @@ async fn a_documented_error_status_is_a_typed_error_response() {
     )
     .await;
     let err = client(&server)
-        .refresh()
-        .x_request_id(uuid::Uuid::new_v4())
-        .application(APP_KEY)
-        .api_version("5.0.0")
-        .x_qb_enabled(QueryBuilderEnabled::True)
-        .send()
+        .refresh(
+            &"5.0.0".parse().unwrap(),
+            &APP_KEY.parse().unwrap(),
+            QueryBuilderEnabled::True,
+            &uuid::Uuid::new_v4(),
+        )
         .await
         .unwrap_err();
     match err {
@@ -156,13 +156,16 @@ async fn https_base_url_starts_a_tls_handshake() {
         buf
     });
     let client = Client::new(&format!("https://{addr}/api"), RequestContext::new());
-    let call = client
-        .refresh()
-        .x_request_id(uuid::Uuid::new_v4())
-        .application(APP_KEY)
-        .api_version("5.0.0")
-        .x_qb_enabled(QueryBuilderEnabled::True)
-        .send();
+    let call = async {
+        client
+            .refresh(
+                &"5.0.0".parse().unwrap(),
+                &APP_KEY.parse().unwrap(),
+                QueryBuilderEnabled::True,
+                &uuid::Uuid::new_v4(),
+            )
+            .await
+    };
     // The server never answers the handshake, so the call fails (or times out); what matters is
     // what reached the socket.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), call).await;

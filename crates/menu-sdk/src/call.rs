@@ -75,15 +75,14 @@ impl Operation for VerifyPhoneNumberUpdate {
         client: &'a menu_client::Client,
         headers: CallHeaders<'a>,
     ) -> impl Future<Output = GeneratedResult<Self::Output>> + Send + 'a {
-        client
-            .verify_phone_number_update()
-            .customer_id(self.customer_id)
-            .x_request_id(headers.request_id)
-            .application(headers.application)
-            .api_version(headers.api_version)
-            .x_qb_enabled(headers.query_builder)
-            .body(self.body.clone())
-            .send()
+        client.verify_phone_number_update(
+            &self.customer_id,
+            headers.api_version,
+            headers.application,
+            headers.query_builder,
+            headers.request_id,
+            &self.body,
+        )
     }
 }
 
@@ -98,22 +97,21 @@ impl Operation for Refresh {
         client: &'a menu_client::Client,
         headers: CallHeaders<'a>,
     ) -> impl Future<Output = GeneratedResult<Self::Output>> + Send + 'a {
-        client
-            .refresh()
-            .x_request_id(headers.request_id)
-            .application(headers.application)
-            .api_version(headers.api_version)
-            .x_qb_enabled(headers.query_builder)
-            .send()
+        client.refresh(
+            headers.api_version,
+            headers.application,
+            headers.query_builder,
+            headers.request_id,
+        )
     }
 }
 
 /// The header parameters of one call, ready for the generated builders.
 #[derive(Clone, Copy)]
 pub(crate) struct CallHeaders<'a> {
-    pub(crate) request_id: Uuid,
-    pub(crate) application: &'a str,
-    pub(crate) api_version: &'a str,
+    pub(crate) request_id: &'a Uuid,
+    pub(crate) application: &'a menu_client::types::ApplicationKey,
+    pub(crate) api_version: &'a menu_client::types::ApiVersion,
     pub(crate) query_builder: QueryBuilderEnabled,
 }
 
@@ -179,8 +177,8 @@ impl Shared {
         let client =
             menu_client::Client::new_with_client(&self.config.base_url, self.http.clone(), context);
         let headers = CallHeaders {
-            request_id,
-            application: self.config.application_key.expose(),
+            request_id: &request_id,
+            application: &self.config.application_parameter,
             api_version: &self.config.api_version,
             query_builder: self.config.query_builder_header(),
         };
@@ -585,13 +583,7 @@ async fn send_refresh(
         Some("the new token it carried was kept and handed to on_token_refresh".to_owned())
     };
     let response = shared
-        .execute(
-            OPERATION,
-            &token,
-            request_id,
-            &salvage,
-            &Refresh,
-        )
+        .execute(OPERATION, &token, request_id, &salvage, &Refresh)
         .await?;
     let payload = response.data;
     shared

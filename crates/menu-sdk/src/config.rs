@@ -220,6 +220,13 @@ impl ClientBuilder {
             return Err(Error::config("the API version is empty"));
         }
         header_value("the API version", &api_version)?;
+        let api_version = menu_client::types::ApiVersion::try_from(api_version)
+            .map_err(|e| Error::config(format!("the API version is not valid: {e}")))?;
+        // The spec's only rule for the key is a minimum length, checked above; the error does
+        // not quote the key.
+        let application_parameter =
+            menu_client::types::ApplicationKey::try_from(application_key.expose())
+                .map_err(|_| Error::config("the application key is not valid"))?;
         let user_agent = UserAgent {
             value: header_value(
                 "the user agent",
@@ -261,6 +268,7 @@ impl ClientBuilder {
             refresh_margin: self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN),
             base_url,
             application_key,
+            application_parameter,
             api_version,
             query_builder: self.query_builder.unwrap_or(true),
             timeout,
@@ -299,7 +307,10 @@ pub(crate) struct Config {
     /// Without a trailing slash; the generated code appends `/customers/...`.
     pub(crate) base_url: String,
     pub(crate) application_key: Secret,
-    pub(crate) api_version: String,
+    /// The application key as the generated operations take it (never printed: `Config`'s
+    /// `Debug` leaves it out).
+    pub(crate) application_parameter: menu_client::types::ApplicationKey,
+    pub(crate) api_version: menu_client::types::ApiVersion,
     pub(crate) query_builder: bool,
     pub(crate) timeout: Duration,
     pub(crate) user_agent: UserAgent,
@@ -422,7 +433,7 @@ mod tests {
         let client = builder().build().unwrap();
         let config = client.config();
         assert_eq!(config.base_url, DEFAULT_BASE_URL);
-        assert_eq!(config.api_version, "5.0.0");
+        assert_eq!(config.api_version.as_str(), "5.0.0");
         assert!(config.query_builder);
         assert_eq!(config.timeout, DEFAULT_TIMEOUT);
         assert_eq!(config.max_response_body_bytes, 1024 * 1024);
@@ -540,14 +551,14 @@ mod tests {
         let client = ClientBuilder::from_lookup(lookup).build().unwrap();
         assert_eq!(client.config().base_url, "http://127.0.0.1:9/api");
         assert_eq!(client.config().application_key.expose(), "app-key-1234");
-        assert_eq!(client.config().api_version, "5.0.0");
+        assert_eq!(client.config().api_version.as_str(), "5.0.0");
         assert_eq!(client.token().unwrap().value(), "a.b.c");
         // Later setters override the environment.
         let client = ClientBuilder::from_lookup(lookup)
             .api_version("4.38.0")
             .build()
             .unwrap();
-        assert_eq!(client.config().api_version, "4.38.0");
+        assert_eq!(client.config().api_version.as_str(), "4.38.0");
     }
 
     #[test]

@@ -234,12 +234,12 @@ async fn the_generated_client_is_reachable_and_shares_the_configuration() {
     let client = client(&server, &token);
     let generated = client.generated().unwrap();
     let session = generated
-        .refresh()
-        .x_request_id(uuid::Uuid::new_v4())
-        .application(APP_KEY)
-        .api_version(client.api_version())
-        .x_qb_enabled(menu_sdk::menu_client::types::QueryBuilderEnabled::True)
-        .send()
+        .refresh(
+            &client.api_version().parse().unwrap(),
+            &APP_KEY.parse().unwrap(),
+            menu_sdk::menu_client::types::QueryBuilderEnabled::True,
+            &uuid::Uuid::new_v4(),
+        )
         .await
         .unwrap();
     assert_eq!(session.data.customer_account.first_name, "Ivan");

@@ -180,9 +180,10 @@ impl Token {
         self.refresh_ttl
     }
 
-    /// `Authorization: Bearer <value>` as a header value marked sensitive, built on first use;
-    /// `None` when the value cannot be sent in a header (a control character, say).
-    pub(crate) fn bearer_header(&self) -> Option<&reqwest::header::HeaderValue> {
+    /// `Authorization: Bearer <value>` as a header value marked sensitive (it is a secret), built
+    /// on first use and kept by clones; `None` when the value cannot be sent in a header (a
+    /// control character, say).
+    pub fn bearer_header(&self) -> Option<&reqwest::header::HeaderValue> {
         self.bearer
             .get_or_init(|| {
                 let mut header =

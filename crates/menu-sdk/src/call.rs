@@ -141,11 +141,17 @@ impl Shared {
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
+        let call = self.execute_in_span(operation, token, request_id, salvage, op);
+        if span.is_disabled() {
+            // No subscriber wants the span: skip entering and leaving it at every poll.
+            let result = call.await;
+            if let Err(error) = &result {
+                tracing::debug!(operation, %request_id, error = %error, "call failed");
+            }
+            return result;
+        }
         let started = Instant::now();
-        let result = self
-            .execute_in_span(operation, token, request_id, salvage, op)
-            .instrument(span.clone())
-            .await;
+        let result = call.instrument(span.clone()).await;
         span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
         match &result {
             Ok(_) => {
@@ -527,7 +533,7 @@ async fn refresh_task(
     completion: Completion,
 ) -> Outcome {
     let outcome = send_refresh(&shared, stale, request_id).await;
-    shared.refresh_gate.complete(completion, &outcome);
+    completion.complete(&outcome);
     outcome
 }
 
@@ -579,7 +585,7 @@ async fn send_refresh(
             serde_json::Value::String(jwt) => Token::new(jwt.clone()),
             other => Token::deserialize(other).ok()?,
         };
-        shared.tokens.replace_from_server(&token, new).ok()?;
+        shared.tokens.replace_from_server(&token, &new).ok()?;
         Some("the new token it carried was kept and handed to on_token_refresh".to_owned())
     };
     let response = shared
@@ -588,7 +594,7 @@ async fn send_refresh(
     let payload = response.data;
     shared
         .tokens
-        .replace_from_server(&token, payload.token.clone())
+        .replace_from_server(&token, &payload.token)
         .map_err(|_| unusable("cannot be sent as a header value"))?;
     Ok(Session {
         customer_account: payload.customer_account,

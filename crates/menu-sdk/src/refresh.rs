@@ -15,10 +15,10 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
-use tokio::sync::watch;
+use tokio::sync::oneshot;
 
 use crate::error::Error;
 use crate::{Session, Token};
@@ -37,36 +37,94 @@ pub(crate) enum Fresh {
     Current(Arc<Token>),
 }
 
+/// The refresh in flight.
+struct InFlight {
+    /// The token it refreshes.
+    from: Arc<Token>,
+    /// The calls waiting for its outcome (none, most of the time: nothing is allocated then).
+    waiting: Vec<oneshot::Sender<SharedOutcome>>,
+}
+
 #[derive(Default)]
 struct GateState {
-    /// The refresh in flight: the token it refreshes, and where its outcome will appear.
-    in_flight: Option<(Arc<Token>, watch::Receiver<Option<SharedOutcome>>)>,
+    in_flight: Option<InFlight>,
     /// The last completed successful refresh: from which token, to which session.
     last_success: Option<(Arc<Token>, SharedOutcome)>,
+}
+
+fn lock(state: &Mutex<GateState>) -> MutexGuard<'_, GateState> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Serialises refreshes and shares each outcome with the calls that waited for it.
 #[derive(Default)]
 pub(crate) struct RefreshGate {
-    state: Mutex<GateState>,
+    state: Arc<Mutex<GateState>>,
 }
 
-/// Where a started refresh reports its outcome (see [`RefreshGate::refresh`]).
+/// The leader's duty: report the refresh's outcome ([`Completion::complete`]). Dropped without
+/// reporting (the refresh was dropped: its runtime shut down), it tells the waiting calls that the
+/// refresh was abandoned.
 pub(crate) struct Completion {
+    state: Arc<Mutex<GateState>>,
     from: Arc<Token>,
-    sender: watch::Sender<Option<SharedOutcome>>,
+    reported: bool,
+}
+
+impl Completion {
+    /// Records the refresh's outcome and hands it to the waiting calls (one copy of the outcome,
+    /// shared by all of them).
+    pub(crate) fn complete(mut self, outcome: &Outcome) {
+        self.reported = true;
+        let shared = Arc::new(outcome.clone());
+        let waiting = {
+            let mut state = lock(&self.state);
+            if outcome.is_ok() {
+                state.last_success = Some((self.from.clone(), shared.clone()));
+            }
+            take_in_flight(&mut state, &self.from)
+        };
+        for waiter in waiting {
+            let _ = waiter.send(shared.clone());
+        }
+    }
+}
+
+impl Drop for Completion {
+    fn drop(&mut self) {
+        if !self.reported {
+            // Dropping the senders wakes the waiting calls with an error.
+            let waiting = take_in_flight(&mut lock(&self.state), &self.from);
+            drop(waiting);
+        }
+    }
+}
+
+/// Ends the refresh of `from` if it is the one in flight; returns its waiting calls.
+fn take_in_flight(state: &mut GateState, from: &Arc<Token>) -> Vec<oneshot::Sender<SharedOutcome>> {
+    match state.in_flight.take() {
+        Some(in_flight) if Arc::ptr_eq(&in_flight.from, from) => in_flight.waiting,
+        other => {
+            state.in_flight = other;
+            Vec::new()
+        }
+    }
+}
+
+/// What a call does at the gate.
+enum Role {
+    /// Waits for the refresh in flight.
+    Follow(oneshot::Receiver<SharedOutcome>),
+    /// Runs the refresh.
+    Lead(Completion),
 }
 
 impl RefreshGate {
-    fn lock(&self) -> std::sync::MutexGuard<'_, GateState> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// A fresh token for a call that found `stale` (see the module documentation). `current`
     /// reads the client's token (`None` to never settle for it). `start` makes the one refresh of
-    /// `stale`: a future that must end by calling [`RefreshGate::complete`] with the
-    /// [`Completion`] and return the same outcome. This call then runs it inline, or in a task of
-    /// its own if this call is dropped first.
+    /// `stale`: a future that must end by calling [`Completion::complete`] and return the same
+    /// outcome. This call then runs it inline, or in a task of its own if this call is dropped
+    /// first.
     pub(crate) async fn refresh<F>(
         &self,
         stale: &Arc<Token>,
@@ -76,69 +134,48 @@ impl RefreshGate {
     where
         F: Future<Output = Outcome> + Send + 'static,
     {
-        // Ok: join the refresh in flight; Err: lead a new one.
-        let receiver = {
-            let mut state = self.lock();
+        let role = {
+            let mut state = lock(&self.state);
             if let Some((from, outcome)) = &state.last_success
                 && Arc::ptr_eq(from, stale)
             {
                 return fresh(outcome);
             }
-            match &state.in_flight {
-                Some((from, receiver)) if Arc::ptr_eq(from, stale) => Ok(receiver.clone()),
+            match state.in_flight.as_mut() {
+                Some(in_flight) if Arc::ptr_eq(&in_flight.from, stale) => {
+                    let (sender, receiver) = oneshot::channel();
+                    in_flight.waiting.push(sender);
+                    Role::Follow(receiver)
+                }
                 _ => {
                     if let Some(token) = current().filter(|t| !Arc::ptr_eq(t, stale)) {
                         return Ok(Fresh::Current(token));
                     }
-                    let (sender, receiver) = watch::channel(None);
-                    state.in_flight = Some((stale.clone(), receiver));
-                    Err(Completion {
+                    state.in_flight = Some(InFlight {
                         from: stale.clone(),
-                        sender,
+                        waiting: Vec::new(),
+                    });
+                    Role::Lead(Completion {
+                        state: self.state.clone(),
+                        from: stale.clone(),
+                        reported: false,
                     })
                 }
             }
         };
-        let mut receiver = match receiver {
-            Ok(receiver) => receiver,
-            Err(completion) => {
-                // The leader: run the refresh here, outside the lock (it may complete at once).
-                let outcome = DetachOnDrop::new(start(completion)).await;
-                return outcome.map(|session| Fresh::Refreshed(Box::new(session)));
-            }
-        };
-        let outcome = receiver
-            .wait_for(Option::is_some)
-            .await
-            .map(|outcome| outcome.clone())
-            .unwrap_or(None);
-        match outcome {
-            Some(outcome) => fresh(&outcome),
-            // The refresh ended without a word (its runtime shut down before it completed).
-            None => Err(Error::config(
-                "the token refresh was abandoned (its runtime shut down)",
-            )),
+        match role {
+            // The leader runs the refresh here, outside the lock (it may complete at once).
+            Role::Lead(completion) => DetachOnDrop::new(start(completion))
+                .await
+                .map(|session| Fresh::Refreshed(Box::new(session))),
+            Role::Follow(receiver) => match receiver.await {
+                Ok(outcome) => fresh(&outcome),
+                // The refresh was dropped before it completed (its runtime shut down).
+                Err(_) => Err(Error::config(
+                    "the token refresh was abandoned (its runtime shut down)",
+                )),
+            },
         }
-    }
-
-    /// Records a refresh's outcome and wakes the calls waiting for it (one copy of the outcome,
-    /// shared by all of them).
-    pub(crate) fn complete(&self, completion: Completion, outcome: &Outcome) {
-        let shared = Arc::new(outcome.clone());
-        {
-            let mut state = self.lock();
-            if state
-                .in_flight
-                .as_ref()
-                .is_some_and(|(from, _)| Arc::ptr_eq(from, &completion.from))
-            {
-                state.in_flight = None;
-            }
-            if outcome.is_ok() {
-                state.last_success = Some((completion.from.clone(), shared.clone()));
-            }
-        }
-        let _ = completion.sender.send(Some(shared));
     }
 }
 
@@ -193,7 +230,7 @@ impl<T: Send + 'static> Drop for DetachOnDrop<T> {
 impl std::fmt::Debug for RefreshGate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshGate")
-            .field("in_flight", &self.lock().in_flight.is_some())
+            .field("in_flight", &lock(&self.state).in_flight.is_some())
             .finish()
     }
 }
@@ -217,14 +254,13 @@ mod tests {
 
     /// A refresh that completes at once with `outcome`, counting its starts.
     fn instant(
-        gate: &Arc<RefreshGate>,
         started: &Arc<AtomicUsize>,
         outcome: Outcome,
     ) -> impl FnOnce(Completion) -> std::future::Ready<Outcome> {
-        let (gate, started) = (gate.clone(), started.clone());
+        let started = started.clone();
         move |completion| {
             started.fetch_add(1, Ordering::SeqCst);
-            gate.complete(completion, &outcome);
+            completion.complete(&outcome);
             std::future::ready(outcome)
         }
     }
@@ -239,7 +275,7 @@ mod tests {
         let stale = Arc::new(Token::new("t0"));
         let started = Arc::new(AtomicUsize::new(0));
         let first = gate
-            .refresh(&stale, || None, instant(&gate, &started, Ok(session("t1"))))
+            .refresh(&stale, || None, instant(&started, Ok(session("t1"))))
             .await
             .unwrap();
         assert!(matches!(first, Fresh::Refreshed(s) if s.token.value() == "t1"));
@@ -255,9 +291,9 @@ mod tests {
         let gate = Arc::new(RefreshGate::default());
         let stale = Arc::new(Token::new("t0"));
         let started = Arc::new(AtomicUsize::new(0));
-        let fail = instant(&gate, &started, Err(Error::config("down")));
+        let fail = instant(&started, Err(Error::config("down")));
         assert!(gate.refresh(&stale, || None, fail).await.is_err());
-        let succeed = instant(&gate, &started, Ok(session("t1")));
+        let succeed = instant(&started, Ok(session("t1")));
         assert!(gate.refresh(&stale, || None, succeed).await.is_ok());
         assert_eq!(started.load(Ordering::SeqCst), 2);
     }
@@ -267,14 +303,11 @@ mod tests {
         let gate = Arc::new(RefreshGate::default());
         let stale = Arc::new(Token::new("t0"));
         let (release, released) = tokio::sync::oneshot::channel::<()>();
-        let slow = {
-            let gate = gate.clone();
-            move |completion: Completion| async move {
-                let _ = released.await;
-                let outcome = Ok(session("t1"));
-                gate.complete(completion, &outcome);
-                outcome
-            }
+        let slow = move |completion: Completion| async move {
+            let _ = released.await;
+            let outcome = Ok(session("t1"));
+            completion.complete(&outcome);
+            outcome
         };
         // The leader starts the refresh, then is cancelled while it is in flight.
         let leader = {
@@ -296,5 +329,42 @@ mod tests {
         assert!(leader.await.unwrap_err().is_cancelled());
         release.send(()).unwrap();
         assert_eq!(follower.await.unwrap(), "t1");
+    }
+
+    #[tokio::test]
+    async fn a_refresh_dropped_before_it_reports_is_an_error_for_its_followers() {
+        let gate = Arc::new(RefreshGate::default());
+        let stale = Arc::new(Token::new("t0"));
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let dropped = move |completion: Completion| async move {
+            let _ = released.await;
+            drop(completion);
+            Err(Error::config("the leader's own error"))
+        };
+        let leader = {
+            let (gate, stale) = (gate.clone(), stale.clone());
+            tokio::spawn(async move { gate.refresh(&stale, || None, dropped).await.is_err() })
+        };
+        tokio::task::yield_now().await;
+        let follower = {
+            let (gate, stale) = (gate.clone(), stale.clone());
+            tokio::spawn(async move {
+                match gate.refresh(&stale, || None, never).await {
+                    Err(error) => error.to_string(),
+                    Ok(_) => String::new(),
+                }
+            })
+        };
+        tokio::task::yield_now().await;
+        release.send(()).unwrap();
+        assert!(leader.await.unwrap());
+        assert!(follower.await.unwrap().contains("abandoned"));
+        // The gate is free again: the next call leads a new refresh.
+        let started = Arc::new(AtomicUsize::new(0));
+        let again = gate
+            .refresh(&stale, || None, instant(&started, Ok(session("t1"))))
+            .await;
+        assert!(again.is_ok());
+        assert_eq!(started.load(Ordering::SeqCst), 1);
     }
 }

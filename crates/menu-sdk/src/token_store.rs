@@ -60,12 +60,18 @@ impl TokenStore {
     pub(crate) fn replace_from_server(
         &self,
         previous: &Arc<Token>,
-        token: Token,
+        token: &Token,
     ) -> Result<(), Error> {
         if token.value().trim().is_empty() {
             return Err(Error::config("the token issued by the server is empty"));
         }
-        header_value("the token issued by the server", token.value())?;
+        // The check builds the header the next calls send, once (clones keep it).
+        if token.bearer_header().is_none() {
+            return Err(Error::config(
+                "the token issued by the server contains characters that are not allowed in an \
+                 HTTP header",
+            ));
+        }
         {
             let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
             if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, previous)) {
@@ -73,7 +79,7 @@ impl TokenStore {
             }
         }
         if let Some(hook) = &self.on_refresh {
-            hook(&token);
+            hook(token);
         }
         Ok(())
     }

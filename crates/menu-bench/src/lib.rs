@@ -548,155 +548,166 @@ async fn start_minimal_axum(refresh: Bytes, verify: Bytes) -> SocketAddr {
     addr
 }
 
-/// Requests/second of menu-mock serving refresh and verify (token checks included) under a Rust
-/// load generator (reqwest, 64 connections), vs a minimal axum handler returning the same bytes.
-/// Refresh workers chain their tokens (each refresh invalidates the last); verify sends a wrong
-/// code, which passes every check before the 400.
-pub async fn mock_throughput(budget: Budget) -> Vec<MockThroughput> {
-    let server = menu_mock::MockServer::start().await.unwrap();
-    let base = server.base_url().to_owned();
-    let key = server.application_key().to_owned();
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(128)
-        .build()
-        .unwrap();
-    let dragos = menu_mock::state::DRAGOS;
-    let verify_token = server
-        .state()
-        .issue_token(dragos)
-        .unwrap()
-        .value()
-        .to_owned();
+/// The two servers of the mock-throughput comparison, and the load generator's client.
+pub struct MockRig {
+    server: menu_mock::MockServer,
+    http: reqwest::Client,
+    base: String,
+    minimal_base: String,
+    key: String,
+    verify_token: String,
+    /// Live tokens: a refresh takes one and puts back its successor, so no token is ever used
+    /// twice (each refresh invalidates the token it was given).
+    pool: std::sync::Mutex<Vec<String>>,
+    failures: AtomicU64,
+}
 
-    // The exact bytes the mock answers with, for the minimal handler.
-    let sample_refresh = {
-        let token = server.state().issue_token(menu_mock::state::IVAN).unwrap();
-        request(&http, &base, &key, token.value(), true)
-            .send()
-            .await
+impl MockRig {
+    /// Starts menu-mock and, answering with the exact bytes it answers with, the minimal axum
+    /// handler.
+    pub async fn start(pool_size: usize) -> Self {
+        let server = menu_mock::MockServer::start().await.unwrap();
+        let base = server.base_url().to_owned();
+        let key = server.application_key().to_owned();
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(128)
+            .build()
+            .unwrap();
+        let issue = || {
+            server
+                .state()
+                .issue_token(menu_mock::state::IVAN)
+                .unwrap()
+                .value()
+                .to_owned()
+        };
+        let verify_token = server
+            .state()
+            .issue_token(menu_mock::state::DRAGOS)
             .unwrap()
-            .bytes()
-            .await
-            .unwrap()
-    };
-    let sample_verify = request(&http, &base, &key, &verify_token, false)
+            .value()
+            .to_owned();
+        let sample = |token: String, refresh: bool| {
+            let (http, base, key) = (&http, &base, &key);
+            async move {
+                request(http, base, key, &token, refresh)
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap()
+            }
+        };
+        let sample_refresh = sample(issue(), true).await;
+        let sample_verify = sample(verify_token.clone(), false).await;
+        let minimal = start_minimal_axum(sample_refresh, sample_verify).await;
+        let pool = std::sync::Mutex::new((0..pool_size).map(|_| issue()).collect());
+        Self {
+            minimal_base: format!("http://{minimal}/api"),
+            server,
+            http,
+            base,
+            key,
+            verify_token,
+            pool,
+            failures: AtomicU64::new(0),
+        }
+    }
+
+    /// One request to menu-mock: a refresh with a live token (its successor goes back to the
+    /// pool), or a verify with a wrong code (every check passes before the 400).
+    pub async fn mock_call(&self, is_refresh: bool) {
+        if is_refresh {
+            let token = self
+                .pool
+                .lock()
+                .unwrap()
+                .pop()
+                .expect("the pool holds a token per worker");
+            let body = request(&self.http, &self.base, &self.key, &token, true)
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            match value.pointer("/data/token/value").and_then(|v| v.as_str()) {
+                Some(new) => self.pool.lock().unwrap().push(new.to_owned()),
+                None => {
+                    self.failures.fetch_add(1, Ordering::Relaxed);
+                    self.pool.lock().unwrap().push(token);
+                }
+            }
+        } else {
+            let response = request(&self.http, &self.base, &self.key, &self.verify_token, false)
+                .send()
+                .await
+                .unwrap();
+            std::hint::black_box(response.bytes().await.unwrap());
+        }
+    }
+
+    /// The same request to the minimal handler, with the same client-side work.
+    pub async fn minimal_call(&self, is_refresh: bool) {
+        let body = request(
+            &self.http,
+            &self.minimal_base,
+            &self.key,
+            &self.verify_token,
+            is_refresh,
+        )
         .send()
         .await
         .unwrap()
         .bytes()
         .await
         .unwrap();
-    let minimal = start_minimal_axum(sample_refresh, sample_verify).await;
-    let minimal_base = format!("http://{minimal}/api");
+        if is_refresh {
+            let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            std::hint::black_box(value.pointer("/data/token/value").is_some());
+        }
+    }
 
+    /// Refreshes that did not return a new token.
+    pub fn failures(&self) -> u64 {
+        self.failures.load(Ordering::Relaxed)
+    }
+
+    /// Stops menu-mock.
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+    }
+}
+
+/// Requests/second of menu-mock serving refresh and verify (token checks included) under a Rust
+/// load generator (reqwest, 64 connections), vs a minimal axum handler returning the same bytes.
+/// Refresh workers chain their tokens (each refresh invalidates the last); verify sends a wrong
+/// code, which passes every check before the 400.
+pub async fn mock_throughput(budget: Budget) -> Vec<MockThroughput> {
     let concurrency = 64;
+    let rig = Arc::new(MockRig::start(concurrency * 2).await);
     let mut results = Vec::new();
     for operation in ["refresh", "verify_phone_number_update"] {
         let is_refresh = operation == "refresh";
-        // A pool of live tokens: a refresh takes one and puts back its successor, so no token is
-        // ever used twice (each refresh invalidates the token it was given).
-        let pool: Arc<std::sync::Mutex<Vec<String>>> = Arc::new(std::sync::Mutex::new(
-            (0..concurrency * 2)
-                .map(|_| {
-                    server
-                        .state()
-                        .issue_token(menu_mock::state::IVAN)
-                        .unwrap()
-                        .value()
-                        .to_owned()
-                })
-                .collect(),
-        ));
-        let failures = Arc::new(AtomicU64::new(0));
-        let mock_call = {
-            let (http, base, key, verify_token, pool, failures) = (
-                http.clone(),
-                base.clone(),
-                key.clone(),
-                verify_token.clone(),
-                pool.clone(),
-                failures.clone(),
-            );
-            move || {
-                let (http, base, key, verify_token, pool, failures) = (
-                    http.clone(),
-                    base.clone(),
-                    key.clone(),
-                    verify_token.clone(),
-                    pool.clone(),
-                    failures.clone(),
-                );
-                async move {
-                    if is_refresh {
-                        let token = pool
-                            .lock()
-                            .unwrap()
-                            .pop()
-                            .expect("the pool holds a token per worker");
-                        let body = request(&http, &base, &key, &token, true)
-                            .send()
-                            .await
-                            .unwrap()
-                            .bytes()
-                            .await
-                            .unwrap();
-                        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
-                        match value.pointer("/data/token/value").and_then(|v| v.as_str()) {
-                            Some(new) => pool.lock().unwrap().push(new.to_owned()),
-                            None => {
-                                failures.fetch_add(1, Ordering::Relaxed);
-                                pool.lock().unwrap().push(token);
-                            }
-                        }
-                    } else {
-                        let response = request(&http, &base, &key, &verify_token, false)
-                            .send()
-                            .await
-                            .unwrap();
-                        std::hint::black_box(response.bytes().await.unwrap());
-                    }
-                }
-            }
+        let mock_rig = rig.clone();
+        let mock_call = move || {
+            let rig = mock_rig.clone();
+            async move { rig.mock_call(is_refresh).await }
         };
-        let minimal_call = {
-            let (http, base, key, verify_token) = (
-                http.clone(),
-                minimal_base.clone(),
-                key.clone(),
-                verify_token.clone(),
-            );
-            move || {
-                let (http, base, key, token) = (
-                    http.clone(),
-                    base.clone(),
-                    key.clone(),
-                    verify_token.clone(),
-                );
-                async move {
-                    let body = request(&http, &base, &key, &token, is_refresh)
-                        .send()
-                        .await
-                        .unwrap()
-                        .bytes()
-                        .await
-                        .unwrap();
-                    if is_refresh {
-                        // The same client-side work as the mock's side.
-                        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
-                        std::hint::black_box(value.pointer("/data/token/value").is_some());
-                    }
-                }
-            }
+        let minimal_rig = rig.clone();
+        let minimal_call = move || {
+            let rig = minimal_rig.clone();
+            async move { rig.minimal_call(is_refresh).await }
         };
         let result = compare(concurrency, budget, mock_call, minimal_call).await;
-        assert_eq!(
-            failures.load(Ordering::Relaxed),
-            0,
-            "every refresh under load succeeded"
-        );
         results.push(MockThroughput { operation, result });
     }
-    server.shutdown().await;
+    assert_eq!(rig.failures(), 0, "every refresh under load succeeded");
+    if let Ok(rig) = Arc::try_unwrap(rig) {
+        rig.shutdown().await;
+    }
     results
 }
 

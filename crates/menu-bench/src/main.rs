@@ -3,18 +3,18 @@
 //!
 //! `menu-bench [--smoke] overhead|decoding|mock` runs only the named sections.
 //!
-//! `menu-bench profile <sdk|raw> <verify|refresh> <calls>` makes `calls` sequential calls of one
-//! side on a single thread, for an instruction profile
+//! `menu-bench profile <sdk|raw|mock|axum> <verify|refresh> <calls>` makes `calls` sequential
+//! calls of one side on a single thread, for an instruction profile
 //! (`valgrind --tool=callgrind menu-bench profile sdk verify 2000`).
 
-use menu_bench::{Budget, OverheadRig, call_overhead, decoding, mock_throughput};
+use menu_bench::{Budget, MockRig, OverheadRig, call_overhead, decoding, mock_throughput};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("profile") {
         if let Err(message) = profile(&args[1..]) {
             eprintln!("menu-bench profile: {message}");
-            eprintln!("usage: menu-bench profile <sdk|raw> <verify|refresh> <calls>");
+            eprintln!("usage: menu-bench profile <sdk|raw|mock|axum> <verify|refresh> <calls>");
             std::process::exit(2);
         }
         return;
@@ -57,11 +57,9 @@ fn profile(args: &[String]) -> Result<(), String> {
     let [side, operation, calls] = args else {
         return Err("expected three arguments".into());
     };
-    let sdk = match side.as_str() {
-        "sdk" => true,
-        "raw" => false,
-        other => return Err(format!("unknown side {other:?}")),
-    };
+    if !["sdk", "raw", "mock", "axum"].contains(&side.as_str()) {
+        return Err(format!("unknown side {side:?}"));
+    }
     let is_refresh = match operation.as_str() {
         "refresh" => true,
         "verify" => false,
@@ -81,12 +79,27 @@ fn profile(args: &[String]) -> Result<(), String> {
     }
     .map_err(|e| e.to_string())?;
     runtime.block_on(async {
-        let rig = OverheadRig::start().await;
-        for _ in 0..calls {
-            if sdk {
-                rig.sdk_call(is_refresh).await;
-            } else {
-                rig.raw_call(is_refresh).await;
+        match side.as_str() {
+            "sdk" | "raw" => {
+                let rig = OverheadRig::start().await;
+                for _ in 0..calls {
+                    if side == "sdk" {
+                        rig.sdk_call(is_refresh).await;
+                    } else {
+                        rig.raw_call(is_refresh).await;
+                    }
+                }
+            }
+            _ => {
+                let rig = MockRig::start(4).await;
+                for _ in 0..calls {
+                    if side == "mock" {
+                        rig.mock_call(is_refresh).await;
+                    } else {
+                        rig.minimal_call(is_refresh).await;
+                    }
+                }
+                rig.shutdown().await;
             }
         }
     });

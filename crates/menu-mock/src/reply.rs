@@ -8,9 +8,19 @@ use serde_json::json;
 
 /// `{"status":"OK","code":200,"data":...}` with status 200.
 pub(crate) fn ok(data: impl Serialize) -> Response {
+    #[derive(Serialize)]
+    struct Envelope<T> {
+        status: &'static str,
+        code: u16,
+        data: T,
+    }
     json_response(
         StatusCode::OK,
-        &json!({ "status": "OK", "code": 200, "data": data }),
+        &Envelope {
+            status: "OK",
+            code: 200,
+            data,
+        },
     )
 }
 
@@ -52,19 +62,27 @@ impl Failure {
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        let mut body = json!({
-            "status": "ERROR",
-            "code": self.status.as_u16(),
-            "message": self.message,
-        });
-        if let (Some(errors), Some(map)) = (self.errors, body.as_object_mut()) {
-            map.insert("errors".into(), errors);
+        #[derive(Serialize)]
+        struct ErrorEnvelope<'a> {
+            status: &'static str,
+            code: u16,
+            message: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            errors: Option<&'a serde_json::Value>,
         }
-        json_response(self.status, &body)
+        json_response(
+            self.status,
+            &ErrorEnvelope {
+                status: "ERROR",
+                code: self.status.as_u16(),
+                message: &self.message,
+                errors: self.errors.as_ref(),
+            },
+        )
     }
 }
 
-fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
+fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut response = (status, bytes).into_response();
     response.headers_mut().insert(

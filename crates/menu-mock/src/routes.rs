@@ -24,7 +24,10 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on, post};
 use chrono::Utc;
-use serde_json::json;
+use menu_client::Token;
+use menu_client::types::CustomerAccount;
+use serde::Serialize;
+use serde_json::value::RawValue;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use uuid::Uuid;
@@ -128,7 +131,9 @@ async fn verify(
             ));
         }
         match tx.verify_phone_change(customer_id, &code) {
-            VerifyOutcome::Confirmed(account) => Ok(ok(json!({ "customer_account": account }))),
+            VerifyOutcome::Confirmed(account) => Ok(ok(&AccountData {
+                customer_account: &account,
+            })),
             VerifyOutcome::UnknownCustomer => Err(Failure::new(
                 StatusCode::NOT_FOUND,
                 format!("Customer {customer_id} not found."),
@@ -152,17 +157,39 @@ async fn refresh(
     state.counters().count_refresh();
     check_header_parameters(&state, &headers)?;
     let subject = authenticate(&state, &headers, true)?;
-    state.with(|tx| {
+    let customer_id = subject.customer_id;
+    let (account, successor) = state.with(|tx| {
         tx.check_not_revoked(&subject)?;
-        let Some(account) = tx.account(subject.customer_id) else {
+        let Some(account) = tx.account_json(customer_id) else {
             return Err(Failure::new(
                 StatusCode::NOT_FOUND,
-                format!("Customer {} not found.", subject.customer_id),
+                format!("Customer {customer_id} not found."),
             ));
         };
-        let token = tx.rotate_token(subject);
-        Ok(ok(json!({ "customer_account": account, "token": token })))
-    })
+        Ok((account, tx.revoke_for_rotation(subject)))
+    })?;
+    // Signed outside the state's lock; the old token is already invalid.
+    let token = state.tokens().issue(customer_id, successor);
+    if let Ok(old) = bearer_token(&headers) {
+        state.tokens().forget(old);
+    }
+    Ok(ok(&SessionData {
+        customer_account: &account,
+        token: &token,
+    }))
+}
+
+/// The refresh payload.
+#[derive(Serialize)]
+struct SessionData<'a> {
+    customer_account: &'a RawValue,
+    token: &'a Token,
+}
+
+/// The verify payload.
+#[derive(Serialize)]
+struct AccountData<'a> {
+    customer_account: &'a CustomerAccount,
 }
 
 /// A UUID in its canonical hyphenated form (as `format: uuid` means), nothing laxer.
@@ -232,6 +259,15 @@ fn authenticate(
     headers: &HeaderMap,
     for_refresh: bool,
 ) -> Result<TokenSubject, Failure> {
+    let jwt = bearer_token(headers)?;
+    state
+        .tokens()
+        .check(jwt, for_refresh, Utc::now())
+        .map_err(|rejection| Failure::unauthorized(rejection.to_string()))
+}
+
+/// The bearer token of the one `Authorization` header (a 401 otherwise).
+fn bearer_token(headers: &HeaderMap) -> Result<&str, Failure> {
     let mut values = headers.get_all(header::AUTHORIZATION).iter();
     let (Some(value), None) = (values.next(), values.next()) else {
         return Err(Failure::unauthorized(
@@ -242,18 +278,14 @@ fn authenticate(
             },
         ));
     };
-    let jwt = value
+    value
         .to_str()
         .ok()
         .and_then(|v| v.split_once(' '))
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, jwt)| jwt.trim())
         .filter(|jwt| !jwt.is_empty())
-        .ok_or_else(|| Failure::unauthorized(TokenRejection::Missing.to_string()))?;
-    state
-        .tokens()
-        .check(jwt, for_refresh, Utc::now())
-        .map_err(|rejection| Failure::unauthorized(rejection.to_string()))
+        .ok_or_else(|| Failure::unauthorized(TokenRejection::Missing.to_string()))
 }
 
 /// The verify body's `confirmation_code`.

@@ -4,11 +4,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use chrono::Utc;
 use menu_client::types::CustomerAccount;
 use menu_client::{Timestamp, Token};
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::reply::Failure;
@@ -63,6 +64,34 @@ impl Counters {
 struct Customer {
     account: CustomerAccount,
     pending: Option<PendingPhoneChange>,
+    /// `account` serialized, kept until the account changes ([`Customer::account_mut`]): a
+    /// refresh answers with it, unchanged most of the time.
+    account_json: Option<Arc<RawValue>>,
+}
+
+impl Customer {
+    fn new(account: CustomerAccount) -> Self {
+        Self {
+            account,
+            pending: None,
+            account_json: None,
+        }
+    }
+
+    /// The account, to change it (which drops its serialized form).
+    fn account_mut(&mut self) -> &mut CustomerAccount {
+        self.account_json = None;
+        &mut self.account
+    }
+
+    /// The account serialized as JSON.
+    fn account_json(&mut self) -> Option<Arc<RawValue>> {
+        if self.account_json.is_none() {
+            let json = serde_json::value::to_raw_value(&self.account).ok()?;
+            self.account_json = Some(Arc::from(json));
+        }
+        self.account_json.clone()
+    }
 }
 
 struct Inner {
@@ -137,13 +166,9 @@ impl MockState {
     /// Adds (or replaces) a customer; `has_pending_phone_number_change` follows the pending change.
     pub fn add_customer(&self, mut account: CustomerAccount) {
         account.has_pending_phone_number_change = false;
-        self.lock().customers.insert(
-            account.id,
-            Customer {
-                account,
-                pending: None,
-            },
-        );
+        self.lock()
+            .customers
+            .insert(account.id, Customer::new(account));
     }
 
     /// The customer's account as the API would return it.
@@ -167,7 +192,7 @@ impl MockState {
             phone_number: phone_number.into(),
             confirmation_code: confirmation_code.into(),
         });
-        customer.account.has_pending_phone_number_change = true;
+        customer.account_mut().has_pending_phone_number_change = true;
         Ok(())
     }
 
@@ -219,10 +244,7 @@ impl MockState {
     /// Runs `f` with exclusive access (one consistent step of a request).
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Transaction<'_>) -> R) -> R {
         let mut inner = self.lock();
-        let mut tx = Transaction {
-            inner: &mut inner,
-            tokens: &self.tokens,
-        };
+        let mut tx = Transaction { inner: &mut inner };
         f(&mut tx)
     }
 }
@@ -236,7 +258,6 @@ impl Default for MockState {
 /// Exclusive access to the state during one request.
 pub(crate) struct Transaction<'a> {
     inner: &'a mut Inner,
-    tokens: &'a TokenIssuer,
 }
 
 /// What a verify attempt found.
@@ -262,8 +283,9 @@ impl Transaction<'_> {
         self.inner.customers.contains_key(&id)
     }
 
-    pub(crate) fn account(&self, id: Uuid) -> Option<CustomerAccount> {
-        self.inner.customers.get(&id).map(|c| c.account.clone())
+    /// The customer's account, serialized (`None`: no such customer).
+    pub(crate) fn account_json(&mut self, id: Uuid) -> Option<Arc<RawValue>> {
+        self.inner.customers.get_mut(&id)?.account_json()
     }
 
     /// Confirms the pending change if `code` matches.
@@ -279,21 +301,22 @@ impl Transaction<'_> {
         }
         let phone_number = pending.phone_number.clone();
         customer.pending = None;
-        customer.account.phone_number = phone_number;
-        customer.account.has_pending_phone_number_change = false;
-        customer.account.updated_at = Some(now_timestamp());
+        let account = customer.account_mut();
+        account.phone_number = phone_number;
+        account.has_pending_phone_number_change = false;
+        account.updated_at = Some(now_timestamp());
         VerifyOutcome::Confirmed(Box::new(customer.account.clone()))
     }
 
-    /// Invalidates the old token and issues a new one, from now, with the same lifetimes.
-    pub(crate) fn rotate_token(&mut self, old: TokenSubject) -> Token {
+    /// Invalidates the old token; returns what its successor must be (from now, with the same
+    /// lifetimes), to be signed with [`TokenIssuer::issue`] once the state is released.
+    pub(crate) fn revoke_for_rotation(&mut self, old: TokenSubject) -> TokenSpec {
         self.inner.revoked.insert(old.jti);
-        let spec = TokenSpec {
+        TokenSpec {
             issued_at: Utc::now(),
             lifetime: old.lifetime,
             refresh_window: old.refresh_window,
-        };
-        self.tokens.issue(old.customer_id, spec)
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! Customer tokens the mock issues itself: HS256 JWTs with the claims of the real API (Laravel
 //! jwt-auth: `iss`, `iat`, `exp`, `nbf`, `jti`, `sub`, `prv`), checked on every call.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -46,7 +47,7 @@ impl TokenSpec {
     }
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Claims {
     iss: String,
     iat: i64,
@@ -99,7 +100,17 @@ pub(crate) struct TokenIssuer {
     decoding: DecodingKey,
     validation: Validation,
     issuer: String,
+    /// The claims of the tokens this issuer signed, by token: a token found here is byte for
+    /// byte one the issuer signed, so its signature needs no new HMAC and its claims no new
+    /// decoding (the time checks still run on every request). Anything else, a tampered token
+    /// included, goes through the full check.
+    /// Keyed by the signature segment (a MAC: unique per token, and short to hash).
+    issued: Mutex<HashMap<String, (String, Claims)>>,
 }
+
+/// At most this many tokens are remembered ([`TokenIssuer::issued`]); when full, the memory is
+/// emptied (the full check still accepts every valid token).
+const REMEMBERED_TOKENS: usize = 16 * 1024;
 
 impl TokenIssuer {
     pub(crate) fn new(secret: &[u8], issuer: String) -> Self {
@@ -113,6 +124,22 @@ impl TokenIssuer {
             decoding: DecodingKey::from_secret(secret),
             validation,
             issuer,
+            issued: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn issued(&self) -> MutexGuard<'_, HashMap<String, (String, Claims)>> {
+        self.issued.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Forgets a token that can no longer be used (a refresh invalidated it).
+    pub(crate) fn forget(&self, jwt: &str) {
+        let mut issued = self.issued();
+        if issued
+            .get(signature(jwt))
+            .is_some_and(|(remembered, _)| remembered == jwt)
+        {
+            issued.remove(signature(jwt));
         }
     }
 
@@ -134,6 +161,13 @@ impl TokenIssuer {
         // HS256 over a serializable struct cannot fail.
         let value = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .unwrap_or_default();
+        if !value.is_empty() {
+            let mut issued = self.issued();
+            if issued.len() >= REMEMBERED_TOKENS {
+                issued.clear();
+            }
+            issued.insert(signature(&value).to_owned(), (value.clone(), claims));
+        }
         Token::new(value).with_ttl(
             Some(minutes(spec.lifetime)),
             Some(minutes(spec.refresh_window)),
@@ -148,9 +182,19 @@ impl TokenIssuer {
         for_refresh: bool,
         now: DateTime<Utc>,
     ) -> Result<TokenSubject, TokenRejection> {
-        let data = jsonwebtoken::decode::<Claims>(jwt, &self.decoding, &self.validation)
-            .map_err(|_| TokenRejection::Invalid)?;
-        let claims = data.claims;
+        let remembered = self
+            .issued()
+            .get(signature(jwt))
+            .filter(|(remembered, _)| remembered == jwt)
+            .map(|(_, claims)| claims.clone());
+        let claims = match remembered {
+            Some(claims) => claims,
+            None => {
+                jsonwebtoken::decode::<Claims>(jwt, &self.decoding, &self.validation)
+                    .map_err(|_| TokenRejection::Invalid)?
+                    .claims
+            }
+        };
         let customer_id = claims
             .sub
             .parse::<Uuid>()
@@ -175,6 +219,11 @@ impl TokenIssuer {
             refresh_window: span(claims.rex),
         })
     }
+}
+
+/// A JWT's signature segment (the whole text when it has no `.`).
+fn signature(jwt: &str) -> &str {
+    jwt.rsplit('.').next().unwrap_or(jwt)
 }
 
 #[cfg(test)]
@@ -248,5 +297,42 @@ mod tests {
                 "{jwt}"
             );
         }
+    }
+
+    #[test]
+    fn the_memory_of_issued_tokens_changes_no_verdict() {
+        let issuer = issuer();
+        let customer = Uuid::new_v4();
+        let token = issuer.issue(customer, TokenSpec::now());
+        let jwt = token.value();
+        // A token one byte away from a remembered one goes through the full check and fails.
+        let mut tampered = jwt.to_owned();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == 'A' { 'B' } else { 'A' });
+        assert_eq!(
+            issuer.check(&tampered, false, Utc::now()),
+            Err(TokenRejection::Invalid)
+        );
+        // So does one with a changed payload and the remembered signature.
+        let (payload_start, _) = jwt.split_once('.').unwrap();
+        let mut payload_changed = jwt.to_owned();
+        let at = payload_start.len() + 3;
+        let changed = if &jwt[at..=at] == "A" { "B" } else { "A" };
+        payload_changed.replace_range(at..=at, changed);
+        assert_eq!(
+            issuer.check(&payload_changed, false, Utc::now()),
+            Err(TokenRejection::Invalid)
+        );
+        // Remembered or not, a valid token gets the same subject.
+        let remembered = issuer.check(jwt, false, Utc::now()).unwrap();
+        issuer.forget(jwt);
+        assert_eq!(issuer.check(jwt, false, Utc::now()), Ok(remembered));
+        // A full memory is emptied, and what it forgot still checks.
+        let first = issuer.issue(customer, TokenSpec::now());
+        for _ in 0..REMEMBERED_TOKENS {
+            issuer.issue(customer, TokenSpec::now());
+        }
+        assert!(issuer.issued().len() <= REMEMBERED_TOKENS);
+        assert!(issuer.check(first.value(), false, Utc::now()).is_ok());
     }
 }

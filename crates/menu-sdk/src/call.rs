@@ -8,10 +8,12 @@
 //!    an expired token leads to one refresh and one retry of the call, with the same request id;
 //! 2. [`Shared::execute`] builds a generated [`menu_client::Client`] whose [`RequestContext`]
 //!    carries the bearer token and a per-call [`SdkTransport`];
-//! 3. the operation's closure hands the generated builder every header parameter
-//!    (`X-Request-ID`, `Application`, `API-Version`, `X-QB-Enabled`) and sends it;
+//! 3. the [`Operation`] calls the generated method with every header parameter (`X-Request-ID`,
+//!    `Application`, `API-Version`, `X-QB-Enabled`; typed once in the config) and its arguments,
+//!    under the [`crate::retry`] policy: a retryable failure runs the operation again with the
+//!    same arguments, so every attempt is the same request with the same request id;
 //! 4. [`Shared::execute`] maps the outcome to the SDK's types and errors (scrubbed of secrets),
-//!    inside one tracing span.
+//!    inside one tracing span (when a subscriber wants it).
 
 use std::future::Future;
 use std::sync::Arc;

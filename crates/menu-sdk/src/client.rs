@@ -131,8 +131,9 @@ impl Client {
 
     /// The generated low-level client, for anything this crate does not cover. It shares this
     /// client's base URL, connection pool, current token, `User-Agent`, timeout and body limit;
-    /// its operations take every header parameter explicitly. Its operation builders derive
-    /// `Debug` and would show the `Application` value you give them: do not log them.
+    /// its operations take every header parameter explicitly. It does not retry and does not
+    /// refresh the token: those belong to this crate's calls. The generated
+    /// `types::ApplicationKey` derives `Debug` and would show the key: do not log it.
     pub fn generated(&self) -> Result<menu_client::Client, Error> {
         let mut context = match self.shared.tokens.current() {
             Some(_) if self.shared.config.token_in_clear_text => {

@@ -533,8 +533,8 @@ async fn refresh_task(
     stale: Arc<Token>,
     request_id: Uuid,
     completion: Completion,
-) -> Outcome {
-    let outcome = send_refresh(&shared, stale, request_id).await;
+) -> Arc<Outcome> {
+    let outcome = Arc::new(send_refresh(&shared, stale, request_id).await);
     completion.complete(&outcome);
     outcome
 }

@@ -6,10 +6,13 @@
 //!    refresh would only be refused);
 //! 2. joins the refresh of that token that is in flight, if there is one;
 //! 3. uses the client's current token if it is another one (refreshed or set meanwhile);
-//! 4. or becomes the leader: it runs the refresh itself, inline (no task, no cross-task wake-up
-//!    on the common path). If the leader is cancelled (its future dropped) before the refresh is
-//!    done, the refresh is moved, as it is, into a task of its own ([`DetachOnDrop`]), so that it
-//!    still completes, keeps its token and hands it to `on_token_refresh`.
+//! 4. or starts the refresh.
+//!
+//! The refresh is one shared future that **every waiting call drives** (no task, no cross-task
+//! wake-up on the common path of a single caller), so no waiter depends on another being polled.
+//! A waiter dropped before the refresh is done ([`DetachOnDrop`]) hands it to a task of its own on
+//! the runtime the waiter started on, so that it still completes, keeps its token and hands it to
+//! `on_token_refresh`, whoever is still waiting.
 //!
 //! A failure is shared only with the calls that were waiting for it; a later call tries again.
 
@@ -18,7 +21,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
 
-use tokio::sync::oneshot;
+use futures_util::future::{BoxFuture, FutureExt as _, Shared};
 
 use crate::error::Error;
 use crate::{Session, Token};
@@ -29,25 +32,22 @@ pub(crate) type Outcome = Result<Session, Error>;
 /// An outcome as the waiting calls share it.
 type SharedOutcome = Arc<Outcome>;
 
+/// A refresh in flight, as every waiting call holds it.
+type Running = Shared<BoxFuture<'static, SharedOutcome>>;
+
 /// What a waiting call ends up with.
 pub(crate) enum Fresh {
-    /// A refresh (run by this call or shared) produced this session.
+    /// A refresh (started by this call or shared) produced this session.
     Refreshed(Box<Session>),
     /// The client already holds a newer token.
     Current(Arc<Token>),
 }
 
-/// The refresh in flight.
-struct InFlight {
-    /// The token it refreshes.
-    from: Arc<Token>,
-    /// The calls waiting for its outcome (none, most of the time: nothing is allocated then).
-    waiting: Vec<oneshot::Sender<SharedOutcome>>,
-}
-
 #[derive(Default)]
 struct GateState {
-    in_flight: Option<InFlight>,
+    /// The refreshes in flight, each with the token it refreshes (one per token; more than one
+    /// only when the token was replaced while a refresh of the old one ran).
+    in_flight: Vec<(Arc<Token>, Running)>,
     /// The last completed successful refresh: from which token, to which session.
     last_success: Option<(Arc<Token>, SharedOutcome)>,
 }
@@ -62,9 +62,9 @@ pub(crate) struct RefreshGate {
     state: Arc<Mutex<GateState>>,
 }
 
-/// The leader's duty: report the refresh's outcome ([`Completion::complete`]). Dropped without
-/// reporting (the refresh was dropped: its runtime shut down), it tells the waiting calls that the
-/// refresh was abandoned.
+/// The refresh's duty: report its outcome ([`Completion::complete`]). Dropped without reporting
+/// (the refresh was dropped unfinished: its runtime shut down), it takes the refresh out of the
+/// gate, so that a later call starts a new one.
 pub(crate) struct Completion {
     state: Arc<Mutex<GateState>>,
     from: Arc<Token>,
@@ -72,59 +72,38 @@ pub(crate) struct Completion {
 }
 
 impl Completion {
-    /// Records the refresh's outcome and hands it to the waiting calls (one copy of the outcome,
-    /// shared by all of them).
-    pub(crate) fn complete(mut self, outcome: &Outcome) {
+    /// Records the refresh's outcome (for calls that took the old token before the swap) and ends
+    /// the refresh in flight.
+    pub(crate) fn complete(mut self, outcome: &SharedOutcome) {
         self.reported = true;
-        let shared = Arc::new(outcome.clone());
-        let waiting = {
-            let mut state = lock(&self.state);
-            if outcome.is_ok() {
-                state.last_success = Some((self.from.clone(), shared.clone()));
-            }
-            take_in_flight(&mut state, &self.from)
-        };
-        for waiter in waiting {
-            let _ = waiter.send(shared.clone());
+        let mut state = lock(&self.state);
+        if outcome.is_ok() {
+            state.last_success = Some((self.from.clone(), outcome.clone()));
         }
+        remove_in_flight(&mut state, &self.from);
     }
 }
 
 impl Drop for Completion {
     fn drop(&mut self) {
         if !self.reported {
-            // Dropping the senders wakes the waiting calls with an error.
-            let waiting = take_in_flight(&mut lock(&self.state), &self.from);
-            drop(waiting);
+            remove_in_flight(&mut lock(&self.state), &self.from);
         }
     }
 }
 
-/// Ends the refresh of `from` if it is the one in flight; returns its waiting calls.
-fn take_in_flight(state: &mut GateState, from: &Arc<Token>) -> Vec<oneshot::Sender<SharedOutcome>> {
-    match state.in_flight.take() {
-        Some(in_flight) if Arc::ptr_eq(&in_flight.from, from) => in_flight.waiting,
-        other => {
-            state.in_flight = other;
-            Vec::new()
-        }
-    }
-}
-
-/// What a call does at the gate.
-enum Role {
-    /// Waits for the refresh in flight.
-    Follow(oneshot::Receiver<SharedOutcome>),
-    /// Runs the refresh.
-    Lead(Completion),
+fn remove_in_flight(state: &mut GateState, from: &Arc<Token>) {
+    state
+        .in_flight
+        .retain(|(token, _)| !Arc::ptr_eq(token, from));
 }
 
 impl RefreshGate {
     /// A fresh token for a call that found `stale` (see the module documentation). `current`
     /// reads the client's token (`None` to never settle for it). `start` makes the one refresh of
-    /// `stale`: a future that must end by calling [`Completion::complete`] and return the same
-    /// outcome. This call then runs it inline, or in a task of its own if this call is dropped
-    /// first.
+    /// `stale`: a future that must end by calling [`Completion::complete`] with the outcome it
+    /// returns. `start` is called with the gate locked: it must only build the future (an `async`
+    /// block or `async fn` call), all the work happening when it is polled.
     pub(crate) async fn refresh<F>(
         &self,
         stale: &Arc<Token>,
@@ -132,50 +111,38 @@ impl RefreshGate {
         start: impl FnOnce(Completion) -> F,
     ) -> Result<Fresh, Error>
     where
-        F: Future<Output = Outcome> + Send + 'static,
+        F: Future<Output = SharedOutcome> + Send + 'static,
     {
-        let role = {
+        let running = {
             let mut state = lock(&self.state);
             if let Some((from, outcome)) = &state.last_success
                 && Arc::ptr_eq(from, stale)
             {
                 return fresh(outcome);
             }
-            match state.in_flight.as_mut() {
-                Some(in_flight) if Arc::ptr_eq(&in_flight.from, stale) => {
-                    let (sender, receiver) = oneshot::channel();
-                    in_flight.waiting.push(sender);
-                    Role::Follow(receiver)
-                }
-                _ => {
+            match state
+                .in_flight
+                .iter()
+                .find(|(from, _)| Arc::ptr_eq(from, stale))
+            {
+                Some((_, running)) => running.clone(),
+                None => {
                     if let Some(token) = current().filter(|t| !Arc::ptr_eq(t, stale)) {
                         return Ok(Fresh::Current(token));
                     }
-                    state.in_flight = Some(InFlight {
-                        from: stale.clone(),
-                        waiting: Vec::new(),
-                    });
-                    Role::Lead(Completion {
+                    let completion = Completion {
                         state: self.state.clone(),
                         from: stale.clone(),
                         reported: false,
-                    })
+                    };
+                    // Not polled yet: nothing runs under the lock.
+                    let running = start(completion).boxed().shared();
+                    state.in_flight.push((stale.clone(), running.clone()));
+                    running
                 }
             }
         };
-        match role {
-            // The leader runs the refresh here, outside the lock (it may complete at once).
-            Role::Lead(completion) => DetachOnDrop::new(start(completion))
-                .await
-                .map(|session| Fresh::Refreshed(Box::new(session))),
-            Role::Follow(receiver) => match receiver.await {
-                Ok(outcome) => fresh(&outcome),
-                // The refresh was dropped before it completed (its runtime shut down).
-                Err(_) => Err(Error::config(
-                    "the token refresh was abandoned (its runtime shut down)",
-                )),
-            },
-        }
+        fresh(DetachOnDrop::new(running).await.as_ref())
     }
 }
 
@@ -187,42 +154,45 @@ fn fresh(outcome: &Outcome) -> Result<Fresh, Error> {
     }
 }
 
-/// Runs a future inline; if dropped before it is done, spawns the rest of it on the current
-/// tokio runtime (the future is boxed, so it moves without being unpinned). Without a runtime
-/// (it is shutting down) the rest is dropped.
-struct DetachOnDrop<T: Send + 'static> {
-    future: Option<Pin<Box<dyn Future<Output = T> + Send>>>,
+/// Drives a shared refresh; if dropped before it is done, hands a copy of it to a task on the
+/// runtime this waiter started on (not on a panic, and not when that runtime is gone: the refresh
+/// is then dropped, and its [`Completion`] frees the gate).
+struct DetachOnDrop {
+    running: Option<Running>,
+    runtime: Option<tokio::runtime::Handle>,
 }
 
-impl<T: Send + 'static> DetachOnDrop<T> {
-    fn new(future: impl Future<Output = T> + Send + 'static) -> Self {
+impl DetachOnDrop {
+    fn new(running: Running) -> Self {
         Self {
-            future: Some(Box::pin(future)),
+            running: Some(running),
+            runtime: tokio::runtime::Handle::try_current().ok(),
         }
     }
 }
 
-impl<T: Send + 'static> Future for DetachOnDrop<T> {
-    type Output = T;
+impl Future for DetachOnDrop {
+    type Output = SharedOutcome;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        let Some(future) = self.future.as_mut() else {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SharedOutcome> {
+        let Some(running) = self.running.as_mut() else {
             // Polled after completion: a contract violation by the caller; stay pending rather
             // than panic.
             return Poll::Pending;
         };
-        let output = std::task::ready!(future.as_mut().poll(cx));
-        self.future = None;
-        Poll::Ready(output)
+        let outcome = std::task::ready!(running.poll_unpin(cx));
+        self.running = None;
+        Poll::Ready(outcome)
     }
 }
 
-impl<T: Send + 'static> Drop for DetachOnDrop<T> {
+impl Drop for DetachOnDrop {
     fn drop(&mut self) {
-        if let Some(future) = self.future.take()
-            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        if let (Some(running), Some(runtime)) = (self.running.take(), self.runtime.take())
+            && running.peek().is_none()
+            && !std::thread::panicking()
         {
-            runtime.spawn(future);
+            runtime.spawn(running);
         }
     }
 }
@@ -230,7 +200,7 @@ impl<T: Send + 'static> Drop for DetachOnDrop<T> {
 impl std::fmt::Debug for RefreshGate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshGate")
-            .field("in_flight", &lock(&self.state).in_flight.is_some())
+            .field("in_flight", &lock(&self.state).in_flight.len())
             .finish()
     }
 }
@@ -256,16 +226,20 @@ mod tests {
     fn instant(
         started: &Arc<AtomicUsize>,
         outcome: Outcome,
-    ) -> impl FnOnce(Completion) -> std::future::Ready<Outcome> {
+    ) -> impl FnOnce(Completion) -> BoxFuture<'static, SharedOutcome> {
         let started = started.clone();
         move |completion| {
-            started.fetch_add(1, Ordering::SeqCst);
-            completion.complete(&outcome);
-            std::future::ready(outcome)
+            async move {
+                started.fetch_add(1, Ordering::SeqCst);
+                let outcome = Arc::new(outcome);
+                completion.complete(&outcome);
+                outcome
+            }
+            .boxed()
         }
     }
 
-    fn never(_: Completion) -> std::future::Ready<Outcome> {
+    fn never(_: Completion) -> std::future::Ready<SharedOutcome> {
         panic!("a second refresh")
     }
 
@@ -305,7 +279,7 @@ mod tests {
         let (release, released) = tokio::sync::oneshot::channel::<()>();
         let slow = move |completion: Completion| async move {
             let _ = released.await;
-            let outcome = Ok(session("t1"));
+            let outcome = Arc::new(Ok(session("t1")));
             completion.complete(&outcome);
             outcome
         };
@@ -332,14 +306,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_refresh_dropped_before_it_reports_is_an_error_for_its_followers() {
+    async fn a_refresh_that_does_not_report_still_frees_the_gate() {
         let gate = Arc::new(RefreshGate::default());
         let stale = Arc::new(Token::new("t0"));
         let (release, released) = tokio::sync::oneshot::channel::<()>();
         let dropped = move |completion: Completion| async move {
             let _ = released.await;
             drop(completion);
-            Err(Error::config("the leader's own error"))
+            Arc::new(Err(Error::config("the leader's own error")))
         };
         let leader = {
             let (gate, stale) = (gate.clone(), stale.clone());
@@ -358,7 +332,8 @@ mod tests {
         tokio::task::yield_now().await;
         release.send(()).unwrap();
         assert!(leader.await.unwrap());
-        assert!(follower.await.unwrap().contains("abandoned"));
+        // The follower shares the refresh itself, so it gets the same outcome.
+        assert!(follower.await.unwrap().contains("the leader's own error"));
         // The gate is free again: the next call leads a new refresh.
         let started = Arc::new(AtomicUsize::new(0));
         let again = gate
@@ -366,5 +341,69 @@ mod tests {
             .await;
         assert!(again.is_ok());
         assert_eq!(started.load(Ordering::SeqCst), 1);
+    }
+
+    /// A refresh that completes with `t1` once `released` fires.
+    fn gated(
+        released: tokio::sync::oneshot::Receiver<()>,
+    ) -> impl FnOnce(Completion) -> BoxFuture<'static, SharedOutcome> {
+        move |completion| {
+            async move {
+                let _ = released.await;
+                let outcome = Arc::new(Ok(session("t1")));
+                completion.complete(&outcome);
+                outcome
+            }
+            .boxed()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_follower_does_not_depend_on_its_leader_being_polled() {
+        let gate = RefreshGate::default();
+        let stale = Arc::new(Token::new("t0"));
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        // The leader starts the refresh, then is kept alive but never polled again.
+        let mut leader = Box::pin(gate.refresh(&stale, || None, gated(released)));
+        assert!((&mut leader).now_or_never().is_none());
+        release.send(()).unwrap();
+        let follower = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            gate.refresh(&stale, || None, never),
+        )
+        .await
+        .expect("the follower drives the refresh itself");
+        assert!(matches!(follower, Ok(Fresh::Refreshed(s)) if s.token.value() == "t1"));
+        drop(leader);
+    }
+
+    #[tokio::test]
+    async fn refreshes_of_two_tokens_keep_their_own_followers() {
+        let gate = Arc::new(RefreshGate::default());
+        let t0 = Arc::new(Token::new("t0"));
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let mut leader = Box::pin(gate.refresh(&t0, || None, gated(released)));
+        assert!((&mut leader).now_or_never().is_none());
+        let follower = {
+            let (gate, t0) = (gate.clone(), t0.clone());
+            tokio::spawn(async move {
+                matches!(
+                    gate.refresh(&t0, || None, never).await,
+                    Ok(Fresh::Refreshed(s)) if s.token.value() == "t1"
+                )
+            })
+        };
+        tokio::task::yield_now().await;
+        // Meanwhile the application set another token, and it is refreshed too.
+        let other = Arc::new(Token::new("u0"));
+        let started = Arc::new(AtomicUsize::new(0));
+        assert!(
+            gate.refresh(&other, || None, instant(&started, Ok(session("u1"))))
+                .await
+                .is_ok()
+        );
+        release.send(()).unwrap();
+        assert!(leader.await.is_ok());
+        assert!(follower.await.unwrap());
     }
 }

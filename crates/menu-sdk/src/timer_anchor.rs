@@ -83,23 +83,27 @@ pub(crate) fn hold() {
     if cached {
         return;
     }
-    let anchor = {
+    let (anchor, start) = {
         let mut running = anchors().lock().unwrap_or_else(PoisonError::into_inner);
         match running.get(&id) {
-            Some(anchor) if anchor.alive.load(Ordering::Relaxed) => anchor.clone(),
+            Some(anchor) if anchor.alive.load(Ordering::Relaxed) => (anchor.clone(), false),
             _ => {
                 let anchor = Arc::new(Anchor {
                     last_call_ms: AtomicU64::new(now),
                     alive: AtomicBool::new(true),
                 });
                 running.insert(id, anchor.clone());
-                // The registration is in the future from the start, so it is undone also if the
-                // runtime drops the task before it ever runs.
-                runtime.spawn(keep_a_timer_pending(Registration(id, anchor.clone())));
-                anchor
+                (anchor, true)
             }
         }
     };
+    if start {
+        // Spawned with the lock released: a runtime that is shutting down drops the task at once,
+        // on this thread, and its registration then takes the lock to unregister. The
+        // registration is in the future from the start, so it is undone also if the runtime
+        // drops the task before it ever runs.
+        runtime.spawn(keep_a_timer_pending(Registration(id, anchor.clone())));
+    }
     anchor.last_call_ms.store(now, Ordering::Relaxed);
     LAST_USED.with(|slot| *slot.borrow_mut() = Some((id, anchor)));
 }

@@ -1,77 +1,63 @@
 //! Project automation for the Menu SDK workspace.
 //!
 //! ```text
-//! cargo xtask generate            # regenerate crates/menu-client/src/generated.rs from the spec
-//! cargo xtask generate --check    # fail with a unified diff if the committed file is stale
+//! cargo xtask generate            # regenerate every generated file from the spec
+//! cargo xtask generate --check    # fail with a unified diff if a committed file is stale
 //! cargo xtask generate --root DIR # operate on another checkout (used by the xtask's own tests)
+//! cargo xtask bench [--smoke]     # build release binaries and print every benchmark figure
 //! ```
 
 mod bench;
 mod generate;
+mod sdk;
+mod spec;
+mod surface;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage: cargo xtask <command>
+use clap::{Parser, Subcommand};
 
-commands:
-  generate [--check] [--root DIR]
-      Regenerate crates/menu-client/src/generated.rs from openapi/menu-customers.yaml.
-      --check   do not write; exit 1 with a unified diff if the committed file is stale
-      --root    the workspace root to operate on (default: this workspace)
-  bench [--smoke]
-      Build release binaries and print every benchmark figure (see BENCHMARKS.md).
-      --smoke   tiny budgets: proves each benchmark runs
-";
-
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
-        Ok(code) => code,
-        Err(message) => {
-            eprintln!("xtask: {message}");
-            ExitCode::from(2)
-        }
-    }
+/// Project automation for the Menu SDK workspace.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
 
-fn run(args: &[String]) -> Result<ExitCode, String> {
-    let Some((command, rest)) = args.split_first() else {
-        eprint!("{USAGE}");
-        return Ok(ExitCode::from(2));
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Regenerate every generated file from openapi/menu-customers.yaml, and print what changed
+    /// for callers (operations and types added, removed or changed; breaking changes marked).
+    Generate {
+        /// Do not write: exit 1 with a unified diff if a committed file is stale.
+        #[arg(long)]
+        check: bool,
+        /// The workspace root to operate on [default: this workspace].
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
+    /// Build release binaries and print every benchmark figure (see BENCHMARKS.md).
+    Bench {
+        /// Tiny budgets: proves each benchmark runs.
+        #[arg(long)]
+        smoke: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Generate { check, root } => {
+            generate::run(&root.unwrap_or_else(default_root), check)
+        }
+        Command::Bench { smoke } => bench::run(&default_root(), smoke),
     };
-    match command.as_str() {
-        "generate" => {
-            let mut check = false;
-            let mut root = default_root();
-            let mut rest = rest.iter();
-            while let Some(arg) = rest.next() {
-                match arg.as_str() {
-                    "--check" => check = true,
-                    "--root" => {
-                        let dir = rest.next().ok_or("--root needs a directory")?;
-                        root = PathBuf::from(dir);
-                    }
-                    other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
-                }
-            }
-            generate::run(&root, check)
-        }
-        "bench" => {
-            let smoke = match rest {
-                [] => false,
-                [flag] if flag == "--smoke" => true,
-                _ => return Err(format!("usage: cargo xtask bench [--smoke]\n\n{USAGE}")),
-            };
-            bench::run(&default_root(), smoke)
-        }
-        "help" | "--help" | "-h" => {
-            print!("{USAGE}");
-            Ok(ExitCode::SUCCESS)
-        }
-        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
-    }
+    result.unwrap_or_else(|message| {
+        eprintln!("xtask: {message}");
+        ExitCode::from(2)
+    })
 }
 
 /// The workspace root: the parent of this crate's directory.

@@ -1,112 +1,118 @@
 //! The hand-written hooks of the generated client: the one place where it touches a request after
-//! the generated code has built it and before it is sent.
+//! the generated code has built it, and a response before the generated code reads it.
 //!
-//! Two things happen here, for every operation:
-//! - **Exactly one `API-Version` header.** The generated code always appends
-//!   `api-version: <info.version>` and then the operation's own `API-Version` parameter, so the
-//!   built request has two values. The explicit parameter (the last value) wins; the other is
-//!   dropped.
-//! - **The customer token.** progenitor does not implement `securitySchemes`; when the
-//!   [`RequestContext`] holds a bearer token, it is sent as `Authorization: Bearer <token>`, with
-//!   the header value marked sensitive.
+//! `cargo xtask generate` hands progenitor a view of the spec without the header parameters that
+//! are the same on every call (`X-Request-ID`, `Application`, `API-Version`, `X-QB-Enabled`) and
+//! without the error responses, so the generated methods take only what varies between calls.
+//! What they leave out comes from the client's [`RequestContext`], for every operation alike:
+//! - **`pre`**: its headers are set on the request, each replacing what the generated code set
+//!   (so the `api-version: <info.version>` that progenitor always adds is overridden by the
+//!   context's `API-Version`, never doubled), except `Accept` and `Content-Type`, which only fill
+//!   in for an operation that sets none (a body keeps its media type); `X-Request-ID` is the context's, or a fresh UUID v4
+//!   per request; `Authorization: Bearer <token>` when it holds a token (marked sensitive); its
+//!   timeout replaces the HTTP client's.
+//! - **`exec`**: sends the request; with a body limit, the response body is wrapped in
+//!   [`http_body_util::Limited`], so reading more than the limit fails instead of allocating.
 //!
-//! Then the request is sent by the context's [`Transport`] if it has one (the `menu-sdk` crate
-//! plugs its own in: header defaults, a body size limit), or by the `reqwest::Client`.
+//! Every non-2xx status reaches the caller as [`crate::Error::UnexpectedResponse`] with its body
+//! unread.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use progenitor_client::{ClientHooks, Error, OperationInfo};
-use reqwest::header::{AUTHORIZATION, Entry, HeaderMap, HeaderName, HeaderValue};
+use reqwest::ResponseBuilderExt as _;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 
 use crate::Client;
 use crate::models::Token;
 
-/// The header both the generated code and the `API-Version` parameter set (names are
-/// case-insensitive).
-const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+/// The request id header.
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Per-client state read by the hooks: what the generated operations cannot take as arguments.
+/// What a generated [`Client`] adds to each of its requests (see the module documentation).
 ///
-/// Its `Debug` output never shows the token.
+/// Cheap to clone. Its `Debug` output never shows a header value.
 #[derive(Clone, Default)]
 pub struct RequestContext {
+    headers: Arc<HeaderMap>,
+    request_id: Option<HeaderValue>,
     authorization: Option<HeaderValue>,
-    transport: Option<Arc<dyn Transport>>,
-}
-
-/// A boxed, `Send` future, as [`Transport::execute`] returns.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
-
-/// Sends a request that the generated code has built and the hooks have finished.
-///
-/// The default (no transport) is `client.execute(request)`. An implementation may edit the
-/// request, retry it (`request.try_clone()`), or buffer and rebuild the response, as long as it
-/// returns what the generated code should decode.
-pub trait Transport: Send + Sync {
-    /// Sends `request` for the operation named `operation_id` (the spec's `operationId`).
-    fn execute<'a>(
-        &'a self,
-        client: &'a reqwest::Client,
-        request: reqwest::Request,
-        operation_id: &'static str,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
+    timeout: Option<Duration>,
+    max_response_body_bytes: Option<usize>,
 }
 
 impl RequestContext {
-    /// A context that sends no `Authorization` header (calls that need only the application key).
+    /// A context that adds nothing but a fresh `X-Request-ID` per request.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// A context that sends `Authorization: Bearer <token>` on every call.
-    ///
-    /// Fails when the token cannot be a header value (a control character such as CR or LF, or a
-    /// non-visible byte). The error does not contain the token.
-    pub fn with_bearer_token(token: &str) -> Result<Self, InvalidToken> {
-        let mut value =
-            HeaderValue::try_from(format!("Bearer {token}")).map_err(|_| InvalidToken(()))?;
-        value.set_sensitive(true);
-        Ok(Self {
-            authorization: Some(value),
-            transport: None,
-        })
+    /// Headers set on every request, each replacing what the generated code set (for example
+    /// `Application`, `API-Version`, `X-QB-Enabled`, `User-Agent`), except `Accept` and
+    /// `Content-Type`, which are defaults for an operation that sets none. Mark secret values
+    /// [`HeaderValue::set_sensitive`].
+    pub fn headers(mut self, headers: impl Into<Arc<HeaderMap>>) -> Self {
+        self.headers = headers.into();
+        self
     }
 
-    /// A context that sends `token` as `Authorization: Bearer <token>` on every call, reusing the
-    /// header value the token keeps (built once per token, not once per call).
-    ///
-    /// Fails as [`RequestContext::with_bearer_token`] does.
-    pub fn with_token(token: &Token) -> Result<Self, InvalidToken> {
-        let value = token.bearer_header().ok_or(InvalidToken(()))?;
-        Ok(Self {
-            authorization: Some(value.clone()),
-            transport: None,
-        })
+    /// Sends `request_id` as `X-Request-ID` on every request (retries of one call share it);
+    /// without it, each request gets a fresh UUID v4.
+    pub fn request_id(mut self, request_id: uuid::Uuid) -> Self {
+        self.request_id = header_of(request_id);
+        self
     }
 
-    /// Sends every request through `transport` instead of `reqwest::Client::execute`.
-    pub fn with_transport(mut self, transport: Arc<dyn Transport>) -> Self {
-        self.transport = Some(transport);
+    /// Sends `Authorization: Bearer <token>` on every request, reusing the header value the token
+    /// keeps (built once per token). Fails when the token cannot be a header value (a control
+    /// character such as CR or LF, or a non-visible byte); the error does not contain the token.
+    pub fn token(mut self, token: &Token) -> Result<Self, InvalidToken> {
+        self.authorization = Some(token.bearer_header().ok_or(InvalidToken(()))?.clone());
+        Ok(self)
+    }
+
+    /// Like [`RequestContext::token`], from the JWT alone.
+    pub fn bearer_token(self, token: &str) -> Result<Self, InvalidToken> {
+        self.token(&Token::new(token))
+    }
+
+    /// The whole-request timeout of every request (instead of the HTTP client's).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The largest response body read; a larger one fails while being read (its error's source
+    /// chain holds an [`http_body_util::LengthLimitError`]).
+    pub fn max_response_body_bytes(mut self, limit: usize) -> Self {
+        self.max_response_body_bytes = Some(limit);
         self
     }
 
     /// Whether a bearer token is set.
-    pub fn has_bearer_token(&self) -> bool {
+    pub fn has_token(&self) -> bool {
         self.authorization.is_some()
     }
+}
+
+fn header_of(id: uuid::Uuid) -> Option<HeaderValue> {
+    let mut buffer = uuid::Uuid::encode_buffer();
+    HeaderValue::from_bytes(id.hyphenated().encode_lower(&mut buffer).as_bytes()).ok()
 }
 
 impl fmt::Debug for RequestContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestContext")
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("request_id", &self.request_id)
             .field(
                 "authorization",
                 &self.authorization.as_ref().map(|_| "Bearer <redacted>"),
             )
-            .field("transport", &self.transport.as_ref().map(|_| "custom"))
+            .field("timeout", &self.timeout)
+            .field("max_response_body_bytes", &self.max_response_body_bytes)
             .finish()
     }
 }
@@ -126,15 +132,41 @@ impl fmt::Display for InvalidToken {
 
 impl std::error::Error for InvalidToken {}
 
-/// Keep only the last `API-Version` value: the operation's explicit parameter, which the generated
-/// code appends after its own default.
-pub fn keep_last_api_version(headers: &mut HeaderMap) {
-    if let Entry::Occupied(mut entry) = headers.entry(API_VERSION) {
-        let last = entry.iter().next_back().cloned();
-        if let Some(value) = last {
-            entry.insert(value);
+/// Applies `context` to a request the generated code built (see the module documentation).
+fn prepare(context: &RequestContext, request: &mut reqwest::Request) {
+    let headers = request.headers_mut();
+    for (name, value) in context.headers.iter() {
+        if name == ACCEPT || name == CONTENT_TYPE {
+            headers.entry(name).or_insert_with(|| value.clone());
+        } else {
+            headers.insert(name.clone(), value.clone());
         }
     }
+    let request_id = context
+        .request_id
+        .clone()
+        .or_else(|| header_of(uuid::Uuid::new_v4()));
+    if let Some(request_id) = request_id {
+        headers.insert(X_REQUEST_ID, request_id);
+    }
+    if let Some(authorization) = &context.authorization {
+        headers.insert(AUTHORIZATION, authorization.clone());
+    }
+    if let Some(timeout) = context.timeout {
+        *request.timeout_mut() = Some(timeout);
+    }
+}
+
+/// `response` with its body limited to `limit` bytes (and its URL kept).
+fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    let url = response.url().clone();
+    let (mut parts, body) = http::Response::from(response).into_parts();
+    // reqwest keeps a response's URL in an extension only its builder can set.
+    if let Ok(carrier) = http::Response::builder().url(url).body(()) {
+        parts.extensions.extend(carrier.into_parts().0.extensions);
+    }
+    let body = reqwest::Body::wrap(http_body_util::Limited::new(body, limit));
+    reqwest::Response::from(http::Response::from_parts(parts, body))
 }
 
 impl ClientHooks<RequestContext> for Client {
@@ -143,27 +175,20 @@ impl ClientHooks<RequestContext> for Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        let headers = request.headers_mut();
-        keep_last_api_version(headers);
-        if let Some(authorization) = &self.inner.authorization {
-            headers.insert(AUTHORIZATION, authorization.clone());
-        }
+        prepare(&self.inner, request);
         Ok(())
     }
 
     async fn exec(
         &self,
         request: reqwest::Request,
-        info: &OperationInfo,
+        _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        match &self.inner.transport {
-            Some(transport) => {
-                transport
-                    .execute(&self.client, request, info.operation_id)
-                    .await
-            }
-            None => self.client.execute(request).await,
-        }
+        let response = self.client.execute(request).await?;
+        Ok(match self.inner.max_response_body_bytes {
+            Some(limit) => limit_body(response, limit),
+            None => response,
+        })
     }
 }
 
@@ -171,43 +196,106 @@ impl ClientHooks<RequestContext> for Client {
 mod tests {
     use super::*;
 
-    #[test]
-    fn keeps_the_last_api_version_only() {
-        let mut headers = HeaderMap::new();
-        headers.append("api-version", HeaderValue::from_static("5.0.0"));
-        headers.append("API-Version", HeaderValue::from_static("4.38.0"));
-        keep_last_api_version(&mut headers);
-        let values: Vec<_> = headers.get_all("api-version").iter().collect();
-        assert_eq!(values, vec![HeaderValue::from_static("4.38.0")]);
+    fn request() -> reqwest::Request {
+        let mut request = reqwest::Request::new(
+            reqwest::Method::GET,
+            "http://127.0.0.1/api".parse().unwrap(),
+        );
+        // What the generated code sets before the hook runs.
+        request
+            .headers_mut()
+            .append("api-version", HeaderValue::from_static("5.0.0"));
+        request
     }
 
     #[test]
-    fn no_api_version_stays_absent() {
+    fn context_headers_replace_the_generated_ones() {
         let mut headers = HeaderMap::new();
-        keep_last_api_version(&mut headers);
-        assert!(headers.is_empty());
+        headers.insert("API-Version", HeaderValue::from_static("4.38.0"));
+        let context = RequestContext::new().headers(headers);
+        let mut request = request();
+        prepare(&context, &mut request);
+        let values: Vec<_> = request.headers().get_all("api-version").iter().collect();
+        assert_eq!(values, [HeaderValue::from_static("4.38.0")]);
     }
 
     #[test]
-    fn bearer_token_is_sensitive_and_redacted() {
-        let context = RequestContext::with_bearer_token("secret-jwt").unwrap();
-        assert!(context.authorization.as_ref().unwrap().is_sensitive());
+    fn media_types_are_defaults_that_a_body_keeps() {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        let context = RequestContext::new().headers(headers);
+        let mut with_body = request();
+        with_body.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("multipart/form-data"),
+        );
+        prepare(&context, &mut with_body);
+        assert_eq!(with_body.headers()[CONTENT_TYPE], "multipart/form-data");
+        assert_eq!(with_body.headers()[ACCEPT], "application/json");
+        let mut without = request();
+        prepare(&context, &mut without);
+        assert_eq!(without.headers()[CONTENT_TYPE], "application/json");
+    }
+
+    #[test]
+    fn a_fresh_request_id_per_request_unless_set() {
+        let context = RequestContext::new();
+        let (mut a, mut b) = (request(), request());
+        prepare(&context, &mut a);
+        prepare(&context, &mut b);
+        let id = |r: &reqwest::Request| -> uuid::Uuid {
+            r.headers()[X_REQUEST_ID].to_str().unwrap().parse().unwrap()
+        };
+        assert_ne!(id(&a), id(&b));
+        assert_eq!(id(&a).get_version_num(), 4);
+        let chosen = uuid::Uuid::new_v4();
+        let mut c = request();
+        prepare(&RequestContext::new().request_id(chosen), &mut c);
+        assert_eq!(id(&c), chosen);
+    }
+
+    #[test]
+    fn the_bearer_token_is_sensitive_and_redacted() {
+        let context = RequestContext::new().bearer_token("secret-jwt").unwrap();
+        let mut request = request();
+        prepare(&context, &mut request);
+        let value = &request.headers()[AUTHORIZATION];
+        assert_eq!(value, "Bearer secret-jwt");
+        assert!(value.is_sensitive());
         assert!(!format!("{context:?}").contains("secret-jwt"));
+        assert!(context.has_token());
     }
 
     #[test]
-    fn a_token_context_sends_the_same_sensitive_header() {
-        let token = Token::new("secret-jwt");
-        let context = RequestContext::with_token(&token).unwrap();
-        let expected = RequestContext::with_bearer_token("secret-jwt").unwrap();
-        assert_eq!(context.authorization, expected.authorization);
-        assert!(context.authorization.as_ref().unwrap().is_sensitive());
-        assert!(RequestContext::with_token(&Token::new("a\nb")).is_err());
-    }
-
-    #[test]
-    fn bearer_token_with_newline_is_rejected_without_echo() {
-        let err = RequestContext::with_bearer_token("abc\r\nX-Evil: 1").unwrap_err();
+    fn a_token_with_a_newline_is_rejected_without_echo() {
+        let err = RequestContext::new()
+            .bearer_token("abc\r\nX-Evil: 1")
+            .unwrap_err();
         assert!(!err.to_string().contains("X-Evil"));
+    }
+
+    #[tokio::test]
+    async fn the_limited_body_fails_past_the_limit_and_keeps_the_url() {
+        let url: reqwest::Url = "http://127.0.0.1/api/x".parse().unwrap();
+        let response = |body: &'static str| {
+            reqwest::Response::from(
+                http::Response::builder()
+                    .url(url.clone())
+                    .body(body)
+                    .unwrap(),
+            )
+        };
+        let ok = limit_body(response("12345"), 5);
+        assert_eq!(ok.url(), &url);
+        assert_eq!(ok.bytes().await.unwrap(), "12345");
+        let err = limit_body(response("123456"), 5).bytes().await.unwrap_err();
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+        let mut found = false;
+        while let Some(cause) = source {
+            found |= cause.is::<http_body_util::LengthLimitError>();
+            source = cause.source();
+        }
+        assert!(found, "{err:?}");
     }
 }

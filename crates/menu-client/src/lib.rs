@@ -1,34 +1,33 @@
 //! Low-level client for the Menu customer API.
 //!
-//! `Client` (one method per operation, its parameters in order) and the [`types`] module are produced by progenitor from
-//! `openapi/menu-customers.yaml` by `cargo xtask generate` (into `src/generated.rs`) and must not
-//! be edited by hand. The hand-written code beside it is:
-//! - [`hooks`]: what happens to every request between the generated code and the wire;
+//! `Client` (one method per operation, its arguments in order) and the [`types`] module are
+//! produced by progenitor from `openapi/menu-customers.yaml` by `cargo xtask generate` (into
+//! `src/generated.rs`) and must not be edited by hand. The generator is handed a view of the spec
+//! without the header parameters that are the same on every call and without the error
+//! responses: the methods take only a call's path and query parameters and its body, and every
+//! non-2xx answer is an [`Error::UnexpectedResponse`] with its body unread. The hand-written code
+//! beside it is:
+//! - [`hooks`]: what every request gets from the client's [`RequestContext`] (headers, request
+//!   id, bearer token, timeout, body limit);
 //! - [`models`]: the [`Timestamp`] and [`Token`] types that the generated types use for the spec's
 //!   `Timestamp` and `Token` schemas.
 //!
 //! Most users want the `menu-sdk` crate, which fills every header with a default, manages the
-//! customer token and returns typed errors. This crate is its foundation and its escape hatch.
+//! customer token, retries, and returns typed errors. This crate is its foundation and its escape
+//! hatch.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use menu_client::types::{ApiVersion, ApplicationKey, QueryBuilderEnabled};
 //! use menu_client::{Client, RequestContext};
+//! use reqwest::header::{HeaderMap, HeaderValue};
 //!
-//! let context = RequestContext::with_bearer_token("eyJ...")?;
+//! let mut headers = HeaderMap::new();
+//! headers.insert("Application", HeaderValue::from_static("f3a90488c7dd4b6e8b1e8e8c0f3b5a1d"));
+//! headers.insert("API-Version", HeaderValue::from_static("5.0.0"));
+//! headers.insert("X-QB-Enabled", HeaderValue::from_static("true"));
+//! let context = RequestContext::new().headers(headers).bearer_token("eyJ...")?;
 //! let client = Client::new("https://api-public-demo.menu.app/api", context);
-//! // Header parameters of a constrained schema are typed: parse them once, reuse them.
-//! let api_version: ApiVersion = "5.0.0".parse()?;
-//! let application: ApplicationKey = "f3a90488c7dd4b6e8b1e8e8c0f3b5a1d".parse()?;
-//! let session = client
-//!     .refresh(
-//!         &api_version,
-//!         &application,
-//!         QueryBuilderEnabled::True,
-//!         &uuid::Uuid::new_v4(),
-//!     )
-//!     .await?
-//!     .into_inner();
+//! let session = client.refresh().await?.into_inner();
 //! println!("the new token expires at {:?}", session.data.token.expires_at());
 //! # Ok(())
 //! # }
@@ -42,5 +41,5 @@ pub mod models;
 mod generated;
 
 pub use generated::*;
-pub use hooks::{InvalidToken, RequestContext, Transport};
+pub use hooks::{InvalidToken, RequestContext};
 pub use models::{Timestamp, Token, TokenClaims, TokenError};

@@ -92,3 +92,24 @@ fn a_missing_required_field_is_an_error() {
     let err = serde_json::from_value::<RefreshResponse>(value).unwrap_err();
     assert!(err.to_string().contains("token"), "{err}");
 }
+
+/// Another reference page of the API returns the same account with demographics that carry only
+/// `demographic_id` and `value`: such a body decodes, and encodes back without inventing an id.
+#[test]
+fn a_demographic_without_an_id_decodes() {
+    let mut value: serde_json::Value = serde_json::from_str(VERIFY).unwrap();
+    let demographics = value["data"]["customer_account"]["demographics"]
+        .as_array_mut()
+        .unwrap();
+    for demographic in demographics.iter_mut() {
+        demographic.as_object_mut().unwrap().remove("id");
+    }
+    let body = value.to_string();
+    let response: VerifyPhoneNumberUpdateResponse = round_trips(&body);
+    let demographic = &response.data.customer_account.demographics[0];
+    assert_eq!(demographic.id, None);
+    assert_eq!(
+        demographic.demographic_id.to_string(),
+        "5af66188-5d95-4d2a-8508-ed47b4c19ea5"
+    );
+}

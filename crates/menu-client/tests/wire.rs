@@ -4,8 +4,9 @@
 
 mod support;
 
-use menu_client::types::{QueryBuilderEnabled, VerifyPhoneNumberUpdateRequest};
+use menu_client::types::VerifyPhoneNumberUpdateRequest;
 use menu_client::{Client, RequestContext};
+use reqwest::header::{HeaderMap, HeaderValue};
 use support::CaptureServer;
 
 const VERIFY: &str = include_str!("fixtures/verify-phone-number-update.json");
@@ -13,11 +14,21 @@ const REFRESH: &str = include_str!("fixtures/refresh.json");
 const APP_KEY: &str = "f3a90488c7dd4b6e8b1e8e8c0f3b5a1d";
 const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
 
+/// The headers the SDK puts in every context.
+fn headers(api_version: &'static str, query_builder: &'static str) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert("Application", HeaderValue::from_static(APP_KEY));
+    headers.insert("API-Version", HeaderValue::from_static(api_version));
+    headers.insert("X-QB-Enabled", HeaderValue::from_static(query_builder));
+    headers
+}
+
+fn context() -> RequestContext {
+    RequestContext::new().headers(headers("5.0.0", "true"))
+}
+
 fn client(server: &CaptureServer) -> Client {
-    Client::new(
-        &server.base_url,
-        RequestContext::with_bearer_token(TOKEN).unwrap(),
-    )
+    Client::new(&server.base_url, context().bearer_token(TOKEN).unwrap())
 }
 
 #[tokio::test]
@@ -25,13 +36,16 @@ async fn verify_phone_number_update_request_on_the_wire() {
     let server = CaptureServer::start(200, VERIFY).await;
     let request_id = uuid::Uuid::new_v4();
     let customer_id: uuid::Uuid = "47bf8888-3f23-11ed-936c-1a67b454859d".parse().unwrap();
-    let response = client(&server)
+    let client = Client::new(
+        &server.base_url,
+        context()
+            .request_id(request_id)
+            .bearer_token(TOKEN)
+            .unwrap(),
+    );
+    let response = client
         .verify_phone_number_update(
             &customer_id,
-            &"5.0.0".parse().unwrap(),
-            &APP_KEY.parse().unwrap(),
-            QueryBuilderEnabled::True,
-            &request_id,
             &VerifyPhoneNumberUpdateRequest {
                 confirmation_code: "164138".into(),
             },
@@ -62,15 +76,7 @@ async fn verify_phone_number_update_request_on_the_wire() {
 #[tokio::test]
 async fn refresh_request_on_the_wire() {
     let server = CaptureServer::start(200, REFRESH).await;
-    let response = client(&server)
-        .refresh(
-            &"5.0.0".parse().unwrap(),
-            &APP_KEY.parse().unwrap(),
-            QueryBuilderEnabled::True,
-            &uuid::Uuid::new_v4(),
-        )
-        .await
-        .unwrap();
+    let response = client(&server).refresh().await.unwrap();
     assert_eq!(response.data.token.ttl(), Some(1440));
 
     let wire = &server.requests()[0];
@@ -79,35 +85,29 @@ async fn refresh_request_on_the_wire() {
     insta::assert_snapshot!("refresh_request", wire.render(&["x-request-id", "host"]));
 }
 
-/// progenitor appends `api-version: <info.version>` before the operation's own `API-Version`
-/// parameter; the hooks keep exactly one value, the caller's.
+/// progenitor always sets `api-version: <info.version>`; the context's `API-Version` replaces it:
+/// exactly one value goes out, the caller's.
 #[tokio::test]
 async fn exactly_one_api_version_header_the_callers() {
     let server = CaptureServer::start(200, REFRESH).await;
-    client(&server)
-        .refresh(
-            &"4.38.0".parse().unwrap(),
-            &APP_KEY.parse().unwrap(),
-            QueryBuilderEnabled::False,
-            &uuid::Uuid::new_v4(),
-        )
+    let context = RequestContext::new().headers(headers("4.38.0", "false"));
+    Client::new(&server.base_url, context)
+        .refresh()
         .await
         .unwrap();
     let wire = &server.requests()[0];
     assert_eq!(wire.header_values("api-version"), vec!["4.38.0"]);
     assert_eq!(wire.header_values("x-qb-enabled"), vec!["false"]);
+    // Without a chosen id, each request gets a fresh one.
+    let id: uuid::Uuid = wire.header_values("x-request-id")[0].parse().unwrap();
+    assert_eq!(id.get_version_num(), 4);
 }
 
 #[tokio::test]
 async fn no_authorization_header_without_a_token() {
     let server = CaptureServer::start(200, REFRESH).await;
-    Client::new(&server.base_url, RequestContext::new())
-        .refresh(
-            &"5.0.0".parse().unwrap(),
-            &APP_KEY.parse().unwrap(),
-            QueryBuilderEnabled::True,
-            &uuid::Uuid::new_v4(),
-        )
+    Client::new(&server.base_url, context())
+        .refresh()
         .await
         .unwrap();
     assert!(
@@ -117,29 +117,33 @@ async fn no_authorization_header_without_a_token() {
     );
 }
 
+/// The client view documents no error response: an error status arrives with its body unread,
+/// for the caller to read as it likes.
 #[tokio::test]
-async fn a_documented_error_status_is_a_typed_error_response() {
-    let server = CaptureServer::start(
-        401,
-        r#"{"status":"ERROR","code":401,"message":"Token expired"}"#,
-    )
-    .await;
-    let err = client(&server)
-        .refresh(
-            &"5.0.0".parse().unwrap(),
-            &APP_KEY.parse().unwrap(),
-            QueryBuilderEnabled::True,
-            &uuid::Uuid::new_v4(),
-        )
-        .await
-        .unwrap_err();
+async fn an_error_status_is_an_unexpected_response_with_its_body() {
+    let body = r#"{"status":"ERROR","code":401,"message":"Token expired"}"#;
+    let server = CaptureServer::start(401, body).await;
+    let err = client(&server).refresh().await.unwrap_err();
     match err {
-        menu_client::Error::ErrorResponse(response) => {
+        menu_client::Error::UnexpectedResponse(response) => {
             assert_eq!(response.status().as_u16(), 401);
-            assert_eq!(response.message.as_deref(), Some("Token expired"));
+            assert_eq!(response.text().await.unwrap(), body);
         }
-        other => panic!("expected ErrorResponse, got {other:?}"),
+        other => panic!("expected UnexpectedResponse, got {other:?}"),
     }
+}
+
+/// With a body limit, a larger body fails while it is read (and a smaller one is read whole).
+#[tokio::test]
+async fn the_body_limit_applies_to_every_response() {
+    let server = CaptureServer::start(200, REFRESH).await;
+    let limited = |limit| Client::new(&server.base_url, context().max_response_body_bytes(limit));
+    limited(REFRESH.len()).refresh().await.unwrap();
+    let err = limited(REFRESH.len() - 1).refresh().await.unwrap_err();
+    assert!(
+        matches!(err, menu_client::Error::ResponseBodyError(_)),
+        "{err:?}"
+    );
 }
 
 /// reqwest is built with TLS: an `https://` base URL starts a TLS handshake (the server sees a
@@ -155,17 +159,8 @@ async fn https_base_url_starts_a_tls_handshake() {
         socket.read_exact(&mut buf).await.unwrap();
         buf
     });
-    let client = Client::new(&format!("https://{addr}/api"), RequestContext::new());
-    let call = async {
-        client
-            .refresh(
-                &"5.0.0".parse().unwrap(),
-                &APP_KEY.parse().unwrap(),
-                QueryBuilderEnabled::True,
-                &uuid::Uuid::new_v4(),
-            )
-            .await
-    };
+    let client = Client::new(&format!("https://{addr}/api"), context());
+    let call = async { client.refresh().await };
     // The server never answers the handshake, so the call fails (or times out); what matters is
     // what reached the socket.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), call).await;

@@ -1,23 +1,23 @@
-//! The [`Client`]: cheap to clone, `Send + Sync`, one call per method.
+//! The [`Client`]: cheap to clone, `Send + Sync`. Its operations (one method per operation of the
+//! spec) are generated into `generated.rs`, or written by hand where they add meaning
+//! (`conveniences.rs`); this file holds what concerns the client as a whole.
 
 use std::fmt;
 use std::sync::Arc;
 
 use uuid::Uuid;
 
-use crate::call::{Call, Shared};
-use crate::config::{ClientBuilder, Config};
+use crate::Token;
+use crate::call::Call;
 use crate::error::Error;
-use crate::token_store::TokenStore;
-use crate::transport::SdkTransport;
-use crate::{CustomerAccount, Session, Token};
+use crate::shared::Shared;
 
 /// A client of the Menu customer API.
 ///
 /// Every call carries exactly one of each header the API requires: a fresh `X-Request-ID` (UUID
 /// v4, or the one given with [`Client::with_request_id`]), `Application`, `Accept` and
-/// `Content-Type: application/json`, `API-Version`, `X-QB-Enabled` and, on customer calls,
-/// `Authorization: Bearer <token>`.
+/// `Content-Type: application/json`, `API-Version`, `X-QB-Enabled`, `User-Agent` and, on customer
+/// calls, `Authorization: Bearer <token>`.
 ///
 /// Clones share the same configuration, connection pool and token: a refresh through one clone is
 /// seen by all of them.
@@ -27,71 +27,20 @@ pub struct Client {
 }
 
 impl Client {
-    /// A builder: `Client::builder().application_key("...").build()?`.
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::new()
-    }
-
-    /// A client configured from `MENU_BASE_URL`, `MENU_APPLICATION_KEY` (required), `MENU_TOKEN`
-    /// and `MENU_API_VERSION`. See [`ClientBuilder::from_env`] to adjust it further.
-    pub fn from_env() -> Result<Client, Error> {
-        ClientBuilder::from_env().build()
-    }
-
-    pub(crate) fn from_parts(config: Config, http: reqwest::Client, tokens: TokenStore) -> Self {
+    pub(crate) fn new(shared: Shared) -> Self {
         Self {
-            shared: Arc::new(Shared {
-                config: Arc::new(config),
-                http,
-                tokens,
-                refresh_gate: Default::default(),
-            }),
+            shared: Arc::new(shared),
         }
     }
 
-    pub(crate) fn shared(&self) -> &Shared {
-        &self.shared
-    }
-
-    pub(crate) fn shared_arc(&self) -> Arc<Shared> {
-        self.shared.clone()
-    }
-
     #[cfg(test)]
-    pub(crate) fn config(&self) -> &Config {
+    pub(crate) fn config(&self) -> &crate::config::Config {
         &self.shared.config
     }
 
-    /// Confirms the customer's pending phone number change with the code sent to the new number,
-    /// and returns the updated account.
-    ///
-    /// `POST /customers/{customer_id}/verify-phone-number-update`. Needs a customer token.
-    pub async fn verify_phone_number_update(
-        &self,
-        customer_id: Uuid,
-        confirmation_code: impl Into<String>,
-    ) -> Result<CustomerAccount, Error> {
-        self.call()
-            .verify_phone_number_update(customer_id, confirmation_code)
-            .await
-    }
-
-    /// Exchanges the customer token for a new one and returns it with the customer's account.
-    ///
-    /// `GET /customers/refresh`. The current token may have expired, as long as it is inside its
-    /// refresh window. On success the client switches to the new token atomically (concurrent
-    /// calls use the old one or the new one, never a mix), then calls the
-    /// [`ClientBuilder::on_token_refresh`] hook: the server has invalidated the old token, so
-    /// the application must keep the new one. If [`Client::set_token`] or
-    /// [`Client::clear_token`] was called while the refresh was in flight, that choice stands:
-    /// the client does not switch, but the hook and the returned session still get the new token.
-    pub async fn refresh(&self) -> Result<Session, Error> {
-        self.call().refresh().await
-    }
-
-    /// Options for one call, with a fresh request id.
+    /// Options for one call, with a fresh request id: `client.call().request_id(id).refresh()`.
     pub fn call(&self) -> Call<'_> {
-        Call::new(self)
+        Call::new(&self.shared)
     }
 
     /// One call sent with `request_id` as its `X-Request-ID`:
@@ -130,27 +79,29 @@ impl Client {
     }
 
     /// The generated low-level client, for anything this crate does not cover. It shares this
-    /// client's base URL, connection pool, current token, `User-Agent`, timeout and body limit;
-    /// its operations take every header parameter explicitly. It does not retry and does not
-    /// refresh the token: those belong to this crate's calls. The generated
-    /// `types::ApplicationKey` derives `Debug` and would show the key: do not log it.
+    /// client's base URL, connection pool, headers, current token, timeout and body limit, and
+    /// sends a fresh `X-Request-ID` per request. It does not retry, does not refresh the token,
+    /// and returns `menu_client` errors: those belong to this crate's calls.
     pub fn generated(&self) -> Result<menu_client::Client, Error> {
-        let mut context = match self.shared.tokens.current() {
-            Some(_) if self.shared.config.token_in_clear_text => {
+        let config = &self.shared.config;
+        let mut context = menu_client::RequestContext::new()
+            .headers(config.headers.clone())
+            .timeout(config.timeout)
+            .max_response_body_bytes(config.max_response_body_bytes);
+        if let Some(token) = self.shared.tokens.current() {
+            if config.token_in_clear_text {
                 return Err(Error::config(
                     "refusing to hand out a client that sends the customer token over plain \
                      http:// to a non-loopback host: use https://, or \
                      `ClientBuilder::allow_insecure_http(true)` if you must",
                 ));
             }
-            Some(token) => menu_client::RequestContext::with_token(&token)
-                .map_err(|e| Error::config(e.to_string()))?,
-            None => menu_client::RequestContext::new(),
-        };
-        context =
-            context.with_transport(Arc::new(SdkTransport::shared(self.shared.config.clone())));
+            context = context
+                .token(&token)
+                .map_err(|e| Error::config(e.to_string()))?;
+        }
         Ok(menu_client::Client::new_with_client(
-            &self.shared.config.base_url,
+            &config.base_url,
             self.shared.http.clone(),
             context,
         ))
@@ -159,13 +110,8 @@ impl Client {
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let config = &self.shared.config;
         f.debug_struct("Client")
-            .field("base_url", &config.base_url)
-            .field("application_key", &config.application_key)
-            .field("api_version", &config.api_version)
-            .field("query_builder", &config.query_builder)
-            .field("timeout", &config.timeout)
+            .field("config", &self.shared.config)
             .field("token", &self.shared.tokens.current())
             .finish_non_exhaustive()
     }

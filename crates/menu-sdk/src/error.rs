@@ -74,6 +74,23 @@ pub enum Error {
         body_snippet: String,
     },
 
+    /// The call needed a new customer token (its own was about to expire, or was refused as
+    /// expired) and the automatic refresh failed; `source` is the refresh's own error, with the
+    /// refresh request's id. Nothing more was sent for the call.
+    #[error(
+        "{operation} needed a new customer token and the automatic refresh failed (request id \
+         {request_id}): {source}"
+    )]
+    RefreshFailed {
+        /// The operation of the call.
+        operation: &'static str,
+        /// The call's request id.
+        request_id: Uuid,
+        /// Why the refresh failed (shared by every call that waited for that refresh).
+        #[source]
+        source: Box<Error>,
+    },
+
     /// The response body exceeded the client's size limit; reading stopped there.
     #[error(
         "{operation}: the response body is larger than the {limit}-byte limit (status {status}, \
@@ -92,12 +109,14 @@ pub enum Error {
 }
 
 impl Error {
-    /// The HTTP status of the response, when one arrived.
+    /// The HTTP status of the response, when one arrived (for [`Error::RefreshFailed`], the
+    /// refresh's).
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(api) => Some(api.status),
             Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status(),
+            Error::RefreshFailed { source, .. } => source.status(),
             Error::InvalidConfig { .. } | Error::MissingToken { .. } => None,
         }
     }
@@ -108,15 +127,18 @@ impl Error {
             Error::Api(api) => Some(api.request_id),
             Error::Transport { request_id, .. }
             | Error::Decode { request_id, .. }
+            | Error::RefreshFailed { request_id, .. }
             | Error::ResponseTooLarge { request_id, .. } => Some(*request_id),
             Error::InvalidConfig { .. } | Error::MissingToken { .. } => None,
         }
     }
 
-    /// The API error, when the server answered with an error status.
+    /// The API error, when the server answered with an error status (for
+    /// [`Error::RefreshFailed`], the refresh's).
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
             Error::Api(api) => Some(api),
+            Error::RefreshFailed { source, .. } => source.api_error(),
             _ => None,
         }
     }

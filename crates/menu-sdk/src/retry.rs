@@ -2,13 +2,13 @@
 //!
 //! Retried: a connection that could not be established (the request was never sent), and the
 //! statuses 429, 502, 503 and 504. Nothing else: any other 4xx or 5xx, a timeout, or a connection
-//! that broke after the request went out may have been acted on by the server. Every attempt of a
-//! call is the same request, with the same `X-Request-ID`: the call pipeline builds it again from
-//! the same arguments ([`RetryPolicy::run`]), so nothing is copied on the common path of a call
-//! that needs no retry.
+//! that broke after the request went out may have been acted on by the server ([`verdict`]).
+//! Every attempt of a call is the same request, with the same `X-Request-ID`: the exchange builds
+//! it again from the same arguments ([`RetryPolicy::run`]).
 
 use std::time::{Duration, Instant, SystemTime};
 
+use menu_client::ResponseValue;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
@@ -174,6 +174,30 @@ impl RetryPolicy {
     }
 }
 
+/// Whether a generated operation's outcome is worth another attempt: a connection that failed
+/// before the request was sent, or a retryable status.
+pub(crate) fn verdict<T, E>(outcome: &Result<ResponseValue<T>, menu_client::Error<E>>) -> Verdict {
+    match outcome {
+        Err(menu_client::Error::CommunicationError(error)) if error.is_connect() => {
+            Verdict::Retry {
+                reason: "connection failed before the request was sent",
+                status: None,
+                retry_after: None,
+            }
+        }
+        Err(menu_client::Error::UnexpectedResponse(response))
+            if retryable_status(response.status()) =>
+        {
+            Verdict::Retry {
+                reason: "retryable status",
+                status: Some(response.status()),
+                retry_after: retry_after(response.headers(), SystemTime::now()),
+            }
+        }
+        _ => Verdict::Final,
+    }
+}
+
 /// What a `Retry-After` header asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum RetryAfter {
@@ -183,13 +207,13 @@ pub(crate) enum RetryAfter {
     Unreadable,
 }
 
-/// Why an attempt's answer is worth another attempt, if it is.
-pub(crate) fn retryable_status(status: StatusCode) -> bool {
+/// Whether an answer with this status is worth another attempt.
+fn retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 429 | 502 | 503 | 504)
 }
 
 /// Reads `Retry-After`: delay-seconds or an HTTP date, relative to `now`.
-pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<RetryAfter> {
+fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<RetryAfter> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim().to_owned();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(RetryAfter::Wait(Duration::from_secs(seconds)));

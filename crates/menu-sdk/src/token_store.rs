@@ -5,8 +5,8 @@ use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::Token;
-use crate::config::header_value;
 use crate::error::Error;
+use crate::headers;
 
 /// The application's hook for new tokens.
 pub(crate) type OnTokenRefresh = Arc<dyn Fn(&Token) + Send + Sync>;
@@ -42,7 +42,7 @@ impl TokenStore {
                 "the customer token is empty: pass the customer's JWT, or use `clear_token`",
             ));
         }
-        header_value("the customer token", token.value())?;
+        headers::value("the customer token", token.value())?;
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(token));
         Ok(())
     }

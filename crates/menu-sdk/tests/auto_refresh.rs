@@ -270,13 +270,19 @@ async fn a_failed_refresh_is_every_waiting_calls_error_and_is_tried_again_later(
     let mut calls = Vec::new();
     for _ in 0..50 {
         let client = client.clone();
+        let request_id = uuid::Uuid::new_v4();
         calls.push(tokio::spawn(async move {
-            client.verify_phone_number_update(customer_id(), "1").await
+            let result = client
+                .with_request_id(request_id)
+                .verify_phone_number_update(customer_id(), "1")
+                .await;
+            (request_id, result)
         }));
     }
     let mut errors = Vec::new();
     for call in calls {
-        errors.push(call.await.unwrap().unwrap_err());
+        let (request_id, result) = call.await.unwrap();
+        errors.push((request_id, result.unwrap_err()));
     }
     let refreshes = |requests: &[wiremock::Request]| {
         requests
@@ -287,17 +293,35 @@ async fn a_failed_refresh_is_every_waiting_calls_error_and_is_tried_again_later(
     let requests = server.received_requests().await.unwrap();
     assert_eq!(refreshes(&requests), 1, "one refresh for 50 waiting calls");
     assert_eq!(requests.len(), 1, "no verify was sent with the dead token");
-    for err in &errors {
+    let refresh_id: uuid::Uuid = header_values(&requests[0], "x-request-id")[0]
+        .parse()
+        .unwrap();
+    for (request_id, err) in &errors {
+        // The call's own error, with the call's own request id...
+        let Error::RefreshFailed {
+            operation,
+            request_id: call_id,
+            source,
+        } = err
+        else {
+            panic!("{err:?}")
+        };
+        assert_eq!(*operation, "verify_phone_number_update");
+        assert_eq!(call_id, request_id);
+        assert_eq!(err.request_id(), Some(*request_id));
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+        // ...caused by the one shared refresh failure, with the refresh's own id.
         assert!(
-            matches!(err, Error::Api(api) if api.operation == "refresh" && api.status == 401),
-            "{err:?}"
+            matches!(&**source, Error::Api(api) if api.operation == "refresh"
+                && api.status == 401 && api.request_id == refresh_id),
+            "{source:?}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains(&request_id.to_string()) && message.contains(&refresh_id.to_string()),
+            "{message}"
         );
     }
-    let first_id = errors[0].request_id();
-    assert!(
-        errors.iter().all(|e| e.request_id() == first_id),
-        "the very same error, shared"
-    );
     assert_eq!(*seen.lock().unwrap(), 0);
 
     // A later call is not served the old failure: it tries again.

@@ -233,15 +233,7 @@ async fn the_generated_client_is_reachable_and_shares_the_configuration() {
     let token = fresh_jwt("customer");
     let client = client(&server, &token);
     let generated = client.generated().unwrap();
-    let session = generated
-        .refresh(
-            &client.api_version().parse().unwrap(),
-            &APP_KEY.parse().unwrap(),
-            menu_sdk::menu_client::types::QueryBuilderEnabled::True,
-            &uuid::Uuid::new_v4(),
-        )
-        .await
-        .unwrap();
+    let session = generated.refresh().await.unwrap().into_inner();
     assert_eq!(session.data.customer_account.first_name, "Ivan");
     let request = &server.received_requests().await.unwrap()[0];
     assert_eq!(
@@ -250,6 +242,10 @@ async fn the_generated_client_is_reachable_and_shares_the_configuration() {
     );
     assert_eq!(header_values(request, "content-type"), ["application/json"]);
     assert_eq!(header_values(request, "api-version"), ["5.0.0"]);
+    assert_eq!(header_values(request, "application"), [APP_KEY]);
+    assert_eq!(header_values(request, "x-qb-enabled"), ["true"]);
+    let request_id: uuid::Uuid = header_values(request, "x-request-id")[0].parse().unwrap();
+    assert_eq!(request_id.get_version_num(), 4);
 }
 
 #[test]

@@ -1,0 +1,55 @@
+//! The headers the SDK sends on every call, whatever the operation: built once per client from
+//! its configuration and applied to each request by the generated client's hooks
+//! (`menu_client::hooks`), which also set the call's `X-Request-ID` and `Authorization`.
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+
+use crate::error::Error;
+
+/// The header values of one client.
+pub(crate) struct Defaults<'a> {
+    pub(crate) application_key: &'a str,
+    pub(crate) api_version: &'a str,
+    pub(crate) query_builder: bool,
+    /// `None`: leave `User-Agent` to the caller-supplied HTTP client.
+    pub(crate) user_agent: Option<&'a str>,
+}
+
+/// `Application` (marked sensitive: it is a secret), `API-Version`, `X-QB-Enabled`, `Accept` and
+/// `Content-Type: application/json` (the API's curl examples send it on every call, the body-less
+/// `GET` included), and `User-Agent`.
+pub(crate) fn common(defaults: &Defaults<'_>) -> Result<HeaderMap, Error> {
+    let mut application = value("the application key", defaults.application_key)?;
+    application.set_sensitive(true);
+    let json = HeaderValue::from_static("application/json");
+    let mut headers = HeaderMap::with_capacity(6);
+    headers.insert(HeaderName::from_static("application"), application);
+    headers.insert(
+        HeaderName::from_static("api-version"),
+        value("the API version", defaults.api_version)?,
+    );
+    headers.insert(
+        HeaderName::from_static("x-qb-enabled"),
+        HeaderValue::from_static(if defaults.query_builder {
+            "true"
+        } else {
+            "false"
+        }),
+    );
+    headers.insert(ACCEPT, json.clone());
+    headers.insert(CONTENT_TYPE, json);
+    if let Some(user_agent) = defaults.user_agent {
+        headers.insert(USER_AGENT, value("the user agent", user_agent)?);
+    }
+    Ok(headers)
+}
+
+/// A header value, or an error naming `what` (never echoing the value, which may be secret).
+pub(crate) fn value(what: &str, value: &str) -> Result<HeaderValue, Error> {
+    HeaderValue::from_str(value).map_err(|_| {
+        Error::config(format!(
+            "{what} contains characters that are not allowed in an HTTP header (control \
+             characters such as CR or LF, or non-visible bytes)"
+        ))
+    })
+}

@@ -1,0 +1,423 @@
+//! The SDK's per-operation layer, generated from the spec's operations and the methods progenitor
+//! generated for them. For every operation:
+//! - in `crates/menu-sdk/src/operation_table.rs`, an `Operation` constant: its id, how it
+//!   authenticates, its success status;
+//! - in `crates/menu-sdk/src/generated.rs`, a request type in `operations`
+//!   (`operations::UpdateThing<'a>`) that holds the call's arguments, takes optional parameters
+//!   and a request id through setters, and sends itself through the SDK's one pipeline
+//!   (`Call::send`) when awaited; and `Client::<operation_id>` and `Call::<operation_id>` taking
+//!   the required arguments, unless the operation's public method is written by hand
+//!   ([`HAND_WRITTEN`]; its request type is then crate-private).
+//!
+//! Argument types are read from progenitor's own method signatures (with `syn`), so the two
+//! layers cannot disagree.
+
+use heck::ToUpperCamelCase as _;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::visit_mut::VisitMut;
+
+use crate::spec::{Auth, Op};
+
+/// Operations whose public method `menu-sdk` writes by hand because it adds meaning; for these
+/// the generator emits the constant and the request type only.
+/// - `refresh`: swaps the client's token and calls `on_token_refresh` (single flight);
+/// - `verify_phone_number_update`: takes the code as a string and returns the account.
+pub const HAND_WRITTEN: [&str; 2] = ["refresh", "verify_phone_number_update"];
+
+/// One method of the generated `menu_client::Client`.
+#[derive(Clone)]
+pub struct Method {
+    pub name: syn::Ident,
+    /// Its doc comment (progenitor's: summary, description, method and path, arguments).
+    pub docs: Vec<syn::Attribute>,
+    pub args: Vec<Arg>,
+    /// `T` of its `ResponseValue<T>`, with paths that resolve from another crate.
+    pub output: syn::Type,
+}
+
+/// One argument of a generated method.
+#[derive(Clone)]
+pub struct Arg {
+    pub name: syn::Ident,
+    /// The type progenitor takes (`&'a ::uuid::Uuid`, `Option<&'a str>`, ...), paths resolved.
+    pub ty: syn::Type,
+}
+
+/// How an argument is held by a request type and handed to the generated method.
+enum Shape {
+    /// `&'a str` / `Option<&'a str>`: held as `String`.
+    Str,
+    /// `&'a T` / `Option<&'a T>`: held as `T`.
+    Ref(syn::Type),
+    /// `T` / `Option<T>` by value (progenitor does this for `Copy` types).
+    Value(syn::Type),
+}
+
+impl Arg {
+    /// The optional parameter's inner type, if it is one.
+    fn optional(&self) -> Option<&syn::Type> {
+        generic_arg(&self.ty, "Option")
+    }
+
+    fn shape(&self) -> Shape {
+        let ty = self.optional().unwrap_or(&self.ty);
+        match ty {
+            syn::Type::Reference(r) if is_str(&r.elem) => Shape::Str,
+            syn::Type::Reference(r) => Shape::Ref((*r.elem).clone()),
+            other => Shape::Value(other.clone()),
+        }
+    }
+
+    /// The type the request type holds (without the `Option` of an optional parameter).
+    fn held(&self) -> TokenStream {
+        match self.shape() {
+            Shape::Str => quote!(::std::string::String),
+            Shape::Ref(ty) | Shape::Value(ty) => quote!(#ty),
+        }
+    }
+
+    /// What a caller passes for it (`impl Into<String>` for strings).
+    fn accepted(&self) -> (TokenStream, TokenStream) {
+        let held = self.held();
+        match self.shape() {
+            Shape::Str => (quote!(impl ::std::convert::Into<#held>), quote!(.into())),
+            _ => (held, quote!()),
+        }
+    }
+
+    /// The expression handing the held value (a `&` binding of it) to the generated method.
+    fn pass(&self) -> TokenStream {
+        let name = &self.name;
+        match (self.shape(), self.optional().is_some()) {
+            (Shape::Str, true) => quote!(#name.as_deref()),
+            (Shape::Ref(_), true) => quote!(#name.as_ref()),
+            (Shape::Str | Shape::Ref(_), false) => quote!(#name),
+            (Shape::Value(_), _) => quote!(#name.clone()),
+        }
+    }
+}
+
+fn is_str(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.is_ident("str"))
+}
+
+/// The first generic argument of `ty` when its last path segment is `wrapper`.
+fn generic_arg<'t>(ty: &'t syn::Type, wrapper: &str) -> Option<&'t syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != wrapper {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
+
+/// Rewrites paths of the generated client's module (`types::X`, `crate::models::Token`,
+/// `ByteStream`) into paths that resolve from `menu-sdk` (`::menu_client::...`).
+struct FromOutside;
+
+impl VisitMut for FromOutside {
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        if path.leading_colon.is_none()
+            && let Some(first) = path.segments.first_mut()
+        {
+            let crate_root = first.ident == "crate";
+            if crate_root {
+                first.ident = syn::Ident::new("menu_client", Span::call_site());
+            }
+            if crate_root
+                || ["types", "ByteStream", "ResponseValue"].contains(&&*first.ident.to_string())
+            {
+                if !crate_root {
+                    path.segments.insert(0, syn::parse_quote!(menu_client));
+                }
+                path.leading_colon = Some(Default::default());
+            }
+        }
+        syn::visit_mut::visit_path_mut(self, path);
+    }
+
+    fn visit_lifetime_mut(&mut self, lifetime: &mut syn::Lifetime) {
+        // Argument types are held by value; their lifetimes do not survive.
+        lifetime.ident = syn::Ident::new("static", Span::call_site());
+    }
+}
+
+/// The operation methods of the generated client (`pub async fn` in `impl Client`).
+pub fn methods(file: &syn::File) -> Result<Vec<Method>, String> {
+    let mut methods = Vec::new();
+    for item in &file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let is_client = matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+        if !is_client || block.trait_.is_some() {
+            continue;
+        }
+        for item in &block.items {
+            let syn::ImplItem::Fn(function) = item else {
+                continue;
+            };
+            if function.sig.asyncness.is_none()
+                || !matches!(function.vis, syn::Visibility::Public(_))
+            {
+                continue;
+            }
+            methods.push(method(function)?);
+        }
+    }
+    Ok(methods)
+}
+
+fn method(function: &syn::ImplItemFn) -> Result<Method, String> {
+    let name = function.sig.ident.clone();
+    let mut args = Vec::new();
+    for input in &function.sig.inputs {
+        let syn::FnArg::Typed(typed) = input else {
+            continue;
+        };
+        let syn::Pat::Ident(ident) = &*typed.pat else {
+            return Err(format!("{name}: an argument that is not a plain name"));
+        };
+        let mut ty = (*typed.ty).clone();
+        FromOutside.visit_type_mut(&mut ty);
+        args.push(Arg {
+            name: ident.ident.clone(),
+            ty,
+        });
+    }
+    let syn::ReturnType::Type(_, returned) = &function.sig.output else {
+        return Err(format!("{name}: returns nothing"));
+    };
+    let mut output = generic_arg(returned, "Result")
+        .and_then(|ok| generic_arg(ok, "ResponseValue"))
+        .cloned()
+        .ok_or_else(|| format!("{name}: does not return Result<ResponseValue<T>, _>"))?;
+    FromOutside.visit_type_mut(&mut output);
+    let docs = function
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .cloned()
+        .collect();
+    Ok(Method {
+        name,
+        docs,
+        args,
+        output,
+    })
+}
+
+/// The SDK's two files for `ops`, given the generated client's `methods`: the operation table and
+/// the per-operation layer.
+pub fn render(ops: &[Op], methods: &[Method]) -> Result<(TokenStream, TokenStream), String> {
+    let mut constants = Vec::new();
+    let mut client_methods = Vec::new();
+    let mut call_methods = Vec::new();
+    let mut requests = Vec::new();
+    for op in ops {
+        let name = heck::ToSnakeCase::to_snake_case(op.id.as_str());
+        let method = methods
+            .iter()
+            .find(|m| m.name == name)
+            .ok_or_else(|| format!("progenitor generated no method for operation `{}`", op.id))?;
+        let constant = format_ident!("{}", name.to_uppercase());
+        let request = format_ident!("{}", op.id.to_upper_camel_case());
+        let id = &op.id;
+        let status = op.success_status;
+        let auth = match op.auth {
+            Auth::Customer => quote!(Auth::Customer),
+            Auth::Optional => quote!(Auth::Optional),
+            Auth::None => quote!(Auth::None),
+        };
+        let about = format!(
+            " `{id}`: `{} {}`. Authentication: {}.",
+            op.method,
+            op.path,
+            match op.auth {
+                Auth::Customer => "the customer token",
+                Auth::Optional => "the customer token when the client has one",
+                Auth::None => "the application key only",
+            }
+        );
+        constants.push(quote! {
+            #[doc = #about]
+            pub(crate) const #constant: Operation = Operation {
+                id: #id,
+                auth: #auth,
+                success_status: #status,
+            };
+        });
+
+        let (required, optional): (Vec<&Arg>, Vec<&Arg>) =
+            method.args.iter().partition(|a| a.optional().is_none());
+        let fn_name = &method.name;
+        let output = &method.output;
+        let req_names: Vec<_> = required.iter().map(|a| &a.name).collect();
+        let req_params: Vec<_> = required
+            .iter()
+            .map(|a| {
+                let name = &a.name;
+                let (ty, _) = a.accepted();
+                quote!(#name: #ty)
+            })
+            .collect();
+        let req_inits: Vec<_> = required
+            .iter()
+            .map(|a| {
+                let name = &a.name;
+                let (_, conversion) = a.accepted();
+                if conversion.is_empty() {
+                    quote!(#name)
+                } else {
+                    quote!(#name: #name #conversion)
+                }
+            })
+            .collect();
+        let opt_names: Vec<_> = optional.iter().map(|a| &a.name).collect();
+        let all_names: Vec<_> = method.args.iter().map(|a| &a.name).collect();
+        let fields: Vec<_> = method
+            .args
+            .iter()
+            .map(|a| {
+                let name = &a.name;
+                let held = a.held();
+                if a.optional().is_some() {
+                    quote!(#name: ::std::option::Option<#held>)
+                } else {
+                    quote!(#name: #held)
+                }
+            })
+            .collect();
+        let setters: Vec<_> = optional
+            .iter()
+            .map(|a| {
+                let name = &a.name;
+                let (ty, conversion) = a.accepted();
+                let doc = format!(" Sets the optional parameter `{name}` (see [`Client::{fn_name}`](crate::Client::{fn_name})).");
+                quote! {
+                    #[doc = #doc]
+                    pub fn #name(mut self, value: #ty) -> Self {
+                        self.#name = ::std::option::Option::Some(value #conversion);
+                        self
+                    }
+                }
+            })
+            .collect();
+        let passes: Vec<_> = method.args.iter().map(Arg::pass).collect();
+        let hand_written = HAND_WRITTEN.contains(&op.id.as_str());
+        let request_doc = format!(
+            " One `{id}` call, sent when awaited (or by [`{request}::send`]); built by \
+             [`Client::{fn_name}`](crate::Client::{fn_name})."
+        );
+        let visibility = if hand_written {
+            quote!(pub(crate))
+        } else {
+            quote!(pub)
+        };
+        requests.push(quote! {
+            #[doc = #request_doc]
+            #[must_use = "a call is sent only when it is awaited"]
+            #visibility struct #request<'a> {
+                call: Call<'a>,
+                #(#fields,)*
+            }
+
+            impl<'a> #request<'a> {
+                pub(crate) fn new(call: Call<'a>, #(#req_params),*) -> Self {
+                    Self {
+                        call,
+                        #(#req_inits,)*
+                        #(#opt_names: ::std::option::Option::None,)*
+                    }
+                }
+
+                #(#setters)*
+
+                /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
+                /// (every retry of the call carries it too).
+                pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
+                    self.call = self.call.request_id(request_id);
+                    self
+                }
+
+                /// Sends the call through the SDK's pipeline: header defaults, authentication,
+                /// automatic token refresh, retries, typed errors, tracing.
+                pub async fn send(self) -> ::std::result::Result<#output, Error> {
+                    let Self { call, #(#all_names,)* } = self;
+                    #(let #all_names = &#all_names;)*
+                    call.send(&table::#constant, |client| async move {
+                        client.#fn_name(#(#passes),*).await
+                    })
+                    .await
+                }
+            }
+
+            impl<'a> ::std::future::IntoFuture for #request<'a> {
+                type Output = ::std::result::Result<#output, Error>;
+                type IntoFuture = ::std::pin::Pin<
+                    ::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + Send + 'a>,
+                >;
+
+                fn into_future(self) -> Self::IntoFuture {
+                    ::std::boxed::Box::pin(self.send())
+                }
+            }
+        });
+
+        if hand_written {
+            continue;
+        }
+        let docs = &method.docs;
+        client_methods.push(quote! {
+            #(#docs)*
+            pub fn #fn_name(&self, #(#req_params),*) -> operations::#request<'_> {
+                self.call().#fn_name(#(#req_names),*)
+            }
+        });
+        let call_doc = format!(" See [`Client::{fn_name}`].");
+        call_methods.push(quote! {
+            #[doc = #call_doc]
+            pub fn #fn_name(self, #(#req_params),*) -> operations::#request<'a> {
+                operations::#request::new(self, #(#req_names),*)
+            }
+        });
+    }
+
+    let table = quote! {
+        use crate::operation::{Auth, Operation};
+
+        #(#constants)*
+    };
+    let layer = quote! {
+        use crate::call::Call;
+        use crate::client::Client;
+
+        impl Client {
+            #(#client_methods)*
+        }
+
+        impl<'a> Call<'a> {
+            #(#call_methods)*
+        }
+
+        /// One request type per operation: its required arguments, its optional parameters as
+        /// setters, sent when awaited.
+        pub mod operations {
+            use crate::call::Call;
+            use crate::error::Error;
+            use crate::operation_table as table;
+
+            #(#requests)*
+        }
+    };
+    Ok((table, layer))
+}

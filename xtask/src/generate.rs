@@ -3,9 +3,9 @@
 //! 1. [`spec::client_view`] leaves out of the spec what the SDK supplies on every call (its
 //!    managed header parameters, the error responses); progenitor generates the low-level client
 //!    from that view (`crates/menu-client/src/generated.rs`).
-//! 2. [`sdk::render`] generates the SDK's per-operation layer from the spec's operations and
-//!    progenitor's method signatures (`crates/menu-sdk/src/operation_table.rs` and
-//!    `crates/menu-sdk/src/generated.rs`).
+//! 2. [`table::render`] generates the operation table (`crates/menu-client/src/operations.rs`),
+//!    and [`sdk::render`] the SDK's per-operation layer (`crates/menu-sdk/src/generated.rs`),
+//!    from the spec's operations and progenitor's method signatures.
 //! 3. [`surface`] compares the new client with the committed one and prints what changed for
 //!    callers.
 //!
@@ -18,14 +18,14 @@ use std::process::ExitCode;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 
-use crate::{sdk, spec, surface};
+use crate::{sdk, spec, surface, table};
 
 /// The spec, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/menu-customers.yaml";
 /// The generated low-level client.
 pub const CLIENT_PATH: &str = "crates/menu-client/src/generated.rs";
-/// The generated operation table of the SDK.
-pub const TABLE_PATH: &str = "crates/menu-sdk/src/operation_table.rs";
+/// The generated operation table.
+pub const TABLE_PATH: &str = "crates/menu-client/src/operations.rs";
 /// The generated per-operation layer of the SDK.
 pub const SDK_PATH: &str = "crates/menu-sdk/src/generated.rs";
 
@@ -50,19 +50,12 @@ pub fn run(root: &Path, check: bool) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
     let generated = render(&spec_text).map_err(|e| format!("{}: {e}", spec_path.display()))?;
 
-    let committed_client = read_if_present(&root.join(CLIENT_PATH))?;
-    let changes = match &committed_client {
-        Some(text) => match syn::parse_file(text)
-            .map_err(|e| e.to_string())
-            .and_then(|f| surface::Surface::of(&f))
-        {
-            Ok(before) => Some(before.changes(&generated.surface)),
-            Err(e) => {
-                eprintln!("note: the committed {CLIENT_PATH} cannot be read for comparison ({e})");
-                None
-            }
-        },
-        None => None,
+    let changes = match committed_surface(root) {
+        Ok(before) => Some(before.changes(&generated.surface)),
+        Err(e) => {
+            eprintln!("note: the committed files cannot be read for comparison ({e})");
+            None
+        }
     };
 
     let mut stale = Vec::new();
@@ -101,6 +94,19 @@ pub fn run(root: &Path, check: bool) -> Result<ExitCode, String> {
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The surface of the committed files (empty where a file is missing).
+fn committed_surface(root: &Path) -> Result<surface::Surface, String> {
+    let parse = |path: &str| -> Result<Option<syn::File>, String> {
+        read_if_present(&root.join(path))?
+            .map(|text| syn::parse_file(&text).map_err(|e| format!("{path}: {e}")))
+            .transpose()
+    };
+    let Some(client) = parse(CLIENT_PATH)? else {
+        return Ok(surface::Surface::default());
+    };
+    surface::Surface::of(&client, parse(TABLE_PATH)?.as_ref())
 }
 
 fn read_if_present(path: &Path) -> Result<Option<String>, String> {
@@ -158,13 +164,14 @@ pub fn render(spec_text: &str) -> Result<Generated, String> {
         .map_err(|e| format!("progenitor cannot generate a client: {e}"))?;
     let client = syn::parse2::<syn::File>(tokens)
         .map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
-    let surface = surface::Surface::of(&client)?;
     let methods = sdk::methods(&client)?;
-    let (table, layer) = sdk::render(&operations, &methods)?;
+    sdk::pair(&operations, &methods)?;
     let parse = |tokens| {
-        syn::parse2::<syn::File>(tokens).map_err(|e| format!("the SDK layer is invalid Rust: {e}"))
+        syn::parse2::<syn::File>(tokens).map_err(|e| format!("generated invalid Rust: {e}"))
     };
-    let (table, layer) = (parse(table)?, parse(layer)?);
+    let table = parse(table::render(&operations, &methods))?;
+    let layer = parse(sdk::render(&operations, &methods)?)?;
+    let surface = surface::Surface::of(&client, Some(&table))?;
     Ok(Generated {
         outputs: vec![
             Output {
@@ -188,8 +195,13 @@ pub fn render(spec_text: &str) -> Result<Generated, String> {
     })
 }
 
-/// Runs `f`, turning a panic into an error carrying its message (and printing nothing).
+/// Runs `f`, turning a panic into an error carrying its message (and printing nothing). The
+/// process's panic hook is swapped meanwhile: one caller at a time.
 pub fn without_panicking<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    static HOOK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _swapping = HOOK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));

@@ -12,6 +12,7 @@ mod generate;
 mod sdk;
 mod spec;
 mod surface;
+mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -1,26 +1,24 @@
-//! The SDK's per-operation layer, generated from the spec's operations and the methods progenitor
-//! generated for them. For every operation:
-//! - in `crates/menu-sdk/src/operation_table.rs`, an `Operation` constant: its id, how it
-//!   authenticates, its success status;
-//! - in `crates/menu-sdk/src/generated.rs`, a request type in `operations`
-//!   (`operations::UpdateThing<'a>`) that holds the call's arguments, takes optional parameters
-//!   and a request id through setters, and sends itself through the SDK's one pipeline
-//!   (`Call::send`) when awaited; and `Client::<operation_id>` and `Call::<operation_id>` taking
-//!   the required arguments, unless the operation's public method is written by hand
-//!   ([`HAND_WRITTEN`]; its request type is then crate-private).
+//! The SDK's per-operation layer (`crates/menu-sdk/src/generated.rs`), generated from the spec's
+//! operations and the methods progenitor generated for them. For every operation whose public
+//! method is not written by hand ([`HAND_WRITTEN`]):
+//! - a request type in `requests` (`requests::UpdateThing<'a>`) that holds the call's arguments,
+//!   takes optional parameters and a request id through setters, and sends itself through the
+//!   SDK's one pipeline (`Call::send`, with the operation's entry of the operation table) when
+//!   awaited;
+//! - `Client::<operation>` and `Call::<operation>`, taking the required arguments.
 //!
 //! Argument types are read from progenitor's own method signatures (with `syn`), so the two
 //! layers cannot disagree.
 
 use heck::ToUpperCamelCase as _;
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::visit_mut::VisitMut;
 
-use crate::spec::{Auth, Op};
+use crate::spec::Op;
 
-/// Operations whose public method `menu-sdk` writes by hand because it adds meaning; for these
-/// the generator emits the constant and the request type only.
+/// Operations whose public method `menu-sdk` writes by hand because it adds meaning; the
+/// generator emits nothing for these (their entry of the operation table stays).
 /// - `refresh`: swaps the client's token and calls `on_token_refresh` (single flight);
 /// - `verify_phone_number_update`: takes the code as a string and returns the account.
 pub const HAND_WRITTEN: [&str; 2] = ["refresh", "verify_phone_number_update"];
@@ -103,7 +101,7 @@ fn is_str(ty: &syn::Type) -> bool {
 }
 
 /// The first generic argument of `ty` when its last path segment is `wrapper`.
-fn generic_arg<'t>(ty: &'t syn::Type, wrapper: &str) -> Option<&'t syn::Type> {
+pub fn generic_arg<'t>(ty: &'t syn::Type, wrapper: &str) -> Option<&'t syn::Type> {
     let syn::Type::Path(path) = ty else {
         return None;
     };
@@ -216,50 +214,86 @@ fn method(function: &syn::ImplItemFn) -> Result<Method, String> {
     })
 }
 
-/// The SDK's two files for `ops`, given the generated client's `methods`: the operation table and
-/// the per-operation layer.
-pub fn render(ops: &[Op], methods: &[Method]) -> Result<(TokenStream, TokenStream), String> {
-    let mut constants = Vec::new();
+/// Names the SDK's hand-written `Client` and `Call` methods use: an operation may not take them.
+/// (Kept in step with `client.rs`, `builder.rs`, `call.rs`; the compiler catches a miss.)
+const RESERVED_METHODS: [&str; 16] = [
+    "builder",
+    "from_env",
+    "new",
+    "call",
+    "with_request_id",
+    "token",
+    "set_token",
+    "clear_token",
+    "base_url",
+    "api_version",
+    "generated",
+    "request_id",
+    "send",
+    "token_for",
+    "fix_request_id",
+    "shared",
+];
+
+/// Names a request type uses for itself: a parameter may not take them.
+const RESERVED_PARAMETERS: [&str; 4] = ["call_", "send", "request_id", "new"];
+
+/// The operations paired with progenitor's methods: progenitor generates them in the spec's order
+/// (paths, then methods within a path), which [`crate::spec::operations`] follows.
+pub fn pair<'a>(ops: &'a [Op], methods: &'a [Method]) -> Result<Vec<(&'a Op, &'a Method)>, String> {
+    if ops.len() != methods.len() {
+        return Err(format!(
+            "the spec has {} operations and progenitor generated {} methods",
+            ops.len(),
+            methods.len()
+        ));
+    }
+    Ok(ops.iter().zip(methods).collect())
+}
+
+/// The request type's name: the method's name in upper camel case.
+fn request_type(method: &Method) -> Result<syn::Ident, String> {
+    let name = method.name.to_string().to_upper_camel_case();
+    syn::parse_str::<syn::Ident>(&name).map_err(|_| {
+        format!(
+            "operation `{}` gives no usable type name (`{name}`)",
+            method.name
+        )
+    })
+}
+
+/// The SDK's per-operation layer for `ops`, given the generated client's `methods`.
+pub fn render(ops: &[Op], methods: &[Method]) -> Result<TokenStream, String> {
     let mut client_methods = Vec::new();
     let mut call_methods = Vec::new();
     let mut requests = Vec::new();
-    for op in ops {
-        let name = heck::ToSnakeCase::to_snake_case(op.id.as_str());
-        let method = methods
-            .iter()
-            .find(|m| m.name == name)
-            .ok_or_else(|| format!("progenitor generated no method for operation `{}`", op.id))?;
-        let constant = format_ident!("{}", name.to_uppercase());
-        let request = format_ident!("{}", op.id.to_upper_camel_case());
+    for (op, method) in pair(ops, methods)? {
+        if HAND_WRITTEN.contains(&op.id.as_str()) {
+            continue;
+        }
+        let fn_name = &method.name;
         let id = &op.id;
-        let status = op.success_status;
-        let auth = match op.auth {
-            Auth::Customer => quote!(Auth::Customer),
-            Auth::Optional => quote!(Auth::Optional),
-            Auth::None => quote!(Auth::None),
-        };
-        let about = format!(
-            " `{id}`: `{} {}`. Authentication: {}.",
-            op.method,
-            op.path,
-            match op.auth {
-                Auth::Customer => "the customer token",
-                Auth::Optional => "the customer token when the client has one",
-                Auth::None => "the application key only",
-            }
-        );
-        constants.push(quote! {
-            #[doc = #about]
-            pub(crate) const #constant: Operation = Operation {
-                id: #id,
-                auth: #auth,
-                success_status: #status,
-            };
-        });
-
+        if RESERVED_METHODS.contains(&fn_name.to_string().as_str()) {
+            return Err(format!(
+                "operation `{id}` would be the method `{fn_name}`, which the SDK already has: \
+                 rename the operation"
+            ));
+        }
+        if let Some(arg) = method
+            .args
+            .iter()
+            .find(|a| RESERVED_PARAMETERS.contains(&a.name.to_string().as_str()))
+        {
+            return Err(format!(
+                "operation `{id}` has a parameter named `{}`, which its request type uses for \
+                 itself: rename the parameter",
+                arg.name
+            ));
+        }
+        let constant = crate::table::constant(method);
+        let request = request_type(method)?;
         let (required, optional): (Vec<&Arg>, Vec<&Arg>) =
             method.args.iter().partition(|a| a.optional().is_none());
-        let fn_name = &method.name;
         let output = &method.output;
         let req_names: Vec<_> = required.iter().map(|a| &a.name).collect();
         let req_params: Vec<_> = required
@@ -302,7 +336,10 @@ pub fn render(ops: &[Op], methods: &[Method]) -> Result<(TokenStream, TokenStrea
             .map(|a| {
                 let name = &a.name;
                 let (ty, conversion) = a.accepted();
-                let doc = format!(" Sets the optional parameter `{name}` (see [`Client::{fn_name}`](crate::Client::{fn_name})).");
+                let doc = format!(
+                    " Sets the optional parameter `{name}` (see \
+                     [`Client::{fn_name}`](crate::Client::{fn_name}))."
+                );
                 quote! {
                     #[doc = #doc]
                     pub fn #name(mut self, value: #ty) -> Self {
@@ -313,28 +350,22 @@ pub fn render(ops: &[Op], methods: &[Method]) -> Result<(TokenStream, TokenStrea
             })
             .collect();
         let passes: Vec<_> = method.args.iter().map(Arg::pass).collect();
-        let hand_written = HAND_WRITTEN.contains(&op.id.as_str());
         let request_doc = format!(
             " One `{id}` call, sent when awaited (or by [`{request}::send`]); built by \
              [`Client::{fn_name}`](crate::Client::{fn_name})."
         );
-        let visibility = if hand_written {
-            quote!(pub(crate))
-        } else {
-            quote!(pub)
-        };
         requests.push(quote! {
             #[doc = #request_doc]
             #[must_use = "a call is sent only when it is awaited"]
-            #visibility struct #request<'a> {
-                call: Call<'a>,
+            pub struct #request<'a> {
+                call_: crate::call::Call<'a>,
                 #(#fields,)*
             }
 
             impl<'a> #request<'a> {
-                pub(crate) fn new(call: Call<'a>, #(#req_params),*) -> Self {
+                pub(crate) fn new(call_: crate::call::Call<'a>, #(#req_params),*) -> Self {
                     Self {
-                        call,
+                        call_,
                         #(#req_inits,)*
                         #(#opt_names: ::std::option::Option::None,)*
                     }
@@ -345,24 +376,25 @@ pub fn render(ops: &[Op], methods: &[Method]) -> Result<(TokenStream, TokenStrea
                 /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
                 /// (every retry of the call carries it too).
                 pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
-                    self.call = self.call.request_id(request_id);
+                    self.call_ = self.call_.request_id(request_id);
                     self
                 }
 
                 /// Sends the call through the SDK's pipeline: header defaults, authentication,
                 /// automatic token refresh, retries, typed errors, tracing.
-                pub async fn send(self) -> ::std::result::Result<#output, Error> {
-                    let Self { call, #(#all_names,)* } = self;
+                pub async fn send(self) -> ::std::result::Result<#output, crate::error::Error> {
+                    let Self { call_, #(#all_names,)* } = self;
                     #(let #all_names = &#all_names;)*
-                    call.send(&table::#constant, |client| async move {
-                        client.#fn_name(#(#passes),*).await
-                    })
-                    .await
+                    call_
+                        .send(&::menu_client::operations::#constant, |client| async move {
+                            client.#fn_name(#(#passes),*).await
+                        })
+                        .await
                 }
             }
 
             impl<'a> ::std::future::IntoFuture for #request<'a> {
-                type Output = ::std::result::Result<#output, Error>;
+                type Output = ::std::result::Result<#output, crate::error::Error>;
                 type IntoFuture = ::std::pin::Pin<
                     ::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + Send + 'a>,
                 >;
@@ -373,51 +405,35 @@ pub fn render(ops: &[Op], methods: &[Method]) -> Result<(TokenStream, TokenStrea
             }
         });
 
-        if hand_written {
-            continue;
-        }
         let docs = &method.docs;
         client_methods.push(quote! {
             #(#docs)*
-            pub fn #fn_name(&self, #(#req_params),*) -> operations::#request<'_> {
+            pub fn #fn_name(&self, #(#req_params),*) -> requests::#request<'_> {
                 self.call().#fn_name(#(#req_names),*)
             }
         });
         let call_doc = format!(" See [`Client::{fn_name}`].");
         call_methods.push(quote! {
             #[doc = #call_doc]
-            pub fn #fn_name(self, #(#req_params),*) -> operations::#request<'a> {
-                operations::#request::new(self, #(#req_names),*)
+            pub fn #fn_name(self, #(#req_params),*) -> requests::#request<'a> {
+                requests::#request::new(self, #(#req_names),*)
             }
         });
     }
 
-    let table = quote! {
-        use crate::operation::{Auth, Operation};
-
-        #(#constants)*
-    };
-    let layer = quote! {
-        use crate::call::Call;
-        use crate::client::Client;
-
-        impl Client {
+    Ok(quote! {
+        impl crate::client::Client {
             #(#client_methods)*
         }
 
-        impl<'a> Call<'a> {
+        impl<'a> crate::call::Call<'a> {
             #(#call_methods)*
         }
 
         /// One request type per operation: its required arguments, its optional parameters as
         /// setters, sent when awaited.
-        pub mod operations {
-            use crate::call::Call;
-            use crate::error::Error;
-            use crate::operation_table as table;
-
+        pub mod requests {
             #(#requests)*
         }
-    };
-    Ok((table, layer))
+    })
 }

@@ -35,6 +35,9 @@ pub struct Op {
     /// The path template, for example `/customers/{customer_id}/verify-phone-number-update`.
     pub path: String,
     pub auth: Auth,
+    /// Whether repeating it has no further effect, by its method (`GET`, `HEAD`, `OPTIONS`,
+    /// `PUT`, `DELETE`): the SDK retries more answers of these.
+    pub idempotent: bool,
     /// The documented success status (the first 2xx response).
     pub success_status: u16,
 }
@@ -62,9 +65,11 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
                 )
             })?;
             let at = |what: String| format!("{id} ({} {path}): {what}", method.to_uppercase());
+            json_only(spec, operation).map_err(at)?;
             ops.push(Op {
                 auth: auth(spec, operation).map_err(at)?,
                 success_status: success_status(operation).map_err(at)?,
+                idempotent: matches!(method, "get" | "head" | "options" | "put" | "delete"),
                 method: method.to_uppercase(),
                 path: path.clone(),
                 id,
@@ -110,6 +115,47 @@ fn auth(spec: &OpenAPI, operation: &Operation) -> Result<Auth, String> {
         (true, true) => Auth::Optional,
         (true, false) => Auth::Customer,
     })
+}
+
+/// The SDK speaks JSON: a request body, and a success response with a body, must be
+/// `application/json` (the API's convention); anything else is refused by name.
+fn json_only(spec: &OpenAPI, operation: &Operation) -> Result<(), String> {
+    let is_json =
+        |media: &str| media == "application/json" || media.starts_with("application/json;");
+    if let Some(body) = &operation.request_body {
+        let body = match body {
+            ReferenceOr::Item(body) => Some(body),
+            ReferenceOr::Reference { reference } => reference
+                .strip_prefix("#/components/requestBodies/")
+                .and_then(|name| spec.components.as_ref()?.request_bodies.get(name))
+                .and_then(ReferenceOr::as_item),
+        };
+        let media: Vec<&String> = body.map(|b| b.content.keys().collect()).unwrap_or_default();
+        if media.len() != 1 || !is_json(media[0]) {
+            return Err(format!(
+                "its request body must be `application/json` alone (it is {media:?}): the SDK \
+                 generator supports JSON bodies only"
+            ));
+        }
+    }
+    for (code, response) in &operation.responses.responses {
+        let success = matches!(code, StatusCode::Code(200..=299) | StatusCode::Range(2));
+        let response = match response {
+            ReferenceOr::Item(response) => Some(response),
+            ReferenceOr::Reference { reference } => reference
+                .strip_prefix("#/components/responses/")
+                .and_then(|name| spec.components.as_ref()?.responses.get(name))
+                .and_then(ReferenceOr::as_item),
+        };
+        if let Some(response) = response.filter(|_| success)
+            && let Some(media) = response.content.keys().find(|m| !is_json(m))
+        {
+            return Err(format!(
+                "its {code} response is `{media}`: the SDK generator supports JSON responses only"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn success_status(operation: &Operation) -> Result<u16, String> {
@@ -248,6 +294,24 @@ mod tests {
                 .unwrap_err()
                 .contains("not defined")
         );
+    }
+
+    #[test]
+    fn only_json_bodies_and_responses() {
+        let text = SPEC.replace(
+            "          application/json:\n            schema:\n              $ref: '#/components/schemas/VerifyPhoneNumberUpdateRequest'",
+            "          application/octet-stream:\n            schema:\n              type: string",
+        );
+        let err = operations(&parse(&text).unwrap()).unwrap_err();
+        assert!(err.starts_with("verify_phone_number_update (POST"), "{err}");
+        assert!(err.contains("JSON bodies only"), "{err}");
+        let text = SPEC.replacen(
+            "        '200':\n          description: A new token, with the customer's account.\n          content:\n            application/json:",
+            "        '200':\n          description: A new token, with the customer's account.\n          content:\n            application/pdf:",
+            1,
+        );
+        let err = operations(&parse(&text).unwrap()).unwrap_err();
+        assert!(err.contains("JSON responses only"), "{err}");
     }
 
     #[test]

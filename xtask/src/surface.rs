@@ -1,27 +1,37 @@
-//! What a regeneration changes for callers: the operations and types of the generated client
-//! before and after, compared, with the changes that break callers marked.
+//! What a regeneration changes for callers: the operations, types and authentication of the
+//! generated client before and after, compared, with the changes that break callers marked.
 //!
-//! The surface is read (with `syn`) from the generated client file: the committed one and the new
-//! one. The SDK's methods take an operation's required arguments in progenitor's order and its
-//! optional ones through setters, so:
+//! The surface is read (with `syn`) from the generated files: the committed ones and the new
+//! ones. The SDK's methods take an operation's required arguments in progenitor's order and its
+//! optional ones through setters; the generated types have public fields and exhaustive enums.
+//! So:
 //! - breaking: a removed operation or type, a new required parameter, a removed parameter, a
 //!   changed type (of a parameter, a response, a field), reordered required parameters, a removed
-//!   field or enum variant, a new required field;
-//! - compatible: a new operation or type, a new optional parameter, a new optional field, a new
-//!   enum variant (a `match` without a wildcard arm must handle it).
+//!   field, a new required field, any new field of a type callers build (a request body: struct
+//!   literals no longer compile), a removed or renamed enum variant (its wire value too), a new
+//!   variant of a type callers read (a `match` without a wildcard arm no longer compiles), an
+//!   operation that now needs the customer token;
+//! - compatible: a new operation or type, a new optional parameter (a setter; a new positional
+//!   argument of `menu_client::Client`'s method, though), a new optional field of a type callers
+//!   only read, a new variant of a type callers only build, an operation that no longer needs the
+//!   customer token.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+
+use quote::ToTokens as _;
 
 use crate::sdk;
 
-/// The callers' view of one generated client.
+/// The callers' view of the generated files.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Surface {
-    /// Operation -> its arguments and its response type.
+    /// Operation (its method's name) -> its arguments and its response type.
     operations: BTreeMap<String, Signature>,
     /// Type -> its shape.
     types: BTreeMap<String, Shape>,
+    /// Operation (its method's name) -> its authentication, from the operation table.
+    auth: BTreeMap<String, String>,
 }
 
 /// An operation's arguments and response type, as callers read them.
@@ -42,6 +52,7 @@ struct Param {
 enum Shape {
     /// Field -> (type, optional).
     Struct(BTreeMap<String, (String, bool)>),
+    /// Each variant as `Name` or `Name = "wire value"`.
     Enum(Vec<String>),
     /// A newtype or an alias, with its inner type.
     Other(String),
@@ -89,8 +100,8 @@ fn short(ty: &impl quote::ToTokens) -> String {
 }
 
 impl Surface {
-    /// The surface of a generated client file.
-    pub fn of(file: &syn::File) -> Result<Self, String> {
+    /// The surface of a generated client file and, when given, of its operation table.
+    pub fn of(file: &syn::File, table: Option<&syn::File>) -> Result<Self, String> {
         let mut surface = Surface::default();
         for method in sdk::methods(file)? {
             let params = method
@@ -140,7 +151,7 @@ impl Surface {
                     surface.types.insert(s.ident.to_string(), shape);
                 }
                 syn::Item::Enum(e) => {
-                    let variants = e.variants.iter().map(|v| v.ident.to_string()).collect();
+                    let variants = e.variants.iter().map(variant).collect();
                     surface
                         .types
                         .insert(e.ident.to_string(), Shape::Enum(variants));
@@ -153,7 +164,55 @@ impl Surface {
                 _ => {}
             }
         }
+        for item in table.map(|t| t.items.as_slice()).unwrap_or_default() {
+            let syn::Item::Const(constant) = item else {
+                continue;
+            };
+            let syn::Expr::Struct(value) = &*constant.expr else {
+                continue;
+            };
+            let auth = value.fields.iter().find_map(|field| match &field.member {
+                syn::Member::Named(name) if name == "auth" => Some(short(&field.expr)),
+                _ => None,
+            });
+            if let Some(auth) = auth {
+                let name = constant.ident.to_string().to_lowercase();
+                surface.auth.insert(name, auth.replace("Auth::", ""));
+            }
+        }
         Ok(surface)
+    }
+
+    /// The types reachable from the operations' parameters (`inputs`) or responses.
+    fn reachable(&self, inputs: bool) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut queue: Vec<String> = self
+            .operations
+            .values()
+            .flat_map(|op| {
+                if inputs {
+                    op.params.iter().map(|p| p.ty.clone()).collect::<Vec<_>>()
+                } else {
+                    vec![op.output.clone()]
+                }
+            })
+            .collect();
+        while let Some(ty) = queue.pop() {
+            for name in ty.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                if let Some(shape) = self.types.get(name)
+                    && seen.insert(name.to_owned())
+                {
+                    match shape {
+                        Shape::Struct(fields) => {
+                            queue.extend(fields.values().map(|(t, _)| t.clone()))
+                        }
+                        Shape::Other(inner) => queue.push(inner.clone()),
+                        Shape::Enum(_) => {}
+                    }
+                }
+            }
+        }
+        seen
     }
 
     /// What changed from `self` (the committed surface) to `new`.
@@ -194,16 +253,21 @@ impl Surface {
             }
             for param in &new_op.params {
                 if !old.params.iter().any(|p| p.name == param.name) {
-                    let kind = if param.optional {
-                        "optional"
-                    } else {
-                        "required"
-                    };
                     let (arg, ty) = (&param.name, &param.ty);
-                    push(
-                        format!("~ operation `{name}`: new {kind} parameter `{arg}: {ty}`"),
-                        !param.optional,
-                    );
+                    if param.optional {
+                        push(
+                            format!(
+                                "~ operation `{name}`: new optional parameter `{arg}: {ty}` (a \
+                                 setter; a new argument of `menu_client::Client::{name}`)"
+                            ),
+                            false,
+                        );
+                    } else {
+                        push(
+                            format!("~ operation `{name}`: new required parameter `{arg}: {ty}`"),
+                            true,
+                        );
+                    }
                 }
             }
             let required = |params: &[Param], other: &[Param]| -> Vec<String> {
@@ -228,6 +292,15 @@ impl Surface {
                     true,
                 );
             }
+            if let (Some(before), Some(after)) = (self.auth.get(name), new.auth.get(name))
+                && before != after
+            {
+                let needs = |auth: &str| auth == "Customer";
+                push(
+                    format!("~ operation `{name}`: authentication `{before}` -> `{after}`"),
+                    needs(after) && !needs(before),
+                );
+            }
         }
         for name in new
             .operations
@@ -236,6 +309,7 @@ impl Surface {
         {
             push(format!("+ operation `{name}` added"), false);
         }
+        let (built, read) = (new.reachable(true), new.reachable(false));
         for (name, shape) in &self.types {
             let Some(new_shape) = new.types.get(name) else {
                 push(format!("- type `{name}` removed"), true);
@@ -271,9 +345,10 @@ impl Surface {
                     for (field, (ty, optional)) in new_fields {
                         if !fields.contains_key(field) {
                             let kind = if *optional { "optional" } else { "required" };
+                            let breaking = !optional || built.contains(name);
                             push(
                                 format!("~ type `{name}`: new {kind} field `{field}: {ty}`"),
-                                !optional,
+                                breaking,
                             );
                         }
                     }
@@ -281,12 +356,18 @@ impl Surface {
                 (Shape::Enum(variants), Shape::Enum(new_variants)) => {
                     for variant in variants.iter().filter(|v| !new_variants.contains(v)) {
                         push(
-                            format!("~ type `{name}`: variant `{variant}` removed"),
+                            format!("~ type `{name}`: variant `{variant}` removed or renamed"),
                             true,
                         );
                     }
                     for variant in new_variants.iter().filter(|v| !variants.contains(v)) {
-                        push(format!("~ type `{name}`: new variant `{variant}`"), false);
+                        let renamed = variants.iter().any(|v| same_variant(v, variant));
+                        if !renamed {
+                            push(
+                                format!("~ type `{name}`: new variant `{variant}`"),
+                                read.contains(name),
+                            );
+                        }
                     }
                 }
                 (old, new) if old != new => push(format!("~ type `{name}` changed shape"), true),
@@ -298,6 +379,26 @@ impl Surface {
         }
         changes
     }
+}
+
+/// A variant as `Name`, or `Name = "wire"` when serde renames it.
+fn variant(variant: &syn::Variant) -> String {
+    let rename = variant.attrs.iter().find_map(|attr| {
+        let text = attr.to_token_stream().to_string();
+        let start = text.find("rename = \"")? + "rename = \"".len();
+        let end = start + text[start..].find('"')?;
+        Some(text[start..end].to_owned())
+    });
+    match rename {
+        Some(wire) => format!("{} = \"{wire}\"", variant.ident),
+        None => variant.ident.to_string(),
+    }
+}
+
+/// Whether two variant descriptions name the same variant (with different wire values).
+fn same_variant(a: &str, b: &str) -> bool {
+    let name = |v: &str| v.split(" = ").next().unwrap_or(v).to_owned();
+    name(a) == name(b)
 }
 
 fn generic_option(ty: &syn::Type) -> Option<&syn::Type> {
@@ -337,53 +438,73 @@ pub fn report(changes: &[Change]) -> String {
 mod tests {
     use super::*;
 
-    fn surface(code: &str) -> Surface {
-        Surface::of(&syn::parse_file(code).unwrap()).unwrap()
+    fn surface(code: &str, table: &str) -> Surface {
+        let table = syn::parse_file(table).unwrap();
+        Surface::of(&syn::parse_file(code).unwrap(), Some(&table)).unwrap()
     }
 
     const BEFORE: &str = r#"
         pub mod types {
-            pub struct Thing { pub id: ::uuid::Uuid, pub name: Option<String> }
-            pub enum Colour { Red, Blue }
+            pub struct Thing { pub id: ::uuid::Uuid, pub name: Option<String>, pub colour: Colour }
+            pub enum Colour { Red, #[serde(rename = "blue")] Blue }
+            pub struct Filter { pub limit: i64 }
+            pub enum Sort { Asc }
         }
         impl Client {
-            pub async fn get_thing<'a>(&'a self, thing_id: &'a ::uuid::Uuid, page: Option<i64>)
+            pub async fn get_thing<'a>(&'a self, thing_id: &'a ::uuid::Uuid, page: Option<i64>,
+                body: &'a types::Filter, sort: Option<types::Sort>)
                 -> Result<ResponseValue<types::Thing>, Error<()>> { todo!() }
             pub async fn gone<'a>(&'a self) -> Result<ResponseValue<()>, Error<()>> { todo!() }
         }
     "#;
+    const TABLE: &str = r#"
+        pub const GET_THING: Operation = Operation { id: "get_thing", auth: Auth::None };
+        pub const GONE: Operation = Operation { id: "gone", auth: Auth::Customer };
+    "#;
 
     #[test]
     fn no_change_is_no_change() {
-        assert_eq!(surface(BEFORE).changes(&surface(BEFORE)), []);
+        assert_eq!(surface(BEFORE, TABLE).changes(&surface(BEFORE, TABLE)), []);
     }
 
     #[test]
     fn every_kind_of_change_is_reported_and_classified() {
         let after = r#"
             pub mod types {
-                pub struct Thing { pub id: String, pub extra: Option<i64>, pub must: i64 }
-                pub enum Colour { Red, Green }
+                pub struct Thing { pub id: String, pub extra: Option<i64>, pub must: i64,
+                    pub colour: Colour }
+                pub enum Colour { Red, #[serde(rename = "BLUE")] Blue, Green }
+                pub struct Filter { pub limit: i64, pub offset: Option<i64> }
+                pub enum Sort { Asc, Desc }
                 pub struct NewType { pub a: i64 }
             }
             impl Client {
                 pub async fn get_thing<'a>(&'a self, thing_id: &'a ::uuid::Uuid, limit: i64,
-                    page: Option<i64>, sort: Option<&'a str>)
+                    page: Option<i64>, sort_by: Option<&'a str>, body: &'a types::Filter,
+                    sort: Option<types::Sort>)
                     -> Result<ResponseValue<types::Thing>, Error<()>> { todo!() }
                 pub async fn added<'a>(&'a self) -> Result<ResponseValue<()>, Error<()>> { todo!() }
             }
         "#;
-        let changes = surface(BEFORE).changes(&surface(after));
+        let table = r#"
+            pub const GET_THING: Operation = Operation { id: "get_thing", auth: Auth::Customer };
+            pub const ADDED: Operation = Operation { id: "added", auth: Auth::None };
+        "#;
+        let changes = surface(BEFORE, TABLE).changes(&surface(after, table));
         let shown: Vec<String> = changes.iter().map(ToString::to_string).collect();
         assert_eq!(
             shown,
             [
                 "~ operation `get_thing`: new required parameter `limit: i64`  [breaking]",
-                "~ operation `get_thing`: new optional parameter `sort: &str`",
+                "~ operation `get_thing`: new optional parameter `sort_by: &str` (a setter; a new \
+                 argument of `menu_client::Client::get_thing`)",
+                "~ operation `get_thing`: authentication `None` -> `Customer`  [breaking]",
                 "- operation `gone` removed  [breaking]",
                 "+ operation `added` added",
-                "~ type `Colour`: variant `Blue` removed  [breaking]",
-                "~ type `Colour`: new variant `Green`",
+                "~ type `Colour`: variant `Blue = \"blue\"` removed or renamed  [breaking]",
+                "~ type `Colour`: new variant `Green`  [breaking]",
+                "~ type `Filter`: new optional field `offset: i64`  [breaking]",
+                "~ type `Sort`: new variant `Desc`",
                 "~ type `Thing`: field `id`: `Uuid` -> `String`  [breaking]",
                 "~ type `Thing`: field `name` removed  [breaking]",
                 "~ type `Thing`: new optional field `extra: i64`",
@@ -391,6 +512,6 @@ mod tests {
                 "+ type `NewType` added",
             ]
         );
-        assert!(report(&changes).starts_with("API surface: 11 change(s), 6 breaking"));
+        assert!(report(&changes).starts_with("API surface: 14 change(s), 9 breaking"));
     }
 }

@@ -12,7 +12,7 @@ const OUTPUT: &str = "crates/menu-client/src/generated.rs";
 /// Every generated file.
 const OUTPUTS: [&str; 3] = [
     OUTPUT,
-    "crates/menu-sdk/src/operation_table.rs",
+    "crates/menu-client/src/operations.rs",
     "crates/menu-sdk/src/generated.rs",
 ];
 
@@ -205,4 +205,43 @@ fn an_invalid_spec_is_a_clear_error_not_a_panic() {
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn names_the_sdk_cannot_take_are_refused_clearly() {
+    for (from, to, expected) in [
+        (
+            "operationId: refresh",
+            "operationId: token",
+            "which the SDK already has",
+        ),
+        (
+            "operationId: verify_phone_number_update",
+            "operationId: 2fa-status",
+            "gives no usable type name",
+        ),
+        (
+            "      operationId: refresh\n",
+            "      operationId: refresh_again\n",
+            "has a parameter named `send`",
+        ),
+    ] {
+        let dir = temp_copy();
+        let spec = dir.path().join(SPEC);
+        let text = std::fs::read_to_string(&spec).unwrap();
+        assert!(text.contains(from), "{from}");
+        // The last case also gives the operation a query parameter named `send`.
+        let text = text.replacen(from, to, 1).replacen(
+            "      parameters:\n        - $ref: '#/components/parameters/XRequestId'\n",
+            "      parameters:\n        - {name: send, in: query, schema: {type: string}}\n        \
+             - $ref: '#/components/parameters/XRequestId'\n",
+            usize::from(to.contains("refresh_again")),
+        );
+        std::fs::write(&spec, text).unwrap();
+        let out = xtask(dir.path(), &["--check"]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{to}: {stderr}");
+        assert!(stderr.contains(expected), "{to}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
 }

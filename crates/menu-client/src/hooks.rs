@@ -9,8 +9,9 @@
 //!   (so the `api-version: <info.version>` that progenitor always adds is overridden by the
 //!   context's `API-Version`, never doubled), except `Accept` and `Content-Type`, which only fill
 //!   in for an operation that sets none (a body keeps its media type); `X-Request-ID` is the context's, or a fresh UUID v4
-//!   per request; `Authorization: Bearer <token>` when it holds a token (marked sensitive); its
-//!   timeout replaces the HTTP client's.
+//!   per request; `Authorization: Bearer <token>` when it holds a token (marked sensitive) and
+//!   the operation is not one that needs none (`security: []` in the spec, as the operation
+//!   table says); its timeout replaces the HTTP client's.
 //! - **`exec`**: sends the request; with a body limit, the response body is wrapped in
 //!   [`http_body_util::Limited`], so reading more than the limit fails instead of allocating.
 //!
@@ -27,6 +28,8 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName
 
 use crate::Client;
 use crate::models::Token;
+use crate::operation::Auth;
+use crate::operations;
 
 /// The request id header.
 pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -132,8 +135,9 @@ impl fmt::Display for InvalidToken {
 
 impl std::error::Error for InvalidToken {}
 
-/// Applies `context` to a request the generated code built (see the module documentation).
-fn prepare(context: &RequestContext, request: &mut reqwest::Request) {
+/// Applies `context` to a request the generated code built for `operation_id` (see the module
+/// documentation).
+fn prepare(context: &RequestContext, request: &mut reqwest::Request, operation_id: &str) {
     let headers = request.headers_mut();
     for (name, value) in context.headers.iter() {
         if name == ACCEPT || name == CONTENT_TYPE {
@@ -149,7 +153,8 @@ fn prepare(context: &RequestContext, request: &mut reqwest::Request) {
     if let Some(request_id) = request_id {
         headers.insert(X_REQUEST_ID, request_id);
     }
-    if let Some(authorization) = &context.authorization {
+    let needs_no_token = operations::find(operation_id).is_some_and(|op| op.auth == Auth::None);
+    if let Some(authorization) = context.authorization.as_ref().filter(|_| !needs_no_token) {
         headers.insert(AUTHORIZATION, authorization.clone());
     }
     if let Some(timeout) = context.timeout {
@@ -173,9 +178,9 @@ impl ClientHooks<RequestContext> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        prepare(&self.inner, request);
+        prepare(&self.inner, request, info.operation_id);
         Ok(())
     }
 
@@ -214,7 +219,7 @@ mod tests {
         headers.insert("API-Version", HeaderValue::from_static("4.38.0"));
         let context = RequestContext::new().headers(headers);
         let mut request = request();
-        prepare(&context, &mut request);
+        prepare(&context, &mut request, "refresh");
         let values: Vec<_> = request.headers().get_all("api-version").iter().collect();
         assert_eq!(values, [HeaderValue::from_static("4.38.0")]);
     }
@@ -230,11 +235,11 @@ mod tests {
             CONTENT_TYPE,
             HeaderValue::from_static("multipart/form-data"),
         );
-        prepare(&context, &mut with_body);
+        prepare(&context, &mut with_body, "refresh");
         assert_eq!(with_body.headers()[CONTENT_TYPE], "multipart/form-data");
         assert_eq!(with_body.headers()[ACCEPT], "application/json");
         let mut without = request();
-        prepare(&context, &mut without);
+        prepare(&context, &mut without, "refresh");
         assert_eq!(without.headers()[CONTENT_TYPE], "application/json");
     }
 
@@ -242,8 +247,8 @@ mod tests {
     fn a_fresh_request_id_per_request_unless_set() {
         let context = RequestContext::new();
         let (mut a, mut b) = (request(), request());
-        prepare(&context, &mut a);
-        prepare(&context, &mut b);
+        prepare(&context, &mut a, "refresh");
+        prepare(&context, &mut b, "refresh");
         let id = |r: &reqwest::Request| -> uuid::Uuid {
             r.headers()[X_REQUEST_ID].to_str().unwrap().parse().unwrap()
         };
@@ -251,7 +256,7 @@ mod tests {
         assert_eq!(id(&a).get_version_num(), 4);
         let chosen = uuid::Uuid::new_v4();
         let mut c = request();
-        prepare(&RequestContext::new().request_id(chosen), &mut c);
+        prepare(&RequestContext::new().request_id(chosen), &mut c, "refresh");
         assert_eq!(id(&c), chosen);
     }
 
@@ -259,7 +264,7 @@ mod tests {
     fn the_bearer_token_is_sensitive_and_redacted() {
         let context = RequestContext::new().bearer_token("secret-jwt").unwrap();
         let mut request = request();
-        prepare(&context, &mut request);
+        prepare(&context, &mut request, "refresh");
         let value = &request.headers()[AUTHORIZATION];
         assert_eq!(value, "Bearer secret-jwt");
         assert!(value.is_sensitive());

@@ -159,8 +159,8 @@ impl ClientBuilder {
         self
     }
 
-    /// The `User-Agent` header (default [`DEFAULT_USER_AGENT`]; with
-    /// [`ClientBuilder::http_client`] and no `user_agent`, that client's own applies).
+    /// The `User-Agent` header (default [`DEFAULT_USER_AGENT`]), sent on every call, also with a
+    /// client supplied by [`ClientBuilder::http_client`].
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = Some(user_agent.into());
         self
@@ -174,8 +174,8 @@ impl ClientBuilder {
 
     /// Use this HTTP client (its pool, proxy and TLS settings) instead of the SDK's own. The SDK's
     /// own client follows no redirects; if yours does, know that reqwest strips `Authorization`
-    /// on a cross-host redirect but forwards the `Application` key. A `User-Agent` set on your
-    /// client is kept unless [`ClientBuilder::user_agent`] is also set. To trust a private
+    /// on a cross-host redirect but forwards the `Application` key. The SDK's `User-Agent`
+    /// replaces one set on your client: set yours with [`ClientBuilder::user_agent`]. To trust a private
     /// certificate authority, add it to your client (`reqwest::ClientBuilder::add_root_certificate`).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
@@ -211,17 +211,11 @@ impl ClientBuilder {
         if api_version.trim().is_empty() {
             return Err(Error::config("the API version is empty"));
         }
-        // With the caller's HTTP client and no explicit choice, its own `User-Agent` applies.
-        let user_agent = match (&self.user_agent, &self.http_client) {
-            (Some(explicit), _) => Some(explicit.as_str()),
-            (None, None) => Some(DEFAULT_USER_AGENT),
-            (None, Some(_)) => None,
-        };
         let headers = headers::common(&headers::Defaults {
             application_key: application_key.expose(),
             api_version: &api_version,
             query_builder: self.query_builder.unwrap_or(true),
-            user_agent,
+            user_agent: self.user_agent.as_deref().unwrap_or(DEFAULT_USER_AGENT),
         })?;
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         if timeout.is_zero() {
@@ -403,15 +397,6 @@ mod tests {
         ] {
             assert!(!clear(loopback, false), "{loopback}");
         }
-    }
-
-    #[test]
-    fn a_supplied_http_client_keeps_its_own_user_agent_unless_one_is_set() {
-        let with_client = builder().http_client(reqwest::Client::new());
-        let client = with_client.clone().build().unwrap();
-        assert!(!client.config().headers.contains_key("user-agent"));
-        let client = with_client.user_agent("mine/1").build().unwrap();
-        assert_eq!(client.config().headers["user-agent"], "mine/1");
     }
 
     #[test]

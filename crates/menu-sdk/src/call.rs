@@ -2,11 +2,14 @@
 //!
 //! 1. **The token.** An operation that needs none sends none. A customer operation takes a
 //!    snapshot of the client's token (none: [`Error::MissingToken`]) and refuses to send it over
-//!    plain `http://` to a non-loopback host ([`Error::InvalidConfig`]); nothing is sent either way.
+//!    plain `http://` to a non-loopback host ([`Error::InvalidConfig`]); nothing is sent either
+//!    way. An operation that takes a token optionally sends the snapshot, if any (none in clear
+//!    text).
 //! 2. **The request id**, fixed for the call: the caller's, or a fresh UUID v4.
-//! 3. **Automatic refresh** (when on): a token about to expire is refreshed first, and a 401 for
-//!    an expired token leads to one refresh and one retry of the call, with the same request id
-//!    (`refresh.rs`, through the single flight).
+//! 3. **Automatic refresh** (when on): a token about to expire is refreshed first. A 401 leads to
+//!    one more attempt of the call, with the same request id: with the client's current token if
+//!    it was replaced meanwhile (by a concurrent refresh, say), or after one refresh if the token
+//!    expired (`refresh.rs`, through the single flight).
 //! 4. **The exchange** (`exchange.rs`): the generated operation with the call's context, retries,
 //!    the tracing span, the typed result or [`Error`].
 
@@ -15,10 +18,10 @@ use std::future::Future;
 use std::sync::Arc;
 
 use menu_client::ResponseValue;
+use menu_client::operation::{Auth, Operation};
 use uuid::Uuid;
 
 use crate::error::Error;
-use crate::operation::{Auth, Operation};
 use crate::shared::Shared;
 use crate::{Token, exchange, refresh};
 
@@ -57,21 +60,19 @@ impl<'a> Call<'a> {
 
     /// The token to send for `operation`, checked before anything is sent.
     pub(crate) fn token_for(&self, operation: &Operation) -> Result<Option<Arc<Token>>, Error> {
-        let token = match operation.auth {
-            Auth::None => return Ok(None),
-            Auth::Optional => self.shared.tokens.current(),
-            Auth::Customer => Some(self.shared.tokens.current().ok_or(Error::MissingToken {
-                operation: operation.id,
-            })?),
-        };
-        if token.is_some() && self.shared.config.token_in_clear_text {
-            return Err(Error::config(format!(
-                "refusing to send the customer token over plain http:// to {} (nothing was sent): \
-                 use https://, or `ClientBuilder::allow_insecure_http(true)` if you must",
-                self.shared.config.base_url
-            )));
+        let shared = self.shared;
+        match operation.auth {
+            Auth::None => Ok(None),
+            Auth::Optional if shared.config.token_in_clear_text => Ok(None),
+            Auth::Optional => Ok(shared.tokens.current()),
+            Auth::Customer => {
+                let token = shared.tokens.current().ok_or(Error::MissingToken {
+                    operation: operation.id,
+                })?;
+                shared.refuse_clear_text()?;
+                Ok(Some(token))
+            }
         }
-        Ok(token)
     }
 
     /// Sends `operation` (see the module documentation): `attempt` sends it through the generated
@@ -105,26 +106,31 @@ impl<'a> Call<'a> {
             Some(token) if config.auto_refresh => token,
             other => return exchange(other).await,
         };
-        // At most one refresh per call: before it, or after a 401 for an expired token.
+        // At most one refresh and one more attempt per call.
         let refreshed_first = token.expires_within(chrono::Utc::now(), config.refresh_margin);
         if refreshed_first {
             token = refresh::for_call(shared, &token, operation, request_id).await?;
         }
-        match exchange(Some(token.clone())).await {
-            Err(error)
-                if !refreshed_first
-                    && rejected_as_expired(&error, &token, config.refresh_margin) =>
-            {
+        let error = match exchange(Some(token.clone())).await {
+            Err(error) if is_unauthorized(&error) && !refreshed_first => error,
+            outcome => return outcome,
+        };
+        let retry_with = match shared.tokens.current() {
+            // Logged out meanwhile: the 401 stands.
+            None => return Err(error),
+            // Replaced meanwhile (a concurrent refresh, `set_token`): try the current one.
+            Some(current) if !Arc::ptr_eq(&current, &token) => current,
+            Some(_) if expired(&error, &token, config.refresh_margin) => {
                 tracing::info!(
                     operation = operation.id,
                     %request_id,
                     "token expired: refreshing once, then retrying the call"
                 );
-                let token = refresh::for_call(shared, &token, operation, request_id).await?;
-                exchange(Some(token)).await
+                refresh::for_call(shared, &token, operation, request_id).await?
             }
-            outcome => outcome,
-        }
+            Some(_) => return Err(error),
+        };
+        exchange(Some(retry_with)).await
     }
 }
 
@@ -136,15 +142,17 @@ impl fmt::Debug for Call<'_> {
     }
 }
 
-/// Whether a failed call was refused because its token expired (401, and the token's own expiry
-/// or the server's message says so).
-fn rejected_as_expired(error: &Error, token: &Token, margin: std::time::Duration) -> bool {
-    let Error::Api(api) = error else {
-        return false;
-    };
-    api.status == reqwest::StatusCode::UNAUTHORIZED
-        && (token.expires_within(chrono::Utc::now(), margin)
-            || api
-                .message()
-                .is_some_and(|m| m.to_ascii_lowercase().contains("expired")))
+/// Whether a call was refused with 401.
+fn is_unauthorized(error: &Error) -> bool {
+    matches!(error, Error::Api(api) if api.status == reqwest::StatusCode::UNAUTHORIZED)
+}
+
+/// Whether a 401 was for an expired token (the token's own expiry, or the server's message, says
+/// so).
+fn expired(error: &Error, token: &Token, margin: std::time::Duration) -> bool {
+    token.expires_within(chrono::Utc::now(), margin)
+        || error
+            .api_error()
+            .and_then(|api| api.message())
+            .is_some_and(|m| m.to_ascii_lowercase().contains("expired"))
 }

@@ -79,29 +79,18 @@ impl Client {
     }
 
     /// The generated low-level client, for anything this crate does not cover. It shares this
-    /// client's base URL, connection pool, headers, current token, timeout and body limit, and
-    /// sends a fresh `X-Request-ID` per request. It does not retry, does not refresh the token,
-    /// and returns `menu_client` errors: those belong to this crate's calls.
+    /// client's base URL, connection pool, headers, current token (sent to the operations that
+    /// take one), timeout and body limit, and sends a fresh `X-Request-ID` per request. It does
+    /// not retry, does not refresh the token, and returns `menu_client` errors: those belong to
+    /// this crate's calls.
     pub fn generated(&self) -> Result<menu_client::Client, Error> {
-        let config = &self.shared.config;
-        let mut context = menu_client::RequestContext::new()
-            .headers(config.headers.clone())
-            .timeout(config.timeout)
-            .max_response_body_bytes(config.max_response_body_bytes);
-        if let Some(token) = self.shared.tokens.current() {
-            if config.token_in_clear_text {
-                return Err(Error::config(
-                    "refusing to hand out a client that sends the customer token over plain \
-                     http:// to a non-loopback host: use https://, or \
-                     `ClientBuilder::allow_insecure_http(true)` if you must",
-                ));
-            }
-            context = context
-                .token(&token)
-                .map_err(|e| Error::config(e.to_string()))?;
+        let token = self.shared.tokens.current();
+        if token.is_some() {
+            self.shared.refuse_clear_text()?;
         }
+        let context = self.shared.context(token.as_deref(), None)?;
         Ok(menu_client::Client::new_with_client(
-            &config.base_url,
+            &self.shared.config.base_url,
             self.shared.http.clone(),
             context,
         ))

@@ -3,13 +3,13 @@
 //! - `verify_phone_number_update` takes the confirmation code as a string and returns the account;
 //! - `refresh` swaps the client's token and calls `on_token_refresh`, through the single flight.
 
+use menu_client::operations::{REFRESH, VERIFY_PHONE_NUMBER_UPDATE};
+use menu_client::types::VerifyPhoneNumberUpdateRequest;
 use uuid::Uuid;
 
 use crate::call::Call;
 use crate::client::Client;
 use crate::error::Error;
-use crate::operation_table::REFRESH;
-use crate::operations::VerifyPhoneNumberUpdate;
 use crate::session::Session;
 use crate::{CustomerAccount, refresh};
 
@@ -51,12 +51,13 @@ impl Call<'_> {
         customer_id: Uuid,
         confirmation_code: impl Into<String>,
     ) -> Result<CustomerAccount, Error> {
-        let body = menu_client::types::VerifyPhoneNumberUpdateRequest {
+        let body = &VerifyPhoneNumberUpdateRequest {
             confirmation_code: confirmation_code.into(),
         };
-        let response = VerifyPhoneNumberUpdate::new(self, customer_id, body)
-            .send()
-            .await?;
+        let send = |client: menu_client::Client| async move {
+            client.verify_phone_number_update(&customer_id, body).await
+        };
+        let response = self.send(&VERIFY_PHONE_NUMBER_UPDATE, send).await?;
         Ok(response.data.customer_account)
     }
 

@@ -74,12 +74,12 @@ pub enum Error {
         body_snippet: String,
     },
 
-    /// The call needed a new customer token (its own was about to expire, or was refused as
-    /// expired) and the automatic refresh failed; `source` is the refresh's own error, with the
-    /// refresh request's id. Nothing more was sent for the call.
+    /// The token refresh the call depended on failed: the automatic refresh of a call whose
+    /// token was about to expire or was refused as expired, or the concurrent refresh of the same
+    /// token that a [`crate::Client::refresh`] joined. `source` is the refresh's own error, with
+    /// the refresh request's id. Nothing more was sent for the call.
     #[error(
-        "{operation} needed a new customer token and the automatic refresh failed (request id \
-         {request_id}): {source}"
+        "{operation}: the token refresh it waited for failed (request id {request_id}): {source}"
     )]
     RefreshFailed {
         /// The operation of the call.
@@ -89,6 +89,16 @@ pub enum Error {
         /// Why the refresh failed (shared by every call that waited for that refresh).
         #[source]
         source: Box<Error>,
+    },
+
+    /// The token refresh a call waited for did not finish: its tokio runtime is shutting down (or
+    /// it panicked, which is a bug). Whether the server rotated the token is unknown.
+    #[error("{operation} did not finish: {reason}")]
+    Interrupted {
+        /// The operation.
+        operation: &'static str,
+        /// Why.
+        reason: &'static str,
     },
 
     /// The response body exceeded the client's size limit; reading stopped there.
@@ -117,7 +127,9 @@ impl Error {
             Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status(),
             Error::RefreshFailed { source, .. } => source.status(),
-            Error::InvalidConfig { .. } | Error::MissingToken { .. } => None,
+            Error::InvalidConfig { .. }
+            | Error::MissingToken { .. }
+            | Error::Interrupted { .. } => None,
         }
     }
 
@@ -129,7 +141,9 @@ impl Error {
             | Error::Decode { request_id, .. }
             | Error::RefreshFailed { request_id, .. }
             | Error::ResponseTooLarge { request_id, .. } => Some(*request_id),
-            Error::InvalidConfig { .. } | Error::MissingToken { .. } => None,
+            Error::InvalidConfig { .. }
+            | Error::MissingToken { .. }
+            | Error::Interrupted { .. } => None,
         }
     }
 

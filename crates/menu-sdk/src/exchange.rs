@@ -9,13 +9,13 @@
 use std::future::Future;
 use std::time::Instant;
 
-use menu_client::{RequestContext, ResponseValue};
+use menu_client::ResponseValue;
+use menu_client::operation::Operation;
 use tracing::Instrument as _;
 use uuid::Uuid;
 
 use crate::Token;
 use crate::error::Error;
-use crate::operation::Operation;
 use crate::response::{self, CallInfo, Salvage};
 use crate::retry;
 use crate::shared::Shared;
@@ -67,20 +67,17 @@ where
     Fut: Future<Output = Result<ResponseValue<T>, menu_client::Error<E>>>,
 {
     let config = &shared.config;
-    let mut context = RequestContext::new()
-        .headers(config.headers.clone())
-        .request_id(request_id)
-        .timeout(config.timeout)
-        .max_response_body_bytes(config.max_response_body_bytes);
-    if let Some(token) = token {
-        context = context
-            .token(token)
-            .map_err(|e| Error::config(e.to_string()))?;
-    }
+    let context = shared.context(token, Some(request_id))?;
     let client = || {
         menu_client::Client::new_with_client(&config.base_url, shared.http.clone(), context.clone())
     };
-    let (outcome, attempts) = config.retry.run(|| attempt(client()), retry::verdict).await;
+    let (outcome, attempts) = config
+        .retry
+        .run(
+            || attempt(client()),
+            |outcome| retry::verdict(outcome, operation.idempotent),
+        )
+        .await;
     tracing::Span::current().record("attempts", attempts);
     let info = CallInfo {
         operation,

@@ -11,8 +11,7 @@ pub(crate) struct Defaults<'a> {
     pub(crate) application_key: &'a str,
     pub(crate) api_version: &'a str,
     pub(crate) query_builder: bool,
-    /// `None`: leave `User-Agent` to the caller-supplied HTTP client.
-    pub(crate) user_agent: Option<&'a str>,
+    pub(crate) user_agent: &'a str,
 }
 
 /// `Application` (marked sensitive: it is a secret), `API-Version`, `X-QB-Enabled`, `Accept` and
@@ -38,9 +37,7 @@ pub(crate) fn common(defaults: &Defaults<'_>) -> Result<HeaderMap, Error> {
     );
     headers.insert(ACCEPT, json.clone());
     headers.insert(CONTENT_TYPE, json);
-    if let Some(user_agent) = defaults.user_agent {
-        headers.insert(USER_AGENT, value("the user agent", user_agent)?);
-    }
+    headers.insert(USER_AGENT, value("the user agent", defaults.user_agent)?);
     Ok(headers)
 }
 

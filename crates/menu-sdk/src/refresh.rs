@@ -6,36 +6,49 @@
 
 use std::sync::Arc;
 
+use menu_client::operation::Operation;
 use uuid::Uuid;
 
 use crate::Token;
 use crate::error::Error;
 use crate::exchange;
-use crate::operation::Operation;
-use crate::operation_table::REFRESH;
 use crate::session::{self, Session};
 use crate::shared::Shared;
-use crate::single_flight::Fresh;
+use crate::single_flight::{Fresh, Origin};
+
+/// `refresh` as it is sent: a `GET`, but not idempotent (each success invalidates the token it
+/// was sent with), so a gateway's 502 or 504 is not retried: the token may already be rotated.
+static REFRESH: Operation = Operation {
+    idempotent: false,
+    ..menu_client::operations::REFRESH
+};
 
 /// An explicit refresh of `token`, sent with `request_id`. Concurrent refreshes of the same token
-/// share one request and its outcome.
+/// share one request and its outcome; a call that joined another's failed refresh gets
+/// [`Error::RefreshFailed`] with its own request id.
 pub(crate) async fn explicit(
     shared: &Arc<Shared>,
     token: Arc<Token>,
     request_id: Uuid,
 ) -> Result<Session, Error> {
-    let fresh = shared
+    let (fresh, origin) = shared
         .refresh_gate
         .refresh(
             &token,
             || None,
             || exchange_token(shared.clone(), token.clone(), request_id),
         )
-        .await?;
-    match fresh {
-        Fresh::Refreshed(session) => Ok(*session),
+        .await;
+    match (fresh, origin) {
+        (Ok(Fresh::Refreshed(session)), _) => Ok(*session),
+        (Err(error), Origin::Ran) => Err(error),
+        (Err(error), Origin::Shared) => Err(Error::RefreshFailed {
+            operation: REFRESH.id,
+            request_id,
+            source: Box::new(error),
+        }),
         // `current` above never offers another token, so the gate cannot answer this.
-        Fresh::Current(_) => Err(Error::config(
+        (Ok(Fresh::Current(_)), _) => Err(Error::config(
             "internal error: the refresh gate offered a token to an explicit refresh",
         )),
     }
@@ -56,27 +69,32 @@ pub(crate) async fn for_call(
             operation: operation.id,
         });
     }
-    let fresh = shared
+    let (fresh, _) = shared
         .refresh_gate
         .refresh(
             stale,
             || shared.tokens.current(),
             || exchange_token(shared.clone(), stale.clone(), Uuid::new_v4()),
         )
-        .await
-        .map_err(|source| Error::RefreshFailed {
-            operation: operation.id,
-            request_id,
-            source: Box::new(source),
-        })?;
-    Ok(match fresh {
-        Fresh::Current(token) => token,
-        Fresh::Refreshed(session) => shared
+        .await;
+    match fresh {
+        Ok(Fresh::Current(token)) => Ok(token),
+        Ok(Fresh::Refreshed(session)) => Ok(shared
             .tokens
             .current()
             .filter(|t| t.value() == session.token.value())
-            .unwrap_or_else(|| Arc::new(session.token)),
-    })
+            .unwrap_or_else(|| Arc::new(session.token))),
+        Err(source) => match shared.tokens.current() {
+            // The refresh failed, yet the client holds a new token (rescued from a refresh body
+            // that did not decode, or set meanwhile): go on with it.
+            Some(current) if !Arc::ptr_eq(&current, stale) => Ok(current),
+            _ => Err(Error::RefreshFailed {
+                operation: operation.id,
+                request_id,
+                source: Box::new(source),
+            }),
+        },
+    }
 }
 
 /// The refresh request with `stale`; on success the client switches to the new token (if it

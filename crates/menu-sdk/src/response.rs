@@ -13,9 +13,10 @@ use menu_client::ResponseValue;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
+use menu_client::operation::{Auth, Operation};
+
 use crate::ErrorEnvelope;
 use crate::error::{ApiError, Error, TransportErrorKind};
-use crate::operation::Operation;
 use crate::secret::{body_snippet, scrub, scrub_json};
 
 /// Looks at a success body that did not decode; may rescue something from it and say what.
@@ -177,7 +178,10 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 pub(crate) fn examine(status: u16, body: &[u8], secrets: [&str; 2]) -> Option<String> {
     static EXAMINED: Operation = Operation {
         id: "examine",
-        auth: crate::operation::Auth::None,
+        method: "GET",
+        path: "/examine",
+        auth: Auth::None,
+        idempotent: true,
         success_status: 200,
     };
     let status = StatusCode::from_u16(status).ok()?;

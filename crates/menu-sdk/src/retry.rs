@@ -1,8 +1,9 @@
 //! Retries: which failures are retried, how long to wait, and when to give up.
 //!
-//! Retried: a connection that could not be established (the request was never sent), and the
-//! statuses 429, 502, 503 and 504. Nothing else: any other 4xx or 5xx, a timeout, or a connection
-//! that broke after the request went out may have been acted on by the server ([`verdict`]).
+//! Retried: a connection that could not be established (the request was never sent), the
+//! statuses 429 and 503, and, for idempotent operations (by their method), 502 and 504. Nothing
+//! else: any other 4xx or 5xx, a timeout, or a connection that broke after the request went out
+//! may have been acted on by the server ([`verdict`]).
 //! Every attempt of a call is the same request, with the same `X-Request-ID`: the exchange builds
 //! it again from the same arguments ([`RetryPolicy::run`]).
 
@@ -175,8 +176,13 @@ impl RetryPolicy {
 }
 
 /// Whether a generated operation's outcome is worth another attempt: a connection that failed
-/// before the request was sent, or a retryable status.
-pub(crate) fn verdict<T, E>(outcome: &Result<ResponseValue<T>, menu_client::Error<E>>) -> Verdict {
+/// before the request was sent, 429 or 503 (the server did not act), and, for an `idempotent`
+/// operation, 502 or 504 too (a gateway's answer: the server may have acted, which only an
+/// idempotent operation can afford).
+pub(crate) fn verdict<T, E>(
+    outcome: &Result<ResponseValue<T>, menu_client::Error<E>>,
+    idempotent: bool,
+) -> Verdict {
     match outcome {
         Err(menu_client::Error::CommunicationError(error)) if error.is_connect() => {
             Verdict::Retry {
@@ -186,7 +192,7 @@ pub(crate) fn verdict<T, E>(outcome: &Result<ResponseValue<T>, menu_client::Erro
             }
         }
         Err(menu_client::Error::UnexpectedResponse(response))
-            if retryable_status(response.status()) =>
+            if retryable_status(response.status(), idempotent) =>
         {
             Verdict::Retry {
                 reason: "retryable status",
@@ -207,9 +213,13 @@ pub(crate) enum RetryAfter {
     Unreadable,
 }
 
-/// Whether an answer with this status is worth another attempt.
-fn retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 502 | 503 | 504)
+/// Whether an answer with this status is worth another attempt (see [`verdict`]).
+fn retryable_status(status: StatusCode, idempotent: bool) -> bool {
+    match status.as_u16() {
+        429 | 503 => true,
+        502 | 504 => idempotent,
+        _ => false,
+    }
 }
 
 /// Reads `Retry-After`: delay-seconds or an HTTP date, relative to `now`.
@@ -315,11 +325,20 @@ mod tests {
 
     #[test]
     fn only_the_documented_statuses_are_retried() {
-        for status in [429, 502, 503, 504] {
-            assert!(retryable_status(StatusCode::from_u16(status).unwrap()));
+        let retried = |status: u16, idempotent| {
+            retryable_status(StatusCode::from_u16(status).unwrap(), idempotent)
+        };
+        for status in [429, 503] {
+            assert!(retried(status, true) && retried(status, false), "{status}");
+        }
+        for status in [502, 504] {
+            assert!(retried(status, true) && !retried(status, false), "{status}");
         }
         for status in [200, 400, 401, 403, 404, 408, 409, 500, 501] {
-            assert!(!retryable_status(StatusCode::from_u16(status).unwrap()));
+            assert!(
+                !retried(status, true) && !retried(status, false),
+                "{status}"
+            );
         }
     }
 }

@@ -1,9 +1,14 @@
-//! The state all clones of a [`crate::Client`] share: configuration, HTTP client (its connection
-//! pool), the customer token, and the refresh gate.
+//! The state all clones of a [`crate::Client`] share (configuration, HTTP client and its pool,
+//! the customer token, the refresh gate), and what every request of the client is sent with.
 
 use std::fmt;
 
+use menu_client::RequestContext;
+use uuid::Uuid;
+
+use crate::Token;
 use crate::config::Config;
+use crate::error::Error;
 use crate::single_flight::RefreshGate;
 use crate::token_store::TokenStore;
 
@@ -23,6 +28,42 @@ impl Shared {
             tokens,
             refresh_gate: RefreshGate::default(),
         }
+    }
+
+    /// What the generated client adds to each request: the client's headers, `request_id` (a
+    /// fresh one per request without it), `token`, the timeout and the body limit.
+    pub(crate) fn context(
+        &self,
+        token: Option<&Token>,
+        request_id: Option<Uuid>,
+    ) -> Result<RequestContext, Error> {
+        let config = &self.config;
+        let mut context = RequestContext::new()
+            .headers(config.headers.clone())
+            .timeout(config.timeout)
+            .max_response_body_bytes(config.max_response_body_bytes);
+        if let Some(request_id) = request_id {
+            context = context.request_id(request_id);
+        }
+        match token {
+            Some(token) => context
+                .token(token)
+                .map_err(|e| Error::config(e.to_string())),
+            None => Ok(context),
+        }
+    }
+
+    /// Refuses to send the customer token over plain `http://` to a non-loopback host, unless
+    /// that was allowed.
+    pub(crate) fn refuse_clear_text(&self) -> Result<(), Error> {
+        if !self.config.token_in_clear_text {
+            return Ok(());
+        }
+        Err(Error::config(format!(
+            "refusing to send the customer token over plain http:// to {} (nothing was sent): \
+             use https://, or `ClientBuilder::allow_insecure_http(true)` if you must",
+            self.config.base_url
+        )))
     }
 }
 

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::Mutex;
+use tracing::Instrument as _;
 
 use crate::error::Error;
 use crate::{Session, Token};
@@ -36,6 +37,15 @@ pub(crate) enum Fresh {
     Refreshed(Box<Session>),
     /// The client already holds another token.
     Current(Arc<Token>),
+}
+
+/// How a call came by its [`Fresh`] token (or its error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    /// This call ran the refresh.
+    Ran,
+    /// It shared another call's refresh, or needed none.
+    Shared,
 }
 
 /// A finished refresh.
@@ -70,22 +80,19 @@ impl RefreshGate {
         stale: &Arc<Token>,
         current: impl Fn() -> Option<Arc<Token>>,
         refresh: impl FnOnce() -> F,
-    ) -> Result<Fresh, Error>
+    ) -> (Result<Fresh, Error>, Origin)
     where
         F: Future<Output = Outcome> + Send + 'static,
     {
         let arrived = self.finished.load(Ordering::SeqCst);
         let mut recent = self.recent.clone().lock_owned().await;
-        if let Some(done) = recent
-            .iter()
-            .rev()
-            .find(|done| Arc::ptr_eq(&done.from, stale))
+        if let Some(done) = recent.iter().rev().find(|d| Arc::ptr_eq(&d.from, stale))
             && (done.outcome.is_ok() || done.number > arrived)
         {
-            return fresh(&done.outcome);
+            return (fresh(&done.outcome), Origin::Shared);
         }
         if let Some(token) = current().filter(|t| !Arc::ptr_eq(t, stale)) {
-            return Ok(Fresh::Current(token));
+            return (Ok(Fresh::Current(token)), Origin::Shared);
         }
         let (finished, from, running) = (self.finished.clone(), stale.clone(), refresh());
         let task = async move {
@@ -103,18 +110,21 @@ impl RefreshGate {
             outcome
         };
         let outcome = match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => match runtime.spawn(task).await {
+            Ok(runtime) => match runtime.spawn(task.in_current_span()).await {
                 Ok(outcome) => outcome,
-                // The application's `on_token_refresh` hook panicked: that panic is its to see.
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                Err(_) => Err(Error::config(
-                    "the token refresh did not finish: its tokio runtime is shutting down",
-                )),
+                Err(e) => Err(Error::Interrupted {
+                    operation: "refresh",
+                    reason: if e.is_panic() {
+                        "the token refresh panicked (a bug: please report it)"
+                    } else {
+                        "the token refresh was cancelled: its tokio runtime is shutting down"
+                    },
+                }),
             },
             // Outside a tokio runtime there is nothing to spawn on (and nothing to cancel it).
             Err(_) => task.await,
         };
-        fresh(&outcome)
+        (fresh(&outcome), Origin::Ran)
     }
 }
 
@@ -137,8 +147,12 @@ impl std::fmt::Debug for RefreshGate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::pin::Pin;
     use std::sync::atomic::AtomicUsize;
+    use std::task::Poll;
     use std::time::Duration;
+
+    use tokio::sync::oneshot;
 
     fn session(token: &str) -> Session {
         let body: serde_json::Value = serde_json::from_str(include_str!(
@@ -152,27 +166,45 @@ mod tests {
         }
     }
 
-    /// A refresh that completes with `outcome` once `released` fires (at once without it),
-    /// counting its starts.
-    fn counted(
-        started: &Arc<AtomicUsize>,
-        outcome: Outcome,
-        released: Option<tokio::sync::oneshot::Receiver<()>>,
-    ) -> impl FnOnce() -> std::pin::Pin<Box<dyn Future<Output = Outcome> + Send>> + use<> {
+    type Refresh = Pin<Box<dyn Future<Output = Outcome> + Send>>;
+
+    /// A refresh that completes with `outcome`, counting its starts.
+    fn instant(started: &Arc<AtomicUsize>, outcome: Outcome) -> impl FnOnce() -> Refresh + use<> {
         let started = started.clone();
         move || {
             Box::pin(async move {
                 started.fetch_add(1, Ordering::SeqCst);
-                if let Some(released) = released {
-                    let _ = released.await;
-                }
                 outcome
             })
         }
     }
 
+    /// A refresh that says when it started, then completes with `outcome` once released.
+    fn held(outcome: Outcome) -> (impl FnOnce() -> Refresh, Held) {
+        let (started, on_start) = oneshot::channel::<()>();
+        let (release, released) = oneshot::channel::<()>();
+        let refresh = move || -> Refresh {
+            Box::pin(async move {
+                let _ = started.send(());
+                let _ = released.await;
+                outcome
+            })
+        };
+        (refresh, Held { on_start, release })
+    }
+
+    struct Held {
+        on_start: oneshot::Receiver<()>,
+        release: oneshot::Sender<()>,
+    }
+
     fn never() -> std::future::Ready<Outcome> {
         panic!("a second refresh")
+    }
+
+    /// Polls `future` once.
+    async fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+        std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut *future).poll(cx))).await
     }
 
     #[tokio::test]
@@ -180,15 +212,16 @@ mod tests {
         let gate = RefreshGate::default();
         let stale = Arc::new(Token::new("t0"));
         let started = Arc::new(AtomicUsize::new(0));
-        let first = gate
-            .refresh(&stale, || None, counted(&started, Ok(session("t1")), None))
-            .await
-            .unwrap();
-        assert!(matches!(first, Fresh::Refreshed(s) if s.token.value() == "t1"));
+        let (first, origin) = gate
+            .refresh(&stale, || None, instant(&started, Ok(session("t1"))))
+            .await;
+        assert!(matches!(first, Ok(Fresh::Refreshed(s)) if s.token.value() == "t1"));
+        assert_eq!(origin, Origin::Ran);
         // A caller that took its snapshot before the swap, and never settles for the current
         // token (an explicit refresh), still gets the same session.
-        let again = gate.refresh(&stale, || None, never).await.unwrap();
-        assert!(matches!(again, Fresh::Refreshed(s) if s.token.value() == "t1"));
+        let (again, origin) = gate.refresh(&stale, || None, never).await;
+        assert!(matches!(again, Ok(Fresh::Refreshed(s)) if s.token.value() == "t1"));
+        assert_eq!(origin, Origin::Shared);
         assert_eq!(started.load(Ordering::SeqCst), 1);
     }
 
@@ -196,59 +229,50 @@ mod tests {
     async fn a_failure_is_shared_with_waiting_calls_only() {
         let gate = Arc::new(RefreshGate::default());
         let stale = Arc::new(Token::new("t0"));
-        let started = Arc::new(AtomicUsize::new(0));
-        let (release, released) = tokio::sync::oneshot::channel();
-        let failing = counted(&started, Err(Error::config("down")), Some(released));
+        let (failing, held) = held(Err(Error::config("down")));
         let leader = {
             let (gate, stale) = (gate.clone(), stale.clone());
-            tokio::spawn(async move { gate.refresh(&stale, || None, failing).await.is_err() })
+            tokio::spawn(async move { gate.refresh(&stale, || None, failing).await })
         };
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        let follower = {
-            let (gate, stale) = (gate.clone(), stale.clone());
-            tokio::spawn(async move {
-                match gate.refresh(&stale, || None, never).await {
-                    Err(error) => error.to_string(),
-                    Ok(_) => String::new(),
-                }
-            })
-        };
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        release.send(()).unwrap();
-        assert!(leader.await.unwrap());
-        assert!(
-            follower.await.unwrap().contains("down"),
-            "the follower shared it"
-        );
+        held.on_start.await.unwrap();
+        // The follower arrives while the refresh is in flight, and waits for it.
+        let mut follower = Box::pin(gate.refresh(&stale, || None, never));
+        assert!(poll_once(&mut follower).await.is_pending());
+        held.release.send(()).unwrap();
+        let (leader, origin) = leader.await.unwrap();
+        assert!(leader.is_err() && origin == Origin::Ran);
+        let (shared, origin) = follower.await;
+        assert!(matches!(shared, Err(e) if e.to_string().contains("down")));
+        assert_eq!(origin, Origin::Shared);
         // A later call is not served the old failure.
-        let succeed = counted(&started, Ok(session("t1")), None);
-        assert!(gate.refresh(&stale, || None, succeed).await.is_ok());
-        assert_eq!(started.load(Ordering::SeqCst), 2);
+        let started = Arc::new(AtomicUsize::new(0));
+        let (later, _) = gate
+            .refresh(&stale, || None, instant(&started, Ok(session("t1"))))
+            .await;
+        assert!(later.is_ok());
+        assert_eq!(started.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
     async fn a_cancelled_caller_does_not_abort_the_refresh() {
         let gate = Arc::new(RefreshGate::default());
         let stale = Arc::new(Token::new("t0"));
-        let started = Arc::new(AtomicUsize::new(0));
-        let (release, released) = tokio::sync::oneshot::channel();
-        let slow = counted(&started, Ok(session("t1")), Some(released));
-        // The leader starts the refresh, then is cancelled while it is in flight.
+        let (slow, held) = held(Ok(session("t1")));
         let leader = {
             let (gate, stale) = (gate.clone(), stale.clone());
-            tokio::spawn(async move { gate.refresh(&stale, || None, slow).await.map(|_| ()) })
+            tokio::spawn(async move { gate.refresh(&stale, || None, slow).await.0.is_ok() })
         };
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        held.on_start.await.unwrap();
+        // The caller gives up while its refresh is in flight.
         leader.abort();
         assert!(leader.await.unwrap_err().is_cancelled());
-        release.send(()).unwrap();
+        held.release.send(()).unwrap();
         // The refresh finished anyway and is shared, not repeated.
-        let after =
+        let (after, _) =
             tokio::time::timeout(Duration::from_secs(5), gate.refresh(&stale, || None, never))
                 .await
                 .expect("the refresh finished");
         assert!(matches!(after, Ok(Fresh::Refreshed(s)) if s.token.value() == "t1"));
-        assert_eq!(started.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]
@@ -256,11 +280,26 @@ mod tests {
         let gate = RefreshGate::default();
         let stale = Arc::new(Token::new("t0"));
         let other = Arc::new(Token::new("set meanwhile"));
-        let fresh = gate
-            .refresh(&stale, || Some(other.clone()), never)
+        let (fresh, origin) = gate.refresh(&stale, || Some(other.clone()), never).await;
+        assert!(matches!(fresh, Ok(Fresh::Current(t)) if Arc::ptr_eq(&t, &other)));
+        assert_eq!(origin, Origin::Shared);
+    }
+
+    /// The token a refresh of `token` through `gate` gives (to `to` if it runs one).
+    async fn refreshed(
+        gate: &RefreshGate,
+        started: &Arc<AtomicUsize>,
+        token: &Arc<Token>,
+        to: &str,
+    ) -> String {
+        match gate
+            .refresh(token, || None, instant(started, Ok(session(to))))
             .await
-            .unwrap();
-        assert!(matches!(fresh, Fresh::Current(t) if Arc::ptr_eq(&t, &other)));
+            .0
+        {
+            Ok(Fresh::Refreshed(session)) => session.token.value().to_owned(),
+            _ => String::new(),
+        }
     }
 
     #[tokio::test]
@@ -268,27 +307,16 @@ mod tests {
         let gate = RefreshGate::default();
         let (t0, u0) = (Arc::new(Token::new("t0")), Arc::new(Token::new("u0")));
         let started = Arc::new(AtomicUsize::new(0));
-        gate.refresh(&t0, || None, counted(&started, Ok(session("t1")), None))
-            .await
-            .unwrap();
-        gate.refresh(&u0, || None, counted(&started, Ok(session("u1")), None))
-            .await
-            .unwrap();
+        assert_eq!(refreshed(&gate, &started, &t0, "t1").await, "t1");
+        assert_eq!(refreshed(&gate, &started, &u0, "u1").await, "u1");
         // A call that found t0 stale before u0 was set still gets t0's successor.
-        let late = gate.refresh(&t0, || None, never).await.unwrap();
-        assert!(matches!(late, Fresh::Refreshed(s) if s.token.value() == "t1"));
+        assert_eq!(refreshed(&gate, &started, &t0, "never").await, "t1");
         assert_eq!(started.load(Ordering::SeqCst), 2);
         // Only a few are kept.
         for n in 0..KEPT {
             let token = Arc::new(Token::new(format!("v{n}")));
-            gate.refresh(&token, || None, counted(&started, Ok(session("w")), None))
-                .await
-                .unwrap();
+            assert_eq!(refreshed(&gate, &started, &token, "w").await, "w");
         }
-        let again = gate
-            .refresh(&t0, || None, counted(&started, Ok(session("t2")), None))
-            .await
-            .unwrap();
-        assert!(matches!(again, Fresh::Refreshed(s) if s.token.value() == "t2"));
+        assert_eq!(refreshed(&gate, &started, &t0, "t2").await, "t2");
     }
 }

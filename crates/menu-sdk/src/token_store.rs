@@ -79,7 +79,15 @@ impl TokenStore {
             }
         }
         if let Some(hook) = &self.on_refresh {
-            hook(token);
+            // A panicking hook must not take the refresh down with it: the new token is kept
+            // (the client switched to it above) and the calls waiting for it go on.
+            let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(token)));
+            if called.is_err() {
+                tracing::error!(
+                    "the on_token_refresh hook panicked; the client keeps the new token, but the \
+                     application may not have saved it"
+                );
+            }
         }
         Ok(())
     }

@@ -445,3 +445,78 @@ async fn a_call_refreshes_at_most_once() {
         .collect();
     assert_eq!(methods, ["GET", "POST"]);
 }
+
+#[tokio::test]
+async fn a_token_replaced_while_the_call_was_in_flight_is_tried_once() {
+    // The server refuses the old token ("blacklisted": no expiry in sight) after a while; the
+    // application sets a new token meanwhile.
+    let (old, new) = (fresh_jwt("old"), fresh_jwt("new"));
+    let server = Wiremock::start().await;
+    Mock::given(method("POST"))
+        .and(header("authorization", format!("Bearer {old}").as_str()))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_raw(
+                    r#"{"message":"Token has been blacklisted"}"#,
+                    "application/json",
+                )
+                .set_delay(Duration::from_millis(300)),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(VERIFY_BODY, "application/json"))
+        .mount(&server)
+        .await;
+    let client = client(&server, &old);
+    let request_id = uuid::Uuid::new_v4();
+    let (result, ()) = tokio::join!(
+        client
+            .with_request_id(request_id)
+            .verify_phone_number_update(customer_id(), "1"),
+        async {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            client.set_token(&new).unwrap();
+        }
+    );
+    result.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let sent: Vec<(String, String)> = requests
+        .iter()
+        .map(|r| {
+            (
+                header_values(r, "authorization")[0].clone(),
+                header_values(r, "x-request-id")[0].clone(),
+            )
+        })
+        .collect();
+    let id = request_id.to_string();
+    assert_eq!(
+        sent,
+        [
+            (format!("Bearer {old}"), id.clone()),
+            (format!("Bearer {new}"), id)
+        ],
+        "no refresh: the current token, with the same request id"
+    );
+}
+
+#[tokio::test]
+async fn a_logout_while_the_call_was_in_flight_keeps_its_401() {
+    let old = fresh_jwt("old");
+    let server = expiring_server(&old, ResponseTemplate::new(500)).await;
+    let client = client(&server, &old);
+    // The 401 arrives after the application has logged the customer out.
+    let (result, ()) = tokio::join!(
+        client.verify_phone_number_update(customer_id(), "1"),
+        async { client.clear_token() }
+    );
+    let err = result.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err:?}");
+    assert!(err.request_id().is_some(), "the request was sent: {err:?}");
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "no refresh"
+    );
+}

@@ -165,6 +165,41 @@ async fn configured_header_values_are_sent() {
 }
 
 #[tokio::test]
+async fn a_caller_supplied_http_client_gets_the_sdk_user_agent_or_the_chosen_one() {
+    let server = server().await;
+    let builder = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .application_key(APP_KEY)
+        .token(fresh_jwt("customer"))
+        .http_client(
+            reqwest::Client::builder()
+                .user_agent("theirs/1")
+                .build()
+                .unwrap(),
+        );
+    let agent =
+        |requests: Vec<wiremock::Request>| header_values(requests.last().unwrap(), "user-agent");
+    builder
+        .clone()
+        .build()
+        .unwrap()
+        .verify_phone_number_update(customer_id(), "1")
+        .await
+        .unwrap();
+    let sent = agent(server.received_requests().await.unwrap());
+    assert_eq!(sent.len(), 1);
+    assert!(sent[0].starts_with("menu-sdk-rust/"), "{sent:?}");
+    builder
+        .user_agent("mine/2")
+        .build()
+        .unwrap()
+        .verify_phone_number_update(customer_id(), "1")
+        .await
+        .unwrap();
+    assert_eq!(agent(server.received_requests().await.unwrap()), ["mine/2"]);
+}
+
+#[tokio::test]
 async fn a_customer_call_without_a_token_fails_before_anything_is_sent() {
     let server = server().await;
     let client = Client::builder()

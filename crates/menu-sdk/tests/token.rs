@@ -311,3 +311,90 @@ async fn a_refresh_body_with_the_token_as_a_bare_string_keeps_it_without_leaking
     assert!(shown.contains("was kept"), "{shown}");
     assert_eq!(client.token().unwrap().value(), new);
 }
+
+#[tokio::test]
+async fn a_panicking_hook_loses_neither_the_token_nor_the_waiting_calls() {
+    let server = MockServer::start().await;
+    let (old, new) = (
+        jwt("old", chrono::Utc::now().timestamp() - 10),
+        fresh_jwt("new"),
+    );
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(refresh_body_with(&new), "application/json")
+                .set_delay(Duration::from_millis(200)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    mount_verify(&server).await;
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .application_key(APP_KEY)
+        .token(&old)
+        .on_token_refresh(|_| panic!("the application's hook failed"))
+        .build()
+        .unwrap();
+    // Ten calls find the expired token at once: one refresh, whose hook panics.
+    let mut calls = Vec::new();
+    for _ in 0..10 {
+        let client = client.clone();
+        calls.push(tokio::spawn(async move {
+            client.verify_phone_number_update(customer_id(), "1").await
+        }));
+    }
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        client.token().unwrap().value(),
+        new,
+        "the new token was kept"
+    );
+    let requests = server.received_requests().await.unwrap();
+    let refreshes = requests
+        .iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .count();
+    assert_eq!(refreshes, 1, "no second refresh of the invalidated token");
+}
+
+#[tokio::test]
+async fn concurrent_explicit_refreshes_share_one_request_and_name_their_own_ids() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_raw(r#"{"message":"Token expired"}"#, "application/json")
+                .set_delay(Duration::from_millis(300)),
+        )
+        .mount(&server)
+        .await;
+    let client = client(&server, &fresh_jwt("old"));
+    let (first, second) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let (a, b) = tokio::join!(client.with_request_id(first).refresh(), async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        client.with_request_id(second).refresh().await
+    });
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "one request"
+    );
+    let (a, b) = (a.unwrap_err(), b.unwrap_err());
+    assert!(
+        matches!(&a, Error::Api(api) if api.request_id == first),
+        "{a:?}"
+    );
+    // The second caller's error carries its own id, and the shared failure as its source.
+    let Error::RefreshFailed {
+        request_id, source, ..
+    } = &b
+    else {
+        panic!("{b:?}")
+    };
+    assert_eq!(*request_id, second);
+    assert_eq!(source.request_id(), Some(first));
+    assert_eq!(b.status().map(|s| s.as_u16()), Some(401));
+}

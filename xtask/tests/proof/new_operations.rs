@@ -6,7 +6,7 @@
 
 mod support;
 
-use menu_sdk::menu_client::types::MarketingPreferences;
+use menu_sdk::menu_client::types::{GetVenueSort, MarketingPreferences};
 use menu_sdk::{Client, Error};
 use support::*;
 use wiremock::matchers::{method, path};
@@ -15,11 +15,11 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const VENUE_ID: &str = "9d1c5a4e-0f6b-4c3e-9a47-3f2e8d7b6a51";
 const VENUE_BODY: &str = r#"{"status":"OK","code":200,"data":{"venue":{"id":"9d1c5a4e-0f6b-4c3e-9a47-3f2e8d7b6a51","name":"Menu Bistro"}}}"#;
 
-/// `route` answers 503 once, then `ok`.
-async fn flaky(server: &MockServer, verb: &str, route: &str, ok: &str) {
+/// `route` answers `status` once, then `ok`.
+async fn flaky(server: &MockServer, verb: &str, route: &str, status: u16, ok: &str) {
     Mock::given(method(verb))
         .and(path(route))
-        .respond_with(ResponseTemplate::new(503).set_body_raw("busy", "text/plain"))
+        .respond_with(ResponseTemplate::new(status).set_body_raw("busy", "text/plain"))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(server)
@@ -59,7 +59,7 @@ async fn a_new_customer_operation_gets_the_whole_sdk() {
     let route = format!("/api/customers/{CUSTOMER_ID}/marketing-preferences");
     let updated = VERIFY_BODY.replace("\"optin_status_email\": 3", "\"optin_status_email\": 2");
     assert_ne!(updated, VERIFY_BODY);
-    flaky(&server, "PUT", &route, &updated).await;
+    flaky(&server, "PUT", &route, 503, &updated).await;
     let new = fresh_jwt("new");
     Mock::given(method("GET"))
         .and(path("/api/customers/refresh"))
@@ -138,7 +138,7 @@ async fn a_new_customer_operation_gets_the_whole_sdk() {
 async fn a_new_operation_without_a_token_gets_the_whole_sdk() {
     let server = MockServer::start().await;
     let route = format!("/api/venues/{VENUE_ID}");
-    flaky(&server, "GET", &route, VENUE_BODY).await;
+    flaky(&server, "GET", &route, 503, VENUE_BODY).await;
     Mock::given(method("GET"))
         .and(path("/api/customers/refresh"))
         .respond_with(ResponseTemplate::new(500))
@@ -160,6 +160,24 @@ async fn a_new_operation_without_a_token_gets_the_whole_sdk() {
         assert_headers(request, None);
         assert_eq!(header_values(request, "x-request-id"), [request_id.to_string()]);
     }
+
+    // Optional parameters are setters; they go out as the query.
+    client
+        .get_venue(VENUE_ID.parse().unwrap())
+        .include("menu")
+        .page(2)
+        .sort(GetVenueSort::Desc)
+        .await
+        .unwrap();
+    let last = server.received_requests().await.unwrap().pop().unwrap();
+    assert_eq!(last.url.query(), Some("include=menu&page=2&sort=desc"));
+    assert_headers(&last, None);
+
+    // The generated low-level client sends no token to it either.
+    let generated = client.generated().unwrap();
+    generated.get_venue(&VENUE_ID.parse().unwrap(), None, None, None).await.unwrap();
+    let last = server.received_requests().await.unwrap().pop().unwrap();
+    assert!(header_values(&last, "authorization").is_empty());
 
     // A client with no token at all calls it too; a typed error carries the request id.
     let anonymous = Client::builder()
@@ -186,4 +204,36 @@ async fn a_new_operation_without_a_token_gets_the_whole_sdk() {
     let api = err.api_error().unwrap();
     assert_eq!((api.operation, api.status.as_u16()), ("get_venue", 404));
     assert_eq!(api.message(), Some("Venue not found."));
+}
+
+#[tokio::test]
+async fn a_new_operation_with_a_text_path_parameter_and_no_content() {
+    let server = MockServer::start().await;
+    // A gateway's 502 first: retried, because a DELETE is idempotent.
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(502))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(204))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let client = client(&server, &fresh_jwt("customer"));
+    let () = client
+        .remove_favourite(customer_id(), "café key/1")
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2, "the 502 retried once");
+    for request in &requests {
+        assert_eq!(
+            request.url.path(),
+            format!("/api/customers/{CUSTOMER_ID}/favourites/caf%C3%A9%20key%2F1")
+        );
+        assert_headers(request, Some(&format!("Bearer {}", client.token().unwrap().value())));
+    }
+    assert_eq!(header_values(&requests[0], "x-request-id"), header_values(&requests[1], "x-request-id"));
 }

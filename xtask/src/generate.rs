@@ -169,7 +169,7 @@ pub fn render(spec_text: &str) -> Result<Generated, String> {
     let parse = |tokens| {
         syn::parse2::<syn::File>(tokens).map_err(|e| format!("generated invalid Rust: {e}"))
     };
-    let table = parse(table::render(&operations, &methods))?;
+    let table = parse(table::render(&operations, &methods)?)?;
     let layer = parse(sdk::render(&operations, &methods)?)?;
     let surface = surface::Surface::of(&client, Some(&table))?;
     Ok(Generated {

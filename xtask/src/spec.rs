@@ -8,7 +8,10 @@
 //! - the error responses: every non-2xx answer reaches the SDK undecoded, which reads the raw body
 //!   itself (to keep it, scrubbed, in its error, whatever its shape).
 
-use openapiv3::{OpenAPI, Operation, Parameter, PathItem, ReferenceOr, SecurityScheme, StatusCode};
+use openapiv3::{
+    OpenAPI, Operation, Parameter, ParameterSchemaOrContent, PathItem, ReferenceOr, Schema,
+    SchemaKind, SecurityScheme, StatusCode, StringFormat, Type, VariantOrUnknownOrEmpty,
+};
 
 /// Header parameters filled in by the SDK on every call (compared case-insensitively).
 pub const MANAGED_HEADERS: [&str; 4] =
@@ -40,6 +43,65 @@ pub struct Op {
     pub idempotent: bool,
     /// The documented success status (the first 2xx response).
     pub success_status: u16,
+    pub summary: String,
+    pub description: String,
+    /// The parameters a caller gives (the managed headers left out): path parameters in the
+    /// path's order, then the others as declared.
+    pub params: Vec<Param>,
+    pub body: Option<Body>,
+    /// The documented example of the success response, as JSON text.
+    pub example: Option<String>,
+}
+
+/// One parameter of an operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: String,
+    pub location: Location,
+    pub required: bool,
+    pub kind: Kind,
+    pub description: String,
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Path,
+    Query,
+    Header,
+}
+
+/// What a value looks like, as far as a command line or a mock needs to know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    Uuid,
+    Integer,
+    Number,
+    Boolean,
+    /// A string with these values.
+    Enum(Vec<String>),
+    /// Anything else (objects, arrays): JSON.
+    Json,
+}
+
+/// An operation's JSON request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    pub required: bool,
+    /// The top-level fields of an object body (none for other shapes).
+    pub fields: Vec<Field>,
+    /// The documented example, as JSON text.
+    pub example: Option<String>,
+}
+
+/// One top-level field of a request body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub name: String,
+    pub kind: Kind,
+    pub required: bool,
+    pub description: String,
 }
 
 /// Parses the spec text. Some invalid documents (a duplicated key, for one) make openapiv3 panic
@@ -66,11 +128,17 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
             })?;
             let at = |what: String| format!("{id} ({} {path}): {what}", method.to_uppercase());
             json_only(spec, operation).map_err(at)?;
+            let success_status = success_status(operation).map_err(at)?;
             ops.push(Op {
                 auth: auth(spec, operation).map_err(at)?,
-                success_status: success_status(operation).map_err(at)?,
                 idempotent: matches!(method, "get" | "head" | "options" | "put" | "delete"),
                 method: method.to_uppercase(),
+                summary: operation.summary.clone().unwrap_or_default(),
+                description: operation.description.clone().unwrap_or_default(),
+                params: params(spec, path, &item.parameters, &operation.parameters),
+                body: body(spec, operation),
+                example: success_example(spec, operation, success_status),
+                success_status,
                 path: path.clone(),
                 id,
             });
@@ -171,6 +239,204 @@ fn success_status(operation: &Operation) -> Result<u16, String> {
         .ok_or_else(|| "documents no 2xx response".to_owned())
 }
 
+/// `reference` (`#/components/<kind>/<name>`) resolved in `spec`.
+fn component<'s, T>(
+    reference: &str,
+    kind: &str,
+    of: impl Fn(&'s openapiv3::Components) -> &'s indexmap::IndexMap<String, ReferenceOr<T>>,
+    spec: &'s OpenAPI,
+) -> Option<&'s T> {
+    let name = reference.strip_prefix(&format!("#/components/{kind}/"))?;
+    of(spec.components.as_ref()?).get(name)?.as_item()
+}
+
+fn resolve_schema<'s>(spec: &'s OpenAPI, schema: &'s ReferenceOr<Schema>) -> Option<&'s Schema> {
+    match schema {
+        ReferenceOr::Item(schema) => Some(schema),
+        ReferenceOr::Reference { reference } => {
+            component(reference, "schemas", |c| &c.schemas, spec)
+        }
+    }
+}
+
+fn resolve_boxed<'s>(
+    spec: &'s OpenAPI,
+    schema: &'s ReferenceOr<Box<Schema>>,
+) -> Option<&'s Schema> {
+    match schema {
+        ReferenceOr::Item(schema) => Some(schema),
+        ReferenceOr::Reference { reference } => {
+            component(reference, "schemas", |c| &c.schemas, spec)
+        }
+    }
+}
+
+/// What a schema's values look like.
+fn kind(spec: &OpenAPI, schema: Option<&Schema>) -> Kind {
+    match schema.map(|s| &s.schema_kind) {
+        Some(SchemaKind::Type(Type::String(string))) => {
+            let values: Vec<String> = string.enumeration.iter().flatten().cloned().collect();
+            if !values.is_empty() {
+                Kind::Enum(values)
+            } else if matches!(&string.format, VariantOrUnknownOrEmpty::Unknown(f) if f == "uuid") {
+                Kind::Uuid
+            } else if matches!(
+                string.format,
+                VariantOrUnknownOrEmpty::Item(StringFormat::Binary)
+            ) {
+                Kind::Json
+            } else {
+                Kind::String
+            }
+        }
+        Some(SchemaKind::Type(Type::Integer(_))) => Kind::Integer,
+        Some(SchemaKind::Type(Type::Number(_))) => Kind::Number,
+        Some(SchemaKind::Type(Type::Boolean(_))) => Kind::Boolean,
+        Some(SchemaKind::AllOf { all_of }) if all_of.len() == 1 => {
+            kind(spec, resolve_schema(spec, &all_of[0]))
+        }
+        _ => Kind::Json,
+    }
+}
+
+/// The parameters a caller gives: the path item's and the operation's (which win), the managed
+/// headers left out; path parameters in the path's order first.
+fn params(
+    spec: &OpenAPI,
+    path: &str,
+    shared: &[ReferenceOr<Parameter>],
+    own: &[ReferenceOr<Parameter>],
+) -> Vec<Param> {
+    let mut params: Vec<Param> = Vec::new();
+    for parameter in shared.iter().chain(own) {
+        if is_managed_header(spec, parameter) {
+            continue;
+        }
+        let parameter = match parameter {
+            ReferenceOr::Item(parameter) => Some(parameter),
+            ReferenceOr::Reference { reference } => {
+                component(reference, "parameters", |c| &c.parameters, spec)
+            }
+        };
+        let Some(parameter) = parameter else { continue };
+        let (data, location) = match parameter {
+            Parameter::Path { parameter_data, .. } => (parameter_data, Location::Path),
+            Parameter::Query { parameter_data, .. } => (parameter_data, Location::Query),
+            Parameter::Header { parameter_data, .. } => (parameter_data, Location::Header),
+            Parameter::Cookie { .. } => continue,
+        };
+        let schema = match &data.format {
+            ParameterSchemaOrContent::Schema(schema) => resolve_schema(spec, schema),
+            ParameterSchemaOrContent::Content(_) => None,
+        };
+        let param = Param {
+            name: data.name.clone(),
+            location,
+            required: data.required || location == Location::Path,
+            kind: kind(spec, schema),
+            description: data.description.clone().unwrap_or_default(),
+        };
+        params.retain(|p| !(p.name == param.name && p.location == param.location));
+        params.push(param);
+    }
+    let position = |p: &Param| match p.location {
+        Location::Path => path.find(&format!("{{{}}}", p.name)).unwrap_or(0),
+        _ => usize::MAX,
+    };
+    params.sort_by_key(position);
+    params
+}
+
+/// The request body, with the top-level fields of an object body (`allOf` parts merged).
+fn body(spec: &OpenAPI, operation: &Operation) -> Option<Body> {
+    let body = match operation.request_body.as_ref()? {
+        ReferenceOr::Item(body) => Some(body),
+        ReferenceOr::Reference { reference } => {
+            component(reference, "requestBodies", |c| &c.request_bodies, spec)
+        }
+    }?;
+    let media = body.content.values().next()?;
+    let schema = media.schema.as_ref().and_then(|s| resolve_schema(spec, s));
+    let mut fields = Vec::new();
+    collect_fields(spec, schema, &mut fields);
+    let example = media
+        .example
+        .clone()
+        .or_else(|| first_example(spec, &media.examples))
+        .or_else(|| schema.and_then(|s| s.schema_data.example.clone()));
+    Some(Body {
+        required: body.required,
+        fields,
+        example: example.map(|e| e.to_string()),
+    })
+}
+
+fn collect_fields(spec: &OpenAPI, schema: Option<&Schema>, fields: &mut Vec<Field>) {
+    match schema.map(|s| &s.schema_kind) {
+        Some(SchemaKind::Type(Type::Object(object))) => {
+            for (name, property) in &object.properties {
+                let property = resolve_boxed(spec, property);
+                fields.push(Field {
+                    name: name.clone(),
+                    kind: kind(spec, property),
+                    required: object.required.contains(name),
+                    description: property
+                        .and_then(|p| p.schema_data.description.clone())
+                        .unwrap_or_default(),
+                });
+            }
+        }
+        Some(SchemaKind::AllOf { all_of }) => {
+            for part in all_of {
+                collect_fields(spec, resolve_schema(spec, part), fields);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn first_example(
+    spec: &OpenAPI,
+    examples: &indexmap::IndexMap<String, ReferenceOr<openapiv3::Example>>,
+) -> Option<serde_json::Value> {
+    examples.values().find_map(|example| {
+        let example = match example {
+            ReferenceOr::Item(example) => Some(example),
+            ReferenceOr::Reference { reference } => {
+                component(reference, "examples", |c| &c.examples, spec)
+            }
+        };
+        example?.value.clone()
+    })
+}
+
+/// The documented example of the success response (the media type's, or its schema's).
+fn success_example(spec: &OpenAPI, operation: &Operation, status: u16) -> Option<String> {
+    let response = operation
+        .responses
+        .responses
+        .get(&StatusCode::Code(status))?;
+    let response = match response {
+        ReferenceOr::Item(response) => Some(response),
+        ReferenceOr::Reference { reference } => {
+            component(reference, "responses", |c| &c.responses, spec)
+        }
+    }?;
+    let media = response.content.values().next()?;
+    media
+        .example
+        .clone()
+        .or_else(|| first_example(spec, &media.examples))
+        .or_else(|| {
+            let schema = media
+                .schema
+                .as_ref()
+                .and_then(|s| resolve_schema(spec, s))?;
+            schema.schema_data.example.clone()
+        })
+        .map(|example| example.to_string())
+}
+
 /// Whether `parameter` is a header the SDK manages.
 fn is_managed_header(spec: &OpenAPI, parameter: &ReferenceOr<Parameter>) -> bool {
     let resolved = match parameter {
@@ -247,6 +513,44 @@ mod tests {
                 ("refresh", "GET", Auth::Customer, 200)
             ]
         );
+    }
+
+    #[test]
+    fn what_the_command_line_and_the_mock_need_to_know() {
+        let spec = parse(SPEC).unwrap();
+        let ops = operations(&spec).unwrap();
+        let verify = &ops[0];
+        assert_eq!(verify.summary, "Verify phone number update");
+        assert_eq!(
+            verify.params,
+            [Param {
+                name: "customer_id".into(),
+                location: Location::Path,
+                required: true,
+                kind: Kind::Uuid,
+                description: "The id of the customer account.".into(),
+            }]
+        );
+        let body = verify.body.as_ref().unwrap();
+        assert!(body.required);
+        assert_eq!(
+            body.example.as_deref(),
+            Some(r#"{"confirmation_code":"164138"}"#)
+        );
+        assert_eq!(
+            body.fields,
+            [Field {
+                name: "confirmation_code".into(),
+                kind: Kind::String,
+                required: true,
+                description: "The code sent to the new phone number.".into(),
+            }]
+        );
+        let example: serde_json::Value =
+            serde_json::from_str(verify.example.as_deref().unwrap()).unwrap();
+        assert_eq!(example["data"]["customer_account"]["first_name"], "Dragos");
+        let refresh = &ops[1];
+        assert!(refresh.params.is_empty() && refresh.body.is_none());
     }
 
     #[test]

@@ -1,21 +1,98 @@
 //! The operation table (`crates/menu-client/src/operations.rs`): one `Operation` constant per
-//! operation of the spec, with what the generated methods do not carry (how it authenticates,
-//! whether it is idempotent, its success status), `ALL`, and `find` by `operationId`. The hooks,
-//! the SDK's pipeline and its per-operation layer read it.
+//! operation of the spec, with what the generated methods do not carry: how it authenticates,
+//! whether it is idempotent, its success status, its parameters and body as a command line or a
+//! mock needs them (with a check of a body against its generated type), its documented example;
+//! `ALL`, and `find` by `operationId`. The hooks, the SDK, the `menu` command line and the mock
+//! read it.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
+use syn::visit_mut::VisitMut;
 
 use crate::sdk::Method;
-use crate::spec::{Auth, Op};
+use crate::spec::{Auth, Body, Kind, Location, Op};
 
 /// The name of an operation's constant: its method's name in upper case.
 pub fn constant(method: &Method) -> syn::Ident {
     format_ident!("{}", method.name.to_string().to_uppercase())
 }
 
-/// The table for `ops`, paired with progenitor's methods for their names.
-pub fn render(ops: &[Op], methods: &[Method]) -> TokenStream {
+fn kind(kind: &Kind) -> TokenStream {
+    match kind {
+        Kind::String => quote!(Kind::String),
+        Kind::Uuid => quote!(Kind::Uuid),
+        Kind::Integer => quote!(Kind::Integer),
+        Kind::Number => quote!(Kind::Number),
+        Kind::Boolean => quote!(Kind::Boolean),
+        Kind::Enum(values) => quote!(Kind::Enum(&[#(#values),*])),
+        Kind::Json => quote!(Kind::Json),
+    }
+}
+
+fn optional(text: Option<&String>) -> TokenStream {
+    match text {
+        Some(text) => quote!(::std::option::Option::Some(#text)),
+        None => quote!(::std::option::Option::None),
+    }
+}
+
+/// Paths that resolve from another crate (`::menu_client::types::X`) made to resolve from
+/// `menu-client` itself (`crate::types::X`).
+struct FromInside;
+
+impl VisitMut for FromInside {
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        if path.leading_colon.is_some()
+            && path
+                .segments
+                .first()
+                .is_some_and(|s| s.ident == "menu_client")
+        {
+            path.leading_colon = None;
+            if let Some(first) = path.segments.first_mut() {
+                first.ident = syn::Ident::new("crate", Span::call_site());
+            }
+        }
+        syn::visit_mut::visit_path_mut(self, path);
+    }
+}
+
+/// The body's entry: its fields, example, and a check against the generated type of the
+/// method's `body` argument.
+fn body(body: &Body, method: &Method) -> Result<TokenStream, String> {
+    let argument = method
+        .args
+        .iter()
+        .find(|a| a.name == "body")
+        .ok_or_else(|| format!("`{}` takes no `body` argument", method.name))?;
+    let syn::Type::Reference(reference) = &argument.ty else {
+        return Err(format!("`{}` takes its body by value", method.name));
+    };
+    let mut ty = (*reference.elem).clone();
+    FromInside.visit_type_mut(&mut ty);
+    let required = body.required;
+    let example = optional(body.example.as_ref());
+    let fields = body.fields.iter().map(|field| {
+        let (name, required, description) = (&field.name, field.required, &field.description);
+        let kind = kind(&field.kind);
+        quote!(Field { name: #name, kind: #kind, required: #required, description: #description })
+    });
+    Ok(quote! {
+        ::std::option::Option::Some(Body {
+            required: #required,
+            fields: &[#(#fields),*],
+            example: #example,
+            check: |bytes| {
+                ::serde_json::from_slice::<#ty>(bytes)
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            },
+        })
+    })
+}
+
+/// The table for `ops`, paired with progenitor's methods for their names and body types.
+pub fn render(ops: &[Op], methods: &[Method]) -> Result<TokenStream, String> {
     let mut constants = Vec::new();
     let mut names = Vec::new();
     let mut ids = Vec::new();
@@ -27,6 +104,8 @@ pub fn render(ops: &[Op], methods: &[Method]) -> TokenStream {
             path,
             idempotent,
             success_status,
+            summary,
+            description,
             ..
         } = op;
         let auth = match op.auth {
@@ -34,6 +113,29 @@ pub fn render(ops: &[Op], methods: &[Method]) -> TokenStream {
             Auth::Optional => quote!(Auth::Optional),
             Auth::None => quote!(Auth::None),
         };
+        let params = op.params.iter().map(|param| {
+            let (name, required, description) = (&param.name, param.required, &param.description);
+            let location = match param.location {
+                Location::Path => quote!(Location::Path),
+                Location::Query => quote!(Location::Query),
+                Location::Header => quote!(Location::Header),
+            };
+            let kind = kind(&param.kind);
+            quote! {
+                Param {
+                    name: #name,
+                    location: #location,
+                    required: #required,
+                    kind: #kind,
+                    description: #description,
+                }
+            }
+        });
+        let body = match &op.body {
+            Some(body) => self::body(body, method)?,
+            None => quote!(::std::option::Option::None),
+        };
+        let example = optional(op.example.as_ref());
         let doc = format!(" `{id}`: `{verb} {path}`.");
         constants.push(quote! {
             #[doc = #doc]
@@ -44,13 +146,19 @@ pub fn render(ops: &[Op], methods: &[Method]) -> TokenStream {
                 auth: #auth,
                 idempotent: #idempotent,
                 success_status: #success_status,
+                summary: #summary,
+                description: #description,
+                params: &[#(#params),*],
+                body: #body,
+                example: #example,
             };
         });
         names.push(constant);
         ids.push(id);
     }
-    quote! {
-        use crate::operation::{Auth, Operation};
+    Ok(quote! {
+        #[allow(unused_imports)]
+        use crate::operation::{Auth, Body, Field, Kind, Location, Operation, Param};
 
         #(#constants)*
 
@@ -64,5 +172,5 @@ pub fn render(ops: &[Op], methods: &[Method]) -> TokenStream {
                 _ => ::std::option::Option::None,
             }
         }
-    }
+    })
 }

@@ -4,8 +4,10 @@
 //! path id and a JSON body with an integer field; a `GET` that needs no customer token, with
 //! optional query parameters; a `DELETE` with a text path parameter and a 204), run
 //! `cargo xtask generate`, check that nothing but the spec and the generated files changed, then
-//! call both operations through `menu_sdk::Client` against a loopback server
-//! (`proof/new_operations.rs`, the caller's code).
+//! - call them through `menu_sdk::Client` against a loopback server (`proof/new_operations.rs`,
+//!   the caller's code);
+//! - call them through the copy's `menu` command line against the copy's mock server
+//!   (`menu mock serve`), which answers them from the spec.
 //!
 //! The copy is built in a target directory of its own (`target/proof`), kept between runs: the
 //! first run builds the dependencies there (a few minutes), later runs only the workspace's
@@ -14,8 +16,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // in tests, a failed unwrap is a failed test
 
 use std::collections::BTreeMap;
+use std::io::{BufRead as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 const SPEC: &str = "openapi/menu-customers.yaml";
 const GENERATED: [&str; 3] = [
@@ -87,8 +91,13 @@ fn run(command: &mut Command) -> String {
 
 #[test]
 fn a_new_operation_is_one_spec_edit_and_a_regeneration() {
+    // `.ci/run` keeps the copy (`MENU_PROOF_COPY`) to run the contract checks over it too.
     let dir = tempfile::tempdir().unwrap();
-    let copy = dir.path();
+    let kept = std::env::var_os("MENU_PROOF_COPY").map(PathBuf::from);
+    if let Some(kept) = &kept {
+        let _ = std::fs::remove_dir_all(kept);
+    }
+    let copy = kept.as_deref().unwrap_or(dir.path());
     let before = copy_workspace(copy);
 
     // 1. The one edit: the spec.
@@ -150,4 +159,205 @@ fn a_new_operation_is_one_spec_edit_and_a_regeneration() {
             "new_operations",
         ]));
     assert!(output.contains("test result: ok. 3 passed"), "{output}");
+
+    // 4. The copy's command line against the copy's mock.
+    run(Command::new(env!("CARGO"))
+        .current_dir(copy)
+        .env("CARGO_TARGET_DIR", &target)
+        .args(["build", "--locked", "-p", "menu-cli"]));
+    cli_against_the_mock(&target.join("debug/menu"));
+}
+
+/// The mock server, stopped when dropped.
+struct Mock(Child);
+
+impl Drop for Mock {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `menu mock serve` and returns it with the `MENU_*` variables it prints.
+fn serve(menu: &Path) -> (Mock, Vec<(String, String)>) {
+    let mut child = Command::new(menu)
+        .args(["mock", "serve", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mock = Mock(child);
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let mut vars = Vec::new();
+    while vars.len() < 3 {
+        let line = received
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the mock prints its MENU_* variables");
+        if let Some((name, value)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
+            vars.push((name.to_owned(), value.to_owned()));
+        }
+    }
+    (mock, vars)
+}
+
+/// `menu args...` with `vars`, `stdin` on its standard input.
+fn menu(menu: &Path, vars: &[(String, String)], args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(menu)
+        .env_clear()
+        .envs(vars.iter().map(|(n, v)| (n, v)))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn cli_against_the_mock(binary: &Path) {
+    const DRAGOS: &str = "6735e303-50a1-4887-9b11-915a6919cc66";
+    let (_mock, vars) = serve(binary);
+    let without_token: Vec<_> = vars
+        .iter()
+        .filter(|(n, _)| n != "MENU_TOKEN")
+        .cloned()
+        .collect();
+    let with_token = |token: &str| -> Vec<(String, String)> {
+        let mut vars = without_token.clone();
+        vars.push(("MENU_TOKEN".into(), token.into()));
+        vars
+    };
+    let json = |output: &Output| -> serde_json::Value {
+        serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+    };
+    let stderr = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
+    let example = |operation_id: &str| -> serde_json::Value {
+        // The spec's example of the 200 answer of `operation_id` (in the proof's paths).
+        let paths: serde_json::Value =
+            serde_yaml_ng::from_str(include_str!("proof/paths.yaml")).unwrap();
+        let operation = paths
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|item| item.as_object().unwrap().values())
+            .find(|op| op["operationId"] == operation_id)
+            .unwrap();
+        operation["responses"]["200"]["content"]["application/json"]["example"].clone()
+    };
+
+    // A valid call: the example's JSON on stdout, exit 0.
+    let output = menu(
+        binary,
+        &vars,
+        &[
+            "update-marketing-preferences",
+            DRAGOS,
+            "--optin-status-email",
+            "2",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(json(&output), example("update_marketing_preferences"));
+    // The whole body from standard input, of the wrong type: the mock's 400, exit 3.
+    let output = menu(
+        binary,
+        &vars,
+        &["update-marketing-preferences", DRAGOS, "--json-body", "-"],
+        r#"{"optin_status_email": "two"}"#,
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("answered 400 Bad Request"),
+        "{}",
+        stderr(&output)
+    );
+    // A token the mock does not know: its 401, exit 3.
+    let output = menu(
+        binary,
+        &with_token("not.a.token"),
+        &[
+            "update-marketing-preferences",
+            DRAGOS,
+            "--optin-status-email",
+            "2",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("answered 401 Unauthorized"),
+        "{}",
+        stderr(&output)
+    );
+    // No token at all: nothing is sent (the SDK refuses first), exit 2.
+    let output = menu(
+        binary,
+        &without_token,
+        &[
+            "update-marketing-preferences",
+            DRAGOS,
+            "--optin-status-email",
+            "2",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no customer token"),
+        "{}",
+        stderr(&output)
+    );
+    // An operation that needs no token: the example, exit 0.
+    let output = menu(
+        binary,
+        &without_token,
+        &[
+            "get-venue",
+            "9d1c5a4e-0f6b-4c3e-9a47-3f2e8d7b6a51",
+            "--page",
+            "2",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(json(&output), example("get_venue"));
+    // A 204: `null`, exit 0.
+    let output = menu(binary, &vars, &["remove-favourite", DRAGOS, "my usual"], "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(json(&output), serde_json::Value::Null);
+    // The spec's descriptions are the help.
+    let output = menu(
+        binary,
+        &vars,
+        &["update-marketing-preferences", "--help"],
+        "",
+    );
+    let help = String::from_utf8_lossy(&output.stdout);
+    for text in [
+        "Sets the customer's e-mail marketing opt-in status",
+        "--optin-status-email <INTEGER>",
+        "CUSTOMER_ID",
+        "--json-body",
+    ] {
+        assert!(help.contains(text), "{text}: {help}");
+    }
 }

@@ -3,12 +3,13 @@
 
 mod cli;
 mod demo;
+mod operations;
 mod output;
 mod serve;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, FromArgMatches as _};
 use menu_sdk::Client;
 
 use cli::{Cli, Command, GlobalOptions, MockCommand};
@@ -25,8 +26,11 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         eprintln!("error: internal error in menu (please report it): {message}");
     }));
-    let cli = Cli::parse();
-    if cli.global.verbose {
+    // The hand-written commands, and one command per other operation of the spec.
+    let hand_written = Cli::command();
+    let matches = operations::with_operations(hand_written.clone()).get_matches();
+    let global = GlobalOptions::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if global.verbose {
         let _ = tracing_subscriber::fmt()
             .with_writer(std::io::stderr)
             .with_max_level(tracing_subscriber::filter::LevelFilter::DEBUG)
@@ -37,9 +41,32 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return Failure::other(format!("cannot start the async runtime: {e}")).exit(),
     };
-    match runtime.block_on(run(cli)) {
+    let outcome = match matches.subcommand() {
+        Some((name, arguments)) if let Some(operation) = operations::find(&hand_written, name) => {
+            runtime.block_on(async {
+                let client = client(&global);
+                let call = client
+                    .as_ref()
+                    .map(|client| call(client, &global))
+                    .map_err(clone);
+                operations::run(call, operation, arguments).await
+            })
+        }
+        _ => {
+            let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+            runtime.block_on(run(cli))
+        }
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.exit(),
+    }
+}
+
+fn clone(failure: &Failure) -> Failure {
+    Failure {
+        message: failure.message.clone(),
+        code: failure.code,
     }
 }
 
@@ -98,15 +125,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-/// A client from the global options (which clap has already filled from the environment).
+/// A client from the global options (which clap has already filled from the environment). The
+/// token is optional: an operation that needs one fails without it, before sending anything.
 fn client(global: &GlobalOptions) -> Result<Client, Failure> {
     let key = global.application_key.clone().ok_or_else(|| {
         Failure::usage("no application key: pass --application-key or set MENU_APPLICATION_KEY")
     })?;
-    let token = global.token.clone().ok_or_else(|| {
-        Failure::usage("no customer token: pass --token or set MENU_TOKEN (nothing was sent)")
-    })?;
-    let mut builder = Client::builder().application_key(key).token(token);
+    let mut builder = Client::builder().application_key(key);
+    if let Some(token) = &global.token {
+        builder = builder.token(token);
+    }
     if let Some(url) = &global.base_url {
         builder = builder.base_url(url);
     }

@@ -51,7 +51,13 @@ impl From<Error> for Failure {
 
 /// The SDK error as the user sees it: its message, which names the status and the request id.
 pub fn describe(error: &Error) -> String {
-    one_line(&error.to_string())
+    match error {
+        Error::MissingToken { operation } => format!(
+            "no customer token: pass --token or set MENU_TOKEN ({operation} needs one; nothing \
+             was sent)"
+        ),
+        other => one_line(&other.to_string()),
+    }
 }
 
 fn one_line(text: &str) -> String {

@@ -10,7 +10,10 @@
 //! - [`hooks`]: what every request gets from the client's [`RequestContext`] (headers, request
 //!   id, bearer token, timeout, body limit);
 //! - [`operation`]: the types of the operation table, [`operations`] (generated too: how each
-//!   operation authenticates, whether it is idempotent, its success status);
+//!   operation authenticates, whether it is idempotent, its success status, its parameters and
+//!   body, its documented example);
+//! - [`dynamic`]: any operation of the table sent with untyped JSON arguments (for generic
+//!   tools);
 //! - [`models`]: the [`Timestamp`] and [`Token`] types that the generated types use for the spec's
 //!   `Timestamp` and `Token` schemas.
 //!
@@ -35,6 +38,7 @@
 //! # }
 //! ```
 
+pub mod dynamic;
 pub mod hooks;
 pub mod models;
 pub mod operation;
@@ -48,6 +52,7 @@ pub mod operations;
 #[allow(missing_docs, clippy::all, clippy::unwrap_used, clippy::expect_used)]
 mod generated;
 
+pub use dynamic::JsonCall;
 pub use generated::*;
 pub use hooks::{InvalidToken, RequestContext};
 pub use models::{Timestamp, Token, TokenClaims, TokenError};

@@ -1,7 +1,8 @@
 //! What is known of each operation beyond its generated method. `cargo xtask generate` writes one
 //! [`Operation`] per operation of the spec into the `operations` module (the operation table);
-//! the hooks read it (which operations send the customer token), and so does `menu-sdk`'s
-//! pipeline (authentication, retries, errors).
+//! the hooks read it (which operations send the customer token), `menu-sdk`'s pipeline does
+//! (authentication, retries, errors), and so do the `menu` command line (one command per
+//! operation) and the mock server (an answer for every operation).
 
 /// How an operation authenticates the customer (from its `security` in the spec).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,7 +16,7 @@ pub enum Auth {
 }
 
 /// One operation of the spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct Operation {
     /// The spec's `operationId`.
     pub id: &'static str,
@@ -30,4 +31,87 @@ pub struct Operation {
     pub idempotent: bool,
     /// The documented success status (the one whose body the generated method decodes).
     pub success_status: u16,
+    /// The spec's summary.
+    pub summary: &'static str,
+    /// The spec's description.
+    pub description: &'static str,
+    /// The parameters a caller gives (not the headers every call carries): path parameters in
+    /// the path's order, then the others.
+    pub params: &'static [Param],
+    /// The JSON request body, if the operation takes one.
+    pub body: Option<Body>,
+    /// The documented example of the success response, as JSON text.
+    pub example: Option<&'static str>,
+}
+
+/// One parameter of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Param {
+    /// Its name, as sent.
+    pub name: &'static str,
+    /// Where it is sent.
+    pub location: Location,
+    /// Whether a call must give it (path parameters always).
+    pub required: bool,
+    /// What its value looks like.
+    pub kind: Kind,
+    /// The spec's description.
+    pub description: &'static str,
+}
+
+/// Where a parameter is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// In the path.
+    Path,
+    /// In the query string.
+    Query,
+    /// As a header.
+    Header,
+}
+
+/// What a value looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Text.
+    String,
+    /// A UUID (`format: uuid`).
+    Uuid,
+    /// An integer.
+    Integer,
+    /// A number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// One of these strings.
+    Enum(&'static [&'static str]),
+    /// Any other JSON (an object, an array).
+    Json,
+}
+
+/// An operation's JSON request body.
+#[derive(Debug, Clone, Copy)]
+pub struct Body {
+    /// Whether a call must send one.
+    pub required: bool,
+    /// The top-level fields of an object body (none for other shapes).
+    pub fields: &'static [Field],
+    /// The documented example, as JSON text.
+    pub example: Option<&'static str>,
+    /// Checks a body against the body's schema, by decoding it into the generated type; the
+    /// error says what is wrong.
+    pub check: fn(&[u8]) -> Result<(), String>,
+}
+
+/// One top-level field of a request body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    /// Its name in the JSON object.
+    pub name: &'static str,
+    /// What its value looks like.
+    pub kind: Kind,
+    /// Whether the body must have it.
+    pub required: bool,
+    /// The spec's description.
+    pub description: &'static str,
 }

@@ -2,7 +2,8 @@
 // DO NOT EDIT: change the spec (or xtask/src/) and run `cargo xtask generate`.
 // CI runs `cargo xtask generate --check` and fails when this file is stale.
 
-use crate::operation::{Auth, Operation};
+#[allow(unused_imports)]
+use crate::operation::{Auth, Body, Field, Kind, Location, Operation, Param};
 /// `verify_phone_number_update`: `POST /customers/{customer_id}/verify-phone-number-update`.
 pub const VERIFY_PHONE_NUMBER_UPDATE: Operation = Operation {
     id: "verify_phone_number_update",
@@ -11,6 +12,39 @@ pub const VERIFY_PHONE_NUMBER_UPDATE: Operation = Operation {
     auth: Auth::Customer,
     idempotent: false,
     success_status: 200u16,
+    summary: "Verify phone number update",
+    description: "Confirms a pending phone number change of the customer with the confirmation code that was\nsent to the new number. On success the account is returned with the new phone number and\n`has_pending_phone_number_change` set to `false`.\n",
+    params: &[
+        Param {
+            name: "customer_id",
+            location: Location::Path,
+            required: true,
+            kind: Kind::Uuid,
+            description: "The id of the customer account.",
+        },
+    ],
+    body: ::std::option::Option::Some(Body {
+        required: true,
+        fields: &[
+            Field {
+                name: "confirmation_code",
+                kind: Kind::String,
+                required: true,
+                description: "The code sent to the new phone number.",
+            },
+        ],
+        example: ::std::option::Option::Some("{\"confirmation_code\":\"164138\"}"),
+        check: |bytes| {
+            ::serde_json::from_slice::<
+                crate::types::VerifyPhoneNumberUpdateRequest,
+            >(bytes)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+    }),
+    example: ::std::option::Option::Some(
+        "{\"code\":200,\"data\":{\"customer_account\":{\"confirmed\":false,\"created_at\":\"2023-04-06 14:28:47\",\"demographics\":[{\"demographic_id\":\"5af66188-5d95-4d2a-8508-ed47b4c19ea5\",\"id\":\"a4f35ff0-080b-4e41-9a5b-8f04c41ecd44\",\"value\":\"1985-01-13\"},{\"demographic_id\":\"da44cf81-1be9-48d5-af8a-8a9fcd0d94cc\",\"id\":\"93a1da91-34fe-49dc-bf20-e454a90cc31c\",\"value\":\"112312\"}],\"email\":\"dragos.niculescu@partech.com\",\"first_name\":\"Dragos\",\"has_pending_email_change\":false,\"has_pending_phone_number_change\":false,\"id\":\"6735e303-50a1-4887-9b11-915a6919cc66\",\"is_social\":false,\"last_name\":\"Niculescu\",\"locale\":\"en\",\"optin_status_email\":3,\"optin_status_pn\":3,\"phone_number\":\"+40724373613\",\"reference_type\":\"CustomerAccount\",\"social_login\":null,\"state\":1,\"type_id\":1,\"updated_at\":\"2023-08-02 10:09:12\"}},\"status\":\"OK\"}",
+    ),
 };
 /// `refresh`: `GET /customers/refresh`.
 pub const REFRESH: Operation = Operation {
@@ -20,6 +54,13 @@ pub const REFRESH: Operation = Operation {
     auth: Auth::Customer,
     idempotent: true,
     success_status: 200u16,
+    summary: "Refresh the customer token",
+    description: "Regenerates the customer's token. The token sent in `Authorization` may have expired, as long\nas it is still inside its refresh window. The old token is invalidated: the new one must be\nkept, or the customer is logged out.\n",
+    params: &[],
+    body: ::std::option::Option::None,
+    example: ::std::option::Option::Some(
+        "{\"code\":200,\"data\":{\"customer_account\":{\"confirmed\":true,\"demographics\":[],\"email\":\"ivan.djordjevic@partech.com\",\"first_name\":\"Ivan\",\"has_pending_email_change\":true,\"has_pending_phone_number_change\":true,\"id\":\"0da5a3f0-a354-4c04-8438-f1389c19a3f7\",\"is_social\":true,\"last_name\":\"Djordjevic\",\"locale\":\"en\",\"optin_status_email\":3,\"optin_status_pn\":3,\"phone_number\":\"+381111111111\",\"state\":1,\"type_id\":1},\"token\":{\"refresh_ttl\":2628000,\"ttl\":1440,\"value\":\"eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJodHRwOi8vbWVudS1jb3JlLm1lbnU6ODA4NC9hcGkvY3VzdG9tZXJzL3NvY2lhbC1zaWduLXVwIiwiaWF0IjoxNjgxMzA0Nzc0LCJleHAiOjE2ODEzOTExNzQsIm5iZiI6MTY4MTMwNDc3NCwianRpIjoiUDJtVm91em94ZzZiQVpFbSIsInN1YiI6IjUwODc3MTciLCJwcnYiOiJjYzMyOTIxYTE1NDgwYTExN2Q5YmJjNzJjMGUxMjU2YTY4NTI0NThiIiwiYXBwbGljYXRpb25faWQiOjE1LCJzZXNzaW9uX2lkIjoxNTcyNn0.rw0sB__aXxGO29HQnY_hxUVppzkLtm5R_FcfciQct58\"}},\"status\":\"OK\"}",
+    ),
 };
 /// Every operation of the spec, in its order.
 pub const ALL: &[&Operation] = &[&VERIFY_PHONE_NUMBER_UPDATE, &REFRESH];

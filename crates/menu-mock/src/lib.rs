@@ -29,6 +29,8 @@
 //! customer -> 404, a wrong code or no pending change -> 400, and any malformed request -> a 4xx
 //! with a JSON error envelope. Every response echoes `X-Request-ID`.
 
+mod checks;
+mod generic;
 mod reply;
 mod routes;
 pub mod state;
@@ -47,7 +49,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
-pub use routes::{MAX_REQUEST_BODY_BYTES, REQUEST_BODY_TIMEOUT};
+pub use checks::MAX_REQUEST_BODY_BYTES;
+pub use routes::REQUEST_BODY_TIMEOUT;
 
 /// A client must send its request headers within this time, or the connection is closed.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
@@ -73,10 +76,19 @@ impl MockServer {
 
     /// Starts a mock with `state` on `addr` (port 0 picks a free port).
     pub async fn bind(addr: SocketAddr, state: MockState) -> std::io::Result<Self> {
+        Self::bind_operations(addr, state, menu_client::operations::ALL).await
+    }
+
+    /// Starts a mock of `operations` (the spec's, or others in tests) with `state` on `addr`.
+    pub(crate) async fn bind_operations(
+        addr: SocketAddr,
+        state: MockState,
+        operations: &'static [&'static menu_client::operation::Operation],
+    ) -> std::io::Result<Self> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(state);
-        let app = routes::router(state.clone());
+        let app = routes::router(state.clone(), operations);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(serve(listener, app, stopped));
         Ok(Self {
@@ -103,7 +115,8 @@ impl MockServer {
         self.state.application_key()
     }
 
-    /// The mock's state: add customers, set pending changes, issue tokens, read counters.
+    /// The mock's state: add customers, set pending changes, issue tokens, set an operation's
+    /// answer ([`MockState::respond`]), read counters.
     pub fn state(&self) -> &MockState {
         &self.state
     }

@@ -82,6 +82,21 @@ impl IntoResponse for Failure {
     }
 }
 
+/// `body` as JSON with `status`.
+pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Response {
+    json_response(status, body)
+}
+
+/// A JSON text as it is, with `status`.
+pub(crate) fn raw_json(status: StatusCode, body: &'static str) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
 fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut response = (status, bytes).into_response();

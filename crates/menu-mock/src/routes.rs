@@ -1,7 +1,12 @@
-//! The mock's HTTP surface: both operations under `/api`, validated the way the API documents it,
-//! plus JSON 404/405 fallbacks and the `X-Request-ID` echo.
+//! The mock's HTTP surface: every operation of the spec under `/api`, plus JSON 404/405
+//! fallbacks, the `X-Request-ID` echo, the answers a test sets ([`MockState::respond`]) and a
+//! count of the requests of each operation.
 //!
-//! Every request is checked in this order, and the first problem answers:
+//! The routes come from the operation table (`menu_client::operations`), so a new operation in
+//! the spec is served with no line here: by a stateful handler when it has one (below:
+//! `verify_phone_number_update`, `refresh`), otherwise from the spec (`generic.rs`).
+//!
+//! Every request of a stateful handler is checked in this order, and the first problem answers:
 //! 1. the header parameters (`X-Request-ID` a UUID, `Application` present and known, `API-Version`
 //!    present, `X-QB-Enabled` `true`/`false`; each at most once) -> 400, or 401 for an unknown
 //!    application;
@@ -18,13 +23,13 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, Request, State};
+use axum::extract::{MatchedPath, Path, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodFilter, on, post};
-use chrono::Utc;
+use axum::routing::{MethodFilter, MethodRouter, on};
 use menu_client::Token;
+use menu_client::operation::Operation;
 use menu_client::types::CustomerAccount;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -32,31 +37,43 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use uuid::Uuid;
 
-use crate::reply::{Failure, ok};
+use crate::checks::{authenticate, bearer_token, check_header_parameters, json_body, strict_uuid};
+use crate::generic;
+use crate::reply::{self, Failure, ok};
 use crate::state::{MockState, VerifyOutcome};
-use crate::tokens::{TokenRejection, TokenSubject};
 
-/// The largest request body the mock reads.
-pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
 /// A request body must arrive within this time (a slow client gets a 400).
 pub const REQUEST_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-const VERIFY_PATH: &str = "/api/customers/{customer_id}/verify-phone-number-update";
-const REFRESH_PATH: &str = "/api/customers/refresh";
 
-pub(crate) fn router(state: Arc<MockState>) -> Router {
-    Router::new()
-        .route(VERIFY_PATH, post(verify).fallback(method_not_allowed))
-        // GET only: axum answers HEAD with the GET handler unless told otherwise, which would
-        // rotate the token and drop the new one with the body.
-        .route(
-            REFRESH_PATH,
-            on(MethodFilter::GET, refresh)
-                .head(method_not_allowed)
-                .fallback(method_not_allowed),
-        )
+/// The router of `operations`, on `state`.
+pub(crate) fn router(state: Arc<MockState>, operations: &'static [&'static Operation]) -> Router {
+    let mut paths: Vec<(&str, Vec<&'static Operation>)> = Vec::new();
+    for &operation in operations {
+        match paths.iter_mut().find(|(path, _)| *path == operation.path) {
+            Some((_, ops)) => ops.push(operation),
+            None => paths.push((operation.path, vec![operation])),
+        }
+    }
+    let mut router = Router::new();
+    for (path, ops) in paths {
+        let allow: Vec<&'static str> = ops.iter().map(|op| op.method).collect();
+        let mut methods = MethodRouter::new();
+        for operation in ops {
+            methods = methods.merge(route(operation));
+        }
+        let methods = methods.fallback(move |method: Method, uri: Uri| async move {
+            method_not_allowed(&method, &uri, &allow.join(", "))
+        });
+        router = router.route(&format!("/api{path}"), methods);
+    }
+    router
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            (state.clone(), operations),
+            answer_set_by_test,
+        ))
         .with_state(state)
         .layer(RequestBodyTimeoutLayer::new(REQUEST_BODY_TIMEOUT))
         .layer(CatchPanicLayer::custom(|_| {
@@ -64,6 +81,52 @@ pub(crate) fn router(state: Arc<MockState>) -> Router {
         }))
         // Outermost, so that every response (a caught panic's too) echoes the request id.
         .layer(middleware::from_fn(echo_request_id))
+}
+
+/// The route of one operation: its stateful handler, or its answer from the spec.
+fn route(operation: &'static Operation) -> MethodRouter<Arc<MockState>> {
+    let method = MethodFilter::try_from(
+        Method::from_bytes(operation.method.as_bytes()).unwrap_or(Method::GET),
+    )
+    .unwrap_or(MethodFilter::GET);
+    match operation.id {
+        "verify_phone_number_update" => on(method, verify),
+        // GET only: axum answers HEAD with the GET handler unless told otherwise, which would
+        // rotate the token and drop the new one with the body.
+        "refresh" => on(method, refresh).head(|method: Method, uri: Uri| async move {
+            method_not_allowed(&method, &uri, "GET")
+        }),
+        _ => on(
+            method,
+            move |State(state): State<Arc<MockState>>, request: Request| {
+                generic::answer(state, operation, request)
+            },
+        ),
+    }
+}
+
+/// Counts the request for its operation, and answers with what a test set for the operation
+/// ([`MockState::respond`]), if anything.
+async fn answer_set_by_test(
+    State((state, operations)): State<(Arc<MockState>, &'static [&'static Operation])>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let matched = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().trim_start_matches("/api").to_owned());
+    let operation = operations
+        .iter()
+        .find(|op| matched.as_deref() == Some(op.path) && request.method().as_str() == op.method);
+    let Some(operation) = operation else {
+        return next.run(request).await;
+    };
+    state.count_request(operation.id);
+    match state.answer_for(operation.id) {
+        Some((status, body)) => reply::json(status, &body),
+        None => next.run(request).await,
+    }
 }
 
 /// Sends back the request's `X-Request-ID` (or a fresh one when it had none) on every response.
@@ -84,20 +147,15 @@ async fn not_found(uri: Uri) -> Failure {
     )
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> Response {
-    let allow = if uri.path().ends_with("/refresh") {
-        "GET"
-    } else {
-        "POST"
-    };
+fn method_not_allowed(method: &Method, uri: &Uri, allow: &str) -> Response {
     let mut response = Failure::new(
         StatusCode::METHOD_NOT_ALLOWED,
         format!("{method} is not allowed on {}; use {allow}", uri.path()),
     )
     .into_response();
-    response
-        .headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    if let Ok(allow) = HeaderValue::from_str(allow) {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
     response
 }
 
@@ -192,123 +250,9 @@ struct AccountData<'a> {
     customer_account: &'a CustomerAccount,
 }
 
-/// A UUID in its canonical hyphenated form (as `format: uuid` means), nothing laxer.
-fn strict_uuid(text: &str) -> Option<Uuid> {
-    let hyphens_at = [8, 13, 18, 23];
-    let shaped = text.len() == 36
-        && text
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| hyphens_at.contains(&i) == (b == b'-'));
-    shaped.then(|| text.parse().ok()).flatten()
-}
-
-/// The one value of a header, or a 400 when it is missing, repeated, empty or not text.
-fn single_header<'h>(headers: &'h HeaderMap, name: &str) -> Result<&'h str, Failure> {
-    let mut values = headers.get_all(name).iter();
-    let (Some(value), None) = (values.next(), values.next()) else {
-        let problem = if headers.contains_key(name) {
-            "must be sent once"
-        } else {
-            "is required"
-        };
-        return Err(Failure::invalid_field(
-            name,
-            format!("The {name} header {problem}."),
-        ));
-    };
-    match value.to_str().map(str::trim) {
-        Ok(text) if !text.is_empty() => Ok(text),
-        Ok(_) => Err(Failure::invalid_field(
-            name,
-            format!("The {name} header must be non-empty text."),
-        )),
-        Err(_) => Err(Failure::invalid_field(
-            name,
-            format!("The {name} header must be visible ASCII text."),
-        )),
-    }
-}
-
-fn check_header_parameters(state: &MockState, headers: &HeaderMap) -> Result<(), Failure> {
-    let request_id = single_header(headers, "X-Request-ID")?;
-    if strict_uuid(request_id).is_none() {
-        return Err(Failure::invalid_field(
-            "X-Request-ID",
-            "The X-Request-ID header must be a UUID.",
-        ));
-    }
-    let application = single_header(headers, "Application")?;
-    single_header(headers, "API-Version")?;
-    let query_builder = single_header(headers, "X-QB-Enabled")?;
-    if !matches!(query_builder, "true" | "false") {
-        return Err(Failure::invalid_field(
-            "X-QB-Enabled",
-            "The X-QB-Enabled header must be `true` or `false`.",
-        ));
-    }
-    if !state.knows_application(application) {
-        return Err(Failure::unauthorized("Unknown application."));
-    }
-    Ok(())
-}
-
-/// The customer a valid bearer token names (a 401 otherwise).
-fn authenticate(
-    state: &MockState,
-    headers: &HeaderMap,
-    for_refresh: bool,
-) -> Result<TokenSubject, Failure> {
-    let jwt = bearer_token(headers)?;
-    state
-        .tokens()
-        .check(jwt, for_refresh, Utc::now())
-        .map_err(|rejection| Failure::unauthorized(rejection.to_string()))
-}
-
-/// The bearer token of the one `Authorization` header (a 401 otherwise).
-fn bearer_token(headers: &HeaderMap) -> Result<&str, Failure> {
-    let mut values = headers.get_all(header::AUTHORIZATION).iter();
-    let (Some(value), None) = (values.next(), values.next()) else {
-        return Err(Failure::unauthorized(
-            if headers.contains_key(header::AUTHORIZATION) {
-                "Send exactly one Authorization header."
-            } else {
-                "Token not provided"
-            },
-        ));
-    };
-    value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, jwt)| jwt.trim())
-        .filter(|jwt| !jwt.is_empty())
-        .ok_or_else(|| Failure::unauthorized(TokenRejection::Missing.to_string()))
-}
-
 /// The verify body's `confirmation_code`.
 async fn confirmation_code(headers: &HeaderMap, body: Body) -> Result<String, Failure> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
-        return Err(Failure::invalid_field(
-            "Content-Type",
-            "The request body must be sent as Content-Type: application/json.",
-        ));
-    }
-    let bytes = axum::body::to_bytes(body, MAX_REQUEST_BODY_BYTES)
-        .await
-        .map_err(|_| {
-            Failure::bad_request(format!(
-                "The request body is larger than {} KiB (or broke off).",
-                MAX_REQUEST_BODY_BYTES / 1024
-            ))
-        })?;
+    let bytes = json_body(headers, body).await?;
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| Failure::bad_request(format!("The request body is not valid JSON: {e}.")))?;
     match value.get("confirmation_code") {

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use axum::http::StatusCode;
 use chrono::Utc;
 use menu_client::types::CustomerAccount;
 use menu_client::{Timestamp, Token};
@@ -42,6 +43,12 @@ pub enum StateError {
     /// No customer has this id.
     #[error("no customer {0}")]
     UnknownCustomer(Uuid),
+    /// The spec has no operation with this `operationId`.
+    #[error("the spec has no operation `{0}`")]
+    UnknownOperation(String),
+    /// Not an HTTP status (100 to 999).
+    #[error("{0} is not an HTTP status")]
+    InvalidStatus(u16),
 }
 
 /// Counters of what the mock has served, for tests (e.g. "exactly one refresh reached the server").
@@ -99,6 +106,10 @@ struct Inner {
     customers: HashMap<Uuid, Customer>,
     /// The ids (`jti`) of tokens a refresh has invalidated.
     revoked: HashSet<String>,
+    /// Answers set by tests, by `operationId` ([`MockState::respond`]).
+    answers: HashMap<String, (StatusCode, serde_json::Value)>,
+    /// Requests received, by `operationId`.
+    requests: HashMap<&'static str, u64>,
 }
 
 /// The mock's state, shared by the server and the test code that drives it.
@@ -135,6 +146,8 @@ impl MockState {
                 application_keys: HashSet::from([application_key.to_owned()]),
                 customers: HashMap::new(),
                 revoked: HashSet::new(),
+                answers: HashMap::new(),
+                requests: HashMap::new(),
             }),
             tokens: TokenIssuer::new(
                 secret.as_bytes(),
@@ -221,6 +234,44 @@ impl MockState {
         self.tokens
             .check(token, for_refresh, Utc::now())
             .is_ok_and(|subject| !self.lock().revoked.contains(&subject.jti))
+    }
+
+    /// Makes the mock answer every request of the operation `operation_id` with `status` and
+    /// `body` (as JSON), whatever the request, until [`MockState::clear_response`]: to show a
+    /// client a server error, an odd body, or an answer the mock would not give, without writing
+    /// a handler.
+    pub fn respond(
+        &self,
+        operation_id: &str,
+        status: u16,
+        body: serde_json::Value,
+    ) -> Result<(), StateError> {
+        let operation = menu_client::operations::find(operation_id)
+            .ok_or_else(|| StateError::UnknownOperation(operation_id.to_owned()))?;
+        let status = StatusCode::from_u16(status).map_err(|_| StateError::InvalidStatus(status))?;
+        self.lock()
+            .answers
+            .insert(operation.id.to_owned(), (status, body));
+        Ok(())
+    }
+
+    /// Goes back to the mock's own answers for `operation_id`.
+    pub fn clear_response(&self, operation_id: &str) {
+        self.lock().answers.remove(operation_id);
+    }
+
+    /// The answer a test set for `operation_id`.
+    pub(crate) fn answer_for(&self, operation_id: &str) -> Option<(StatusCode, serde_json::Value)> {
+        self.lock().answers.get(operation_id).cloned()
+    }
+
+    /// How many requests of the operation `operation_id` reached the mock (valid or not).
+    pub fn requests(&self, operation_id: &str) -> u64 {
+        self.lock().requests.get(operation_id).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn count_request(&self, operation_id: &'static str) {
+        *self.lock().requests.entry(operation_id).or_default() += 1;
     }
 
     /// How many refresh requests reached the handler (valid or not).

@@ -674,3 +674,35 @@ fn futures_stall()
     }
     Stall(false)
 }
+
+#[tokio::test]
+async fn a_test_sets_an_operations_answer_without_writing_a_handler() {
+    let server = MockServer::start().await.unwrap();
+    let token = token_for(&server, IVAN);
+    let down =
+        serde_json::json!({"status": "ERROR", "code": 503, "message": "Down for maintenance"});
+    server.state().respond("refresh", 503, down).unwrap();
+    let err = sdk(&server, Some(&token)).refresh().await.unwrap_err();
+    assert_eq!(api(&err), (503, "Down for maintenance".to_owned()));
+    assert_eq!(server.state().requests("refresh"), 1);
+    assert_eq!(
+        server.state().refresh_requests(),
+        0,
+        "the handler did not run"
+    );
+    // Back to the mock's own answer: the token was not rotated.
+    server.state().clear_response("refresh");
+    sdk(&server, Some(&token)).refresh().await.unwrap();
+    assert_eq!(server.state().requests("refresh"), 2);
+    // Mistakes are errors, not panics.
+    assert!(matches!(
+        server
+            .state()
+            .respond("no_such_operation", 200, Value::Null),
+        Err(menu_mock::StateError::UnknownOperation(_))
+    ));
+    assert!(matches!(
+        server.state().respond("refresh", 42, Value::Null),
+        Err(menu_mock::StateError::InvalidStatus(42))
+    ));
+}

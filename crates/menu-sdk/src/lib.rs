@@ -74,6 +74,7 @@ mod conveniences;
 mod error;
 mod exchange;
 mod headers;
+mod json_call;
 mod refresh;
 mod response;
 mod retry;
@@ -136,7 +137,7 @@ pub use session::Session;
 /// The generated low-level client (see [`Client::generated`]).
 pub use menu_client;
 pub use menu_client::types::{CustomerAccount, Demographic, ErrorEnvelope};
-pub use menu_client::{Timestamp, Token, TokenClaims, TokenError};
+pub use menu_client::{JsonCall, Timestamp, Token, TokenClaims, TokenError};
 /// The HTTP status type used in errors.
 pub use reqwest::StatusCode;
 /// The UUID type of customer ids and request ids.

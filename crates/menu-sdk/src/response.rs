@@ -183,6 +183,11 @@ pub(crate) fn examine(status: u16, body: &[u8], secrets: [&str; 2]) -> Option<St
         auth: Auth::None,
         idempotent: true,
         success_status: 200,
+        summary: "",
+        description: "",
+        params: &[],
+        body: None,
+        example: None,
     };
     let status = StatusCode::from_u16(status).ok()?;
     let _ = serde_json::from_slice::<menu_client::types::RefreshResponse>(body);

@@ -1,0 +1,141 @@
+//! The checks every request goes through, whichever operation it is for (the stateful handlers
+//! of `routes.rs` and the spec-driven answers of `generic.rs` alike): the header parameters, the
+//! bearer token, canonical UUIDs, the JSON body.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, header};
+use chrono::Utc;
+use uuid::Uuid;
+
+use crate::reply::Failure;
+use crate::state::MockState;
+use crate::tokens::{TokenRejection, TokenSubject};
+
+/// The largest request body the mock reads.
+pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
+
+/// A UUID in its canonical hyphenated form (as `format: uuid` means), nothing laxer.
+pub(crate) fn strict_uuid(text: &str) -> Option<Uuid> {
+    let hyphens_at = [8, 13, 18, 23];
+    let shaped = text.len() == 36
+        && text
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| hyphens_at.contains(&i) == (b == b'-'));
+    shaped.then(|| text.parse().ok()).flatten()
+}
+
+/// The one value of a header, or a 400 when it is missing, repeated, empty or not text.
+fn single_header<'h>(headers: &'h HeaderMap, name: &str) -> Result<&'h str, Failure> {
+    let mut values = headers.get_all(name).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        let problem = if headers.contains_key(name) {
+            "must be sent once"
+        } else {
+            "is required"
+        };
+        return Err(Failure::invalid_field(
+            name,
+            format!("The {name} header {problem}."),
+        ));
+    };
+    match value.to_str().map(str::trim) {
+        Ok(text) if !text.is_empty() => Ok(text),
+        Ok(_) => Err(Failure::invalid_field(
+            name,
+            format!("The {name} header must be non-empty text."),
+        )),
+        Err(_) => Err(Failure::invalid_field(
+            name,
+            format!("The {name} header must be visible ASCII text."),
+        )),
+    }
+}
+
+pub(crate) fn check_header_parameters(
+    state: &MockState,
+    headers: &HeaderMap,
+) -> Result<(), Failure> {
+    let request_id = single_header(headers, "X-Request-ID")?;
+    if strict_uuid(request_id).is_none() {
+        return Err(Failure::invalid_field(
+            "X-Request-ID",
+            "The X-Request-ID header must be a UUID.",
+        ));
+    }
+    let application = single_header(headers, "Application")?;
+    single_header(headers, "API-Version")?;
+    let query_builder = single_header(headers, "X-QB-Enabled")?;
+    if !matches!(query_builder, "true" | "false") {
+        return Err(Failure::invalid_field(
+            "X-QB-Enabled",
+            "The X-QB-Enabled header must be `true` or `false`.",
+        ));
+    }
+    if !state.knows_application(application) {
+        return Err(Failure::unauthorized("Unknown application."));
+    }
+    Ok(())
+}
+
+/// The customer a valid bearer token names (a 401 otherwise).
+pub(crate) fn authenticate(
+    state: &MockState,
+    headers: &HeaderMap,
+    for_refresh: bool,
+) -> Result<TokenSubject, Failure> {
+    let jwt = bearer_token(headers)?;
+    state
+        .tokens()
+        .check(jwt, for_refresh, Utc::now())
+        .map_err(|rejection| Failure::unauthorized(rejection.to_string()))
+}
+
+/// The bearer token of the one `Authorization` header (a 401 otherwise).
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<&str, Failure> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let (Some(value), None) = (values.next(), values.next()) else {
+        return Err(Failure::unauthorized(
+            if headers.contains_key(header::AUTHORIZATION) {
+                "Send exactly one Authorization header."
+            } else {
+                "Token not provided"
+            },
+        ));
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, jwt)| jwt.trim())
+        .filter(|jwt| !jwt.is_empty())
+        .ok_or_else(|| Failure::unauthorized(TokenRejection::Missing.to_string()))
+}
+
+/// The request body, which must be JSON (`Content-Type: application/json`) and at most
+/// [`MAX_REQUEST_BODY_BYTES`]; a 400 otherwise.
+pub(crate) async fn json_body(
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<axum::body::Bytes, Failure> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(Failure::invalid_field(
+            "Content-Type",
+            "The request body must be sent as Content-Type: application/json.",
+        ));
+    }
+    axum::body::to_bytes(body, MAX_REQUEST_BODY_BYTES)
+        .await
+        .map_err(|_| {
+            Failure::bad_request(format!(
+                "The request body is larger than {} KiB (or broke off).",
+                MAX_REQUEST_BODY_BYTES / 1024
+            ))
+        })
+}

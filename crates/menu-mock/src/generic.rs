@@ -1,0 +1,485 @@
+//! The answer of an operation that has no stateful handler, from the spec (the operation table):
+//! the mock checks what the real API would, then answers the documented example. In order, the
+//! first problem answering:
+//! 1. the header parameters (as for every operation: see `checks.rs`) -> 400, or 401 for an
+//!    unknown application;
+//! 2. the path parameters' formats (a canonical UUID, an integer, one of an enum's values) -> 400;
+//! 3. the query and header parameters: the required ones present, each of its format -> 400;
+//! 4. the bearer token, when the operation takes one: present (if required), ours, not expired,
+//!    not invalidated -> 401;
+//! 5. the body: JSON, within the size limit, valid against its schema (decoded into the generated
+//!    type), present if required -> 400;
+//! 6. a `customer_id` path parameter: an unknown customer -> 404; another customer's token -> 403;
+//! 7. the documented success status, with the documented example (no body for an operation that
+//!    documents none; a 501 when the spec gives no example to answer with).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{FromRequestParts as _, Path, Query, Request};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use menu_client::operation::{Auth, Kind, Location, Operation};
+use uuid::Uuid;
+
+use crate::checks::{authenticate, check_header_parameters, json_body, strict_uuid};
+use crate::reply::{self, Failure};
+use crate::state::MockState;
+
+/// Answers `request` for `operation` (see the module documentation).
+pub(crate) async fn answer(
+    state: Arc<MockState>,
+    operation: &'static Operation,
+    request: Request,
+) -> Response {
+    match check(&state, operation, request).await {
+        Ok(()) => success(operation),
+        Err(failure) => failure.into_response(),
+    }
+}
+
+async fn check(
+    state: &MockState,
+    operation: &'static Operation,
+    request: Request,
+) -> Result<(), Failure> {
+    let (mut parts, body) = request.into_parts();
+    check_header_parameters(state, &parts.headers)?;
+    let path = Path::<HashMap<String, String>>::from_request_parts(&mut parts, &())
+        .await
+        .map(|Path(values)| values)
+        .unwrap_or_default();
+    let query = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+        .map(|Query(pairs)| pairs)
+        .map_err(|_| Failure::bad_request("The query string cannot be read."))?;
+    for location in [Location::Path, Location::Query, Location::Header] {
+        for param in operation.params.iter().filter(|p| p.location == location) {
+            let value = match location {
+                Location::Path => path.get(param.name).map(String::as_str),
+                Location::Query => query
+                    .iter()
+                    .find(|(name, _)| name == param.name)
+                    .map(|(_, value)| value.as_str()),
+                Location::Header => parts
+                    .headers
+                    .get(param.name)
+                    .map(|v| v.to_str().unwrap_or("\u{fffd}")),
+            };
+            match value {
+                Some(value) => check_kind(param.name, param.kind, value)?,
+                None if param.required => {
+                    return Err(Failure::invalid_field(
+                        param.name,
+                        format!("The {} parameter is required.", param.name),
+                    ));
+                }
+                None => {}
+            }
+        }
+    }
+    let subject = match operation.auth {
+        Auth::Customer => Some(authenticate(state, &parts.headers, false)?),
+        Auth::Optional if parts.headers.contains_key(header::AUTHORIZATION) => {
+            Some(authenticate(state, &parts.headers, false)?)
+        }
+        Auth::Optional | Auth::None => None,
+    };
+    if let Some(subject) = &subject {
+        state.with(|tx| tx.check_not_revoked(subject))?;
+    }
+    if let Some(schema) = &operation.body {
+        check_body(&parts.headers, body, schema).await?;
+    }
+    let customer = path.get("customer_id").and_then(|id| strict_uuid(id));
+    if let (Some(subject), Some(customer)) = (&subject, customer) {
+        customer_matches(state, subject.customer_id, customer)?;
+    }
+    Ok(())
+}
+
+/// A parameter's value against its kind.
+fn check_kind(name: &str, kind: Kind, value: &str) -> Result<(), Failure> {
+    let valid = match kind {
+        Kind::Uuid => strict_uuid(value).is_some(),
+        Kind::Integer => value.parse::<i64>().is_ok(),
+        Kind::Number => value.parse::<f64>().is_ok_and(f64::is_finite),
+        Kind::Boolean => matches!(value, "true" | "false"),
+        Kind::Enum(values) => values.contains(&value),
+        Kind::String | Kind::Json => true,
+    };
+    if valid {
+        return Ok(());
+    }
+    let expected = match kind {
+        Kind::Uuid => "a UUID".to_owned(),
+        Kind::Integer => "an integer".to_owned(),
+        Kind::Number => "a number".to_owned(),
+        Kind::Boolean => "`true` or `false`".to_owned(),
+        Kind::Enum(values) => format!("one of {}", values.join(", ")),
+        Kind::String | Kind::Json => "text".to_owned(),
+    };
+    Err(Failure::invalid_field(
+        name,
+        format!("The {name} parameter must be {expected}."),
+    ))
+}
+
+/// The body against its schema.
+async fn check_body(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+    schema: &menu_client::operation::Body,
+) -> Result<(), Failure> {
+    let absent = !headers.contains_key(header::CONTENT_TYPE)
+        && headers
+            .get(header::CONTENT_LENGTH)
+            .is_none_or(|length| length == "0");
+    if absent && !schema.required {
+        return Ok(());
+    }
+    let bytes = json_body(headers, body).await?;
+    if bytes.is_empty() && !schema.required {
+        return Ok(());
+    }
+    (schema.check)(&bytes)
+        .map_err(|reason| Failure::bad_request(format!("The request body is invalid: {reason}.")))
+}
+
+/// The customer of the path exists, and is the token's.
+fn customer_matches(state: &MockState, subject: Uuid, customer: Uuid) -> Result<(), Failure> {
+    state.with(|tx| {
+        if !tx.customer_exists(customer) {
+            return Err(Failure::new(
+                StatusCode::NOT_FOUND,
+                format!("Customer {customer} not found."),
+            ));
+        }
+        if subject != customer {
+            return Err(Failure::new(
+                StatusCode::FORBIDDEN,
+                format!("This token does not belong to customer {customer}."),
+            ));
+        }
+        Ok(())
+    })
+}
+
+/// The documented success: the example, or no body.
+fn success(operation: &'static Operation) -> Response {
+    let status = StatusCode::from_u16(operation.success_status).unwrap_or(StatusCode::OK);
+    match operation.example {
+        Some(example) => reply::raw_json(status, example),
+        None if status == StatusCode::NO_CONTENT || status == StatusCode::ACCEPTED => {
+            status.into_response()
+        }
+        None => Failure::new(
+            StatusCode::NOT_IMPLEMENTED,
+            format!(
+                "The spec documents no example of a {} answer to {}: the mock has nothing to \
+                 answer with.",
+                operation.success_status, operation.id
+            ),
+        )
+        .into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use menu_client::operation::{Body, Field, Param};
+    use serde_json::{Value, json};
+
+    use crate::MockServer;
+    use crate::state::{DRAGOS, IVAN};
+
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Thing {
+        quantity: i64,
+    }
+
+    const EXAMPLE: &str = r#"{"status":"OK","code":200,"data":{"quantity":2}}"#;
+
+    /// Operations of the kind the spec may gain, with every kind of check.
+    static OPERATIONS: &[&Operation] = &[
+        &Operation {
+            id: "update_thing",
+            method: "PUT",
+            path: "/customers/{customer_id}/things/{thing_id}",
+            auth: Auth::Customer,
+            idempotent: true,
+            success_status: 200,
+            summary: "",
+            description: "",
+            params: &[
+                Param {
+                    name: "customer_id",
+                    location: Location::Path,
+                    required: true,
+                    kind: Kind::Uuid,
+                    description: "",
+                },
+                Param {
+                    name: "thing_id",
+                    location: Location::Path,
+                    required: true,
+                    kind: Kind::Integer,
+                    description: "",
+                },
+                Param {
+                    name: "sort",
+                    location: Location::Query,
+                    required: true,
+                    kind: Kind::Enum(&["asc", "desc"]),
+                    description: "",
+                },
+                Param {
+                    name: "page",
+                    location: Location::Query,
+                    required: false,
+                    kind: Kind::Integer,
+                    description: "",
+                },
+            ],
+            body: Some(Body {
+                required: true,
+                fields: &[Field {
+                    name: "quantity",
+                    kind: Kind::Integer,
+                    required: true,
+                    description: "",
+                }],
+                example: None,
+                check: |bytes| {
+                    serde_json::from_slice::<Thing>(bytes)
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                },
+            }),
+            example: Some(EXAMPLE),
+        },
+        &Operation {
+            id: "ping",
+            method: "DELETE",
+            path: "/ping",
+            auth: Auth::None,
+            idempotent: true,
+            success_status: 204,
+            summary: "",
+            description: "",
+            params: &[],
+            body: None,
+            example: None,
+        },
+        &Operation {
+            id: "undocumented",
+            method: "GET",
+            path: "/ping",
+            auth: Auth::None,
+            idempotent: true,
+            success_status: 200,
+            summary: "",
+            description: "",
+            params: &[],
+            body: None,
+            example: None,
+        },
+    ];
+
+    async fn server() -> MockServer {
+        MockServer::bind_operations(
+            "127.0.0.1:0".parse().unwrap(),
+            MockState::seeded(),
+            OPERATIONS,
+        )
+        .await
+        .unwrap()
+    }
+
+    /// A request with every header parameter and the token of `customer` (if any).
+    fn request(
+        server: &MockServer,
+        method: &str,
+        path: &str,
+        customer: Option<Uuid>,
+    ) -> reqwest::RequestBuilder {
+        let mut request = reqwest::Client::new()
+            .request(
+                method.parse().unwrap(),
+                format!("{}{path}", server.base_url()),
+            )
+            .header("X-Request-ID", Uuid::new_v4().to_string())
+            .header("Application", server.application_key())
+            .header("API-Version", "5.0.0")
+            .header("X-QB-Enabled", "true");
+        if let Some(customer) = customer {
+            let token = server.state().issue_token(customer).unwrap();
+            request = request.bearer_auth(token.value());
+        }
+        request
+    }
+
+    async fn answer(request: reqwest::RequestBuilder) -> (u16, String) {
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let json = response
+            .headers()
+            .get("content-type")
+            .is_some_and(|t| t == "application/json");
+        let body = response.text().await.unwrap();
+        assert!(json || body.is_empty(), "not JSON: {body}");
+        (status, body)
+    }
+
+    fn message(body: &str) -> String {
+        let value: Value = serde_json::from_str(body).unwrap();
+        value["message"].as_str().unwrap_or_default().to_owned()
+    }
+
+    #[tokio::test]
+    async fn a_valid_call_gets_the_documented_example() {
+        let server = server().await;
+        let path = format!("/customers/{DRAGOS}/things/7?sort=asc&page=2");
+        let (status, body) =
+            answer(request(&server, "PUT", &path, Some(DRAGOS)).json(&json!({"quantity": 2})))
+                .await;
+        assert_eq!((status, body.as_str()), (200, EXAMPLE));
+        assert_eq!(server.state().requests("update_thing"), 1);
+    }
+
+    #[tokio::test]
+    async fn every_check_answers_the_documented_error() {
+        let server = server().await;
+        let thing = |query: &str| format!("/customers/{DRAGOS}/things/7{query}");
+        let body = json!({"quantity": 2});
+        let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
+            (
+                request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS))
+                    .header("Application", "unknown")
+                    .json(&body),
+                400,
+                "must be sent once",
+            ),
+            (
+                request(
+                    &server,
+                    "PUT",
+                    "/customers/x/things/7?sort=asc",
+                    Some(DRAGOS),
+                )
+                .json(&body),
+                400,
+                "customer_id parameter must be a UUID",
+            ),
+            (
+                request(
+                    &server,
+                    "PUT",
+                    &format!("/customers/{DRAGOS}/things/seven?sort=asc"),
+                    Some(DRAGOS),
+                )
+                .json(&body),
+                400,
+                "thing_id parameter must be an integer",
+            ),
+            (
+                request(&server, "PUT", &thing(""), Some(DRAGOS)).json(&body),
+                400,
+                "sort parameter is required",
+            ),
+            (
+                request(&server, "PUT", &thing("?sort=up"), Some(DRAGOS)).json(&body),
+                400,
+                "one of asc, desc",
+            ),
+            (
+                request(&server, "PUT", &thing("?sort=asc&page=x"), Some(DRAGOS)).json(&body),
+                400,
+                "page parameter must be an integer",
+            ),
+            (
+                request(&server, "PUT", &thing("?sort=asc"), None).json(&body),
+                401,
+                "Token not provided",
+            ),
+            (
+                request(&server, "PUT", &thing("?sort=asc"), None)
+                    .bearer_auth("not.a.token")
+                    .json(&body),
+                401,
+                "",
+            ),
+            (
+                request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS))
+                    .json(&json!({"quantity": "two"})),
+                400,
+                "The request body is invalid",
+            ),
+            (
+                request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS))
+                    .header("content-type", "application/json")
+                    .body("{\"quantity\":"),
+                400,
+                "The request body is invalid",
+            ),
+            (
+                request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS)).body("quantity=2"),
+                400,
+                "Content-Type: application/json",
+            ),
+            (
+                request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS))
+                    .header("content-type", "application/json")
+                    .body(vec![b' '; crate::MAX_REQUEST_BODY_BYTES + 1]),
+                400,
+                "larger than",
+            ),
+            (
+                request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS)),
+                400,
+                "Content-Type",
+            ),
+            (
+                request(&server, "PUT", &thing("?sort=asc"), Some(IVAN)).json(&body),
+                403,
+                "does not belong",
+            ),
+        ];
+        for (number, (request, status, expected)) in cases.into_iter().enumerate() {
+            let (got, body) = answer(request).await;
+            assert_eq!(got, status, "case {number}: {body}");
+            assert!(message(&body).contains(expected), "case {number}: {body}");
+        }
+        // An unknown customer.
+        let unknown = Uuid::new_v4();
+        let state_token = server.state().issue_token(DRAGOS).unwrap();
+        let (status, body) = answer(
+            request(
+                &server,
+                "PUT",
+                &format!("/customers/{unknown}/things/7?sort=asc"),
+                None,
+            )
+            .bearer_auth(state_token.value())
+            .json(&body),
+        )
+        .await;
+        assert_eq!(status, 404, "{body}");
+    }
+
+    #[tokio::test]
+    async fn operations_without_a_token_or_an_example() {
+        let server = server().await;
+        assert_eq!(
+            answer(request(&server, "DELETE", "/ping", None)).await,
+            (204, String::new())
+        );
+        let (status, body) = answer(request(&server, "GET", "/ping", None)).await;
+        assert_eq!(status, 501, "{body}");
+        assert!(message(&body).contains("no example"), "{body}");
+        let (status, body) = answer(request(&server, "POST", "/ping", None)).await;
+        assert_eq!(status, 405, "{body}");
+        assert!(message(&body).contains("use DELETE, GET"), "{body}");
+    }
+}

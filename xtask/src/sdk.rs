@@ -235,6 +235,10 @@ const RESERVED_METHODS: [&str; 16] = [
     "shared",
 ];
 
+/// Commands the `menu` command line has by hand: an operation may not be named like them (the
+/// operations of [`HAND_WRITTEN`] have theirs).
+const RESERVED_COMMANDS: [&str; 3] = ["mock", "demo", "help"];
+
 /// Names a request type uses for itself: a parameter may not take them.
 const RESERVED_PARAMETERS: [&str; 4] = ["call_", "send", "request_id", "new"];
 
@@ -273,6 +277,13 @@ pub fn render(ops: &[Op], methods: &[Method]) -> Result<TokenStream, String> {
         }
         let fn_name = &method.name;
         let id = &op.id;
+        let command = heck::ToKebabCase::to_kebab_case(id.as_str());
+        if RESERVED_COMMANDS.contains(&command.as_str()) {
+            return Err(format!(
+                "operation `{id}` would be the command `menu {command}`, which the command line \
+                 already has: rename the operation"
+            ));
+        }
         if RESERVED_METHODS.contains(&fn_name.to_string().as_str()) {
             return Err(format!(
                 "operation `{id}` would be the method `{fn_name}`, which the SDK already has: \

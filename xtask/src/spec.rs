@@ -76,7 +76,11 @@ pub enum Location {
 pub enum Kind {
     String,
     Uuid,
-    Integer,
+    /// An integer within these bounds (its format's, narrowed by `minimum` and `maximum`).
+    Integer {
+        minimum: i64,
+        maximum: i64,
+    },
     Number,
     Boolean,
     /// A string with these values.
@@ -89,6 +93,8 @@ pub enum Kind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Body {
     pub required: bool,
+    /// Whether the body is a JSON object.
+    pub object: bool,
     /// The top-level fields of an object body (none for other shapes).
     pub fields: Vec<Field>,
     /// The documented example, as JSON text.
@@ -129,13 +135,24 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
             let at = |what: String| format!("{id} ({} {path}): {what}", method.to_uppercase());
             json_only(spec, operation).map_err(at)?;
             let success_status = success_status(operation).map_err(at)?;
+            let params = params(spec, path, &item.parameters, &operation.parameters);
+            if let Some(complex) = params
+                .iter()
+                .find(|p| p.kind == Kind::Json && p.location != Location::Path)
+            {
+                return Err(at(format!(
+                    "its parameter `{}` is an array or an object: the generators support text, \
+                     numbers, booleans, UUIDs and enums in queries and headers",
+                    complex.name
+                )));
+            }
             ops.push(Op {
                 auth: auth(spec, operation).map_err(at)?,
                 idempotent: matches!(method, "get" | "head" | "options" | "put" | "delete"),
                 method: method.to_uppercase(),
                 summary: operation.summary.clone().unwrap_or_default(),
                 description: operation.description.clone().unwrap_or_default(),
-                params: params(spec, path, &item.parameters, &operation.parameters),
+                params,
                 body: body(spec, operation),
                 example: success_example(spec, operation, success_status),
                 success_status,
@@ -191,13 +208,7 @@ fn json_only(spec: &OpenAPI, operation: &Operation) -> Result<(), String> {
     let is_json =
         |media: &str| media == "application/json" || media.starts_with("application/json;");
     if let Some(body) = &operation.request_body {
-        let body = match body {
-            ReferenceOr::Item(body) => Some(body),
-            ReferenceOr::Reference { reference } => reference
-                .strip_prefix("#/components/requestBodies/")
-                .and_then(|name| spec.components.as_ref()?.request_bodies.get(name))
-                .and_then(ReferenceOr::as_item),
-        };
+        let body = item(spec, body, "requestBodies", |c| &c.request_bodies);
         let media: Vec<&String> = body.map(|b| b.content.keys().collect()).unwrap_or_default();
         if media.len() != 1 || !is_json(media[0]) {
             return Err(format!(
@@ -208,13 +219,7 @@ fn json_only(spec: &OpenAPI, operation: &Operation) -> Result<(), String> {
     }
     for (code, response) in &operation.responses.responses {
         let success = matches!(code, StatusCode::Code(200..=299) | StatusCode::Range(2));
-        let response = match response {
-            ReferenceOr::Item(response) => Some(response),
-            ReferenceOr::Reference { reference } => reference
-                .strip_prefix("#/components/responses/")
-                .and_then(|name| spec.components.as_ref()?.responses.get(name))
-                .and_then(ReferenceOr::as_item),
-        };
+        let response = item(spec, response, "responses", |c| &c.responses);
         if let Some(response) = response.filter(|_| success)
             && let Some(media) = response.content.keys().find(|m| !is_json(m))
         {
@@ -239,34 +244,33 @@ fn success_status(operation: &Operation) -> Result<u16, String> {
         .ok_or_else(|| "documents no 2xx response".to_owned())
 }
 
-/// `reference` (`#/components/<kind>/<name>`) resolved in `spec`.
-fn component<'s, T>(
-    reference: &str,
+/// `value` itself, or the component its `$ref` names (`#/components/<kind>/<name>`).
+fn item<'s, T>(
+    spec: &'s OpenAPI,
+    value: &'s ReferenceOr<T>,
     kind: &str,
     of: impl Fn(&'s openapiv3::Components) -> &'s indexmap::IndexMap<String, ReferenceOr<T>>,
-    spec: &'s OpenAPI,
 ) -> Option<&'s T> {
-    let name = reference.strip_prefix(&format!("#/components/{kind}/"))?;
-    of(spec.components.as_ref()?).get(name)?.as_item()
-}
-
-fn resolve_schema<'s>(spec: &'s OpenAPI, schema: &'s ReferenceOr<Schema>) -> Option<&'s Schema> {
-    match schema {
-        ReferenceOr::Item(schema) => Some(schema),
+    match value {
+        ReferenceOr::Item(value) => Some(value),
         ReferenceOr::Reference { reference } => {
-            component(reference, "schemas", |c| &c.schemas, spec)
+            let name = reference.strip_prefix(&format!("#/components/{kind}/"))?;
+            of(spec.components.as_ref()?).get(name)?.as_item()
         }
     }
 }
 
-fn resolve_boxed<'s>(
-    spec: &'s OpenAPI,
-    schema: &'s ReferenceOr<Box<Schema>>,
-) -> Option<&'s Schema> {
-    match schema {
-        ReferenceOr::Item(schema) => Some(schema),
+fn resolve<'s>(spec: &'s OpenAPI, schema: &'s ReferenceOr<Schema>) -> Option<&'s Schema> {
+    item(spec, schema, "schemas", |c| &c.schemas)
+}
+
+/// A property's schema (properties are boxed).
+fn property<'s>(spec: &'s OpenAPI, property: &'s ReferenceOr<Box<Schema>>) -> Option<&'s Schema> {
+    match property {
+        ReferenceOr::Item(boxed) => Some(boxed),
         ReferenceOr::Reference { reference } => {
-            component(reference, "schemas", |c| &c.schemas, spec)
+            let name = reference.strip_prefix("#/components/schemas/")?;
+            spec.components.as_ref()?.schemas.get(name)?.as_item()
         }
     }
 }
@@ -289,11 +293,27 @@ fn kind(spec: &OpenAPI, schema: Option<&Schema>) -> Kind {
                 Kind::String
             }
         }
-        Some(SchemaKind::Type(Type::Integer(_))) => Kind::Integer,
+        Some(SchemaKind::Type(Type::Integer(integer))) => {
+            let (low, high) = match integer.format {
+                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => {
+                    (i64::from(i32::MIN), i64::from(i32::MAX))
+                }
+                _ => (i64::MIN, i64::MAX),
+            };
+            let step = |exclusive: bool| i64::from(exclusive);
+            Kind::Integer {
+                minimum: integer.minimum.map_or(low, |m| {
+                    m.saturating_add(step(integer.exclusive_minimum)).max(low)
+                }),
+                maximum: integer.maximum.map_or(high, |m| {
+                    m.saturating_sub(step(integer.exclusive_maximum)).min(high)
+                }),
+            }
+        }
         Some(SchemaKind::Type(Type::Number(_))) => Kind::Number,
         Some(SchemaKind::Type(Type::Boolean(_))) => Kind::Boolean,
         Some(SchemaKind::AllOf { all_of }) if all_of.len() == 1 => {
-            kind(spec, resolve_schema(spec, &all_of[0]))
+            kind(spec, resolve(spec, &all_of[0]))
         }
         _ => Kind::Json,
     }
@@ -312,13 +332,9 @@ fn params(
         if is_managed_header(spec, parameter) {
             continue;
         }
-        let parameter = match parameter {
-            ReferenceOr::Item(parameter) => Some(parameter),
-            ReferenceOr::Reference { reference } => {
-                component(reference, "parameters", |c| &c.parameters, spec)
-            }
+        let Some(parameter) = item(spec, parameter, "parameters", |c| &c.parameters) else {
+            continue;
         };
-        let Some(parameter) = parameter else { continue };
         let (data, location) = match parameter {
             Parameter::Path { parameter_data, .. } => (parameter_data, Location::Path),
             Parameter::Query { parameter_data, .. } => (parameter_data, Location::Query),
@@ -326,7 +342,7 @@ fn params(
             Parameter::Cookie { .. } => continue,
         };
         let schema = match &data.format {
-            ParameterSchemaOrContent::Schema(schema) => resolve_schema(spec, schema),
+            ParameterSchemaOrContent::Schema(schema) => resolve(spec, schema),
             ParameterSchemaOrContent::Content(_) => None,
         };
         let param = Param {
@@ -349,14 +365,14 @@ fn params(
 
 /// The request body, with the top-level fields of an object body (`allOf` parts merged).
 fn body(spec: &OpenAPI, operation: &Operation) -> Option<Body> {
-    let body = match operation.request_body.as_ref()? {
-        ReferenceOr::Item(body) => Some(body),
-        ReferenceOr::Reference { reference } => {
-            component(reference, "requestBodies", |c| &c.request_bodies, spec)
-        }
-    }?;
+    let body = item(
+        spec,
+        operation.request_body.as_ref()?,
+        "requestBodies",
+        |c| &c.request_bodies,
+    )?;
     let media = body.content.values().next()?;
-    let schema = media.schema.as_ref().and_then(|s| resolve_schema(spec, s));
+    let schema = media.schema.as_ref().and_then(|s| resolve(spec, s));
     let mut fields = Vec::new();
     collect_fields(spec, schema, &mut fields);
     let example = media
@@ -366,6 +382,7 @@ fn body(spec: &OpenAPI, operation: &Operation) -> Option<Body> {
         .or_else(|| schema.and_then(|s| s.schema_data.example.clone()));
     Some(Body {
         required: body.required,
+        object: is_object(spec, schema),
         fields,
         example: example.map(|e| e.to_string()),
     })
@@ -375,23 +392,45 @@ fn collect_fields(spec: &OpenAPI, schema: Option<&Schema>, fields: &mut Vec<Fiel
     match schema.map(|s| &s.schema_kind) {
         Some(SchemaKind::Type(Type::Object(object))) => {
             for (name, property) in &object.properties {
-                let property = resolve_boxed(spec, property);
-                fields.push(Field {
+                let property = self::property(spec, property);
+                let field = Field {
                     name: name.clone(),
                     kind: kind(spec, property),
                     required: object.required.contains(name),
                     description: property
                         .and_then(|p| p.schema_data.description.clone())
                         .unwrap_or_default(),
-                });
+                };
+                // The same property in several `allOf` parts is one field, required if any part
+                // requires it.
+                match fields.iter_mut().find(|f| f.name == field.name) {
+                    Some(known) => known.required |= field.required,
+                    None => fields.push(field),
+                }
+            }
+            for name in &object.required {
+                if let Some(known) = fields.iter_mut().find(|f| &f.name == name) {
+                    known.required = true;
+                }
             }
         }
         Some(SchemaKind::AllOf { all_of }) => {
             for part in all_of {
-                collect_fields(spec, resolve_schema(spec, part), fields);
+                collect_fields(spec, resolve(spec, part), fields);
             }
         }
         _ => {}
+    }
+}
+
+/// Whether a body schema is a JSON object (an object type, or `allOf` parts that all are).
+fn is_object(spec: &OpenAPI, schema: Option<&Schema>) -> bool {
+    match schema.map(|s| &s.schema_kind) {
+        Some(SchemaKind::Type(Type::Object(_))) => true,
+        Some(SchemaKind::AllOf { all_of }) => {
+            !all_of.is_empty() && all_of.iter().all(|p| is_object(spec, resolve(spec, p)))
+        }
+        _ => false,
     }
 }
 
@@ -400,13 +439,9 @@ fn first_example(
     examples: &indexmap::IndexMap<String, ReferenceOr<openapiv3::Example>>,
 ) -> Option<serde_json::Value> {
     examples.values().find_map(|example| {
-        let example = match example {
-            ReferenceOr::Item(example) => Some(example),
-            ReferenceOr::Reference { reference } => {
-                component(reference, "examples", |c| &c.examples, spec)
-            }
-        };
-        example?.value.clone()
+        item(spec, example, "examples", |c| &c.examples)?
+            .value
+            .clone()
     })
 }
 
@@ -416,22 +451,14 @@ fn success_example(spec: &OpenAPI, operation: &Operation, status: u16) -> Option
         .responses
         .responses
         .get(&StatusCode::Code(status))?;
-    let response = match response {
-        ReferenceOr::Item(response) => Some(response),
-        ReferenceOr::Reference { reference } => {
-            component(reference, "responses", |c| &c.responses, spec)
-        }
-    }?;
+    let response = item(spec, response, "responses", |c| &c.responses)?;
     let media = response.content.values().next()?;
     media
         .example
         .clone()
         .or_else(|| first_example(spec, &media.examples))
         .or_else(|| {
-            let schema = media
-                .schema
-                .as_ref()
-                .and_then(|s| resolve_schema(spec, s))?;
+            let schema = media.schema.as_ref().and_then(|s| resolve(spec, s))?;
             schema.schema_data.example.clone()
         })
         .map(|example| example.to_string())
@@ -616,6 +643,33 @@ mod tests {
         );
         let err = operations(&parse(&text).unwrap()).unwrap_err();
         assert!(err.contains("JSON responses only"), "{err}");
+    }
+
+    #[test]
+    fn all_of_parts_merge_into_one_field_per_property() {
+        let text = SPEC.replace(
+            "              $ref: '#/components/schemas/VerifyPhoneNumberUpdateRequest'",
+            "              allOf:\n                - $ref: '#/components/schemas/VerifyPhoneNumberUpdateRequest'\n                - {type: object, required: [channel], properties: {confirmation_code: {type: string}, channel: {type: string}}}",
+        );
+        let spec = parse(&text).unwrap();
+        let body = operations(&spec).unwrap()[0].body.clone().unwrap();
+        let fields: Vec<_> = body
+            .fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.required))
+            .collect();
+        assert_eq!(fields, [("confirmation_code", true), ("channel", true)]);
+        assert!(body.object);
+    }
+
+    #[test]
+    fn array_query_parameters_are_refused() {
+        let text = SPEC.replace(
+            "        - $ref: '#/components/parameters/CustomerId'\n",
+            "        - $ref: '#/components/parameters/CustomerId'\n        - {name: ids, in: query, schema: {type: array, items: {type: string}}}\n",
+        );
+        let err = operations(&parse(&text).unwrap()).unwrap_err();
+        assert!(err.contains("`ids` is an array or an object"), "{err}");
     }
 
     #[test]

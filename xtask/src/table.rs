@@ -21,7 +21,9 @@ fn kind(kind: &Kind) -> TokenStream {
     match kind {
         Kind::String => quote!(Kind::String),
         Kind::Uuid => quote!(Kind::Uuid),
-        Kind::Integer => quote!(Kind::Integer),
+        Kind::Integer { minimum, maximum } => {
+            quote!(Kind::Integer { minimum: #minimum, maximum: #maximum })
+        }
         Kind::Number => quote!(Kind::Number),
         Kind::Boolean => quote!(Kind::Boolean),
         Kind::Enum(values) => quote!(Kind::Enum(&[#(#values),*])),
@@ -72,6 +74,16 @@ fn body(body: &Body, method: &Method) -> Result<TokenStream, String> {
     FromInside.visit_type_mut(&mut ty);
     let required = body.required;
     let example = optional(body.example.as_ref());
+    // serde's derived decoding takes an array for a struct: an object body must be an object.
+    let shape = if body.object {
+        quote! {
+            if !value.is_object() {
+                return ::std::result::Result::Err("expected a JSON object".to_owned());
+            }
+        }
+    } else {
+        quote!()
+    };
     let fields = body.fields.iter().map(|field| {
         let (name, required, description) = (&field.name, field.required, &field.description);
         let kind = kind(&field.kind);
@@ -83,7 +95,10 @@ fn body(body: &Body, method: &Method) -> Result<TokenStream, String> {
             fields: &[#(#fields),*],
             example: #example,
             check: |bytes| {
-                ::serde_json::from_slice::<#ty>(bytes)
+                let value: ::serde_json::Value =
+                    ::serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+                #shape
+                ::serde_json::from_value::<#ty>(value)
                     .map(drop)
                     .map_err(|e| e.to_string())
             },

@@ -41,18 +41,17 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return Failure::other(format!("cannot start the async runtime: {e}")).exit(),
     };
-    let outcome = match matches.subcommand() {
-        Some((name, arguments)) if let Some(operation) = operations::find(&hand_written, name) => {
-            runtime.block_on(async {
-                let client = client(&global);
-                let call = client
-                    .as_ref()
-                    .map(|client| call(client, &global))
-                    .map_err(clone);
-                operations::run(call, operation, arguments).await
-            })
-        }
-        _ => {
+    let generated = matches
+        .subcommand()
+        .and_then(|(name, arguments)| Some((operations::find(&hand_written, name)?, arguments)));
+    let outcome = match generated {
+        Some((operation, arguments)) => runtime.block_on(operations::run(
+            || client(&global),
+            global.request_id,
+            operation,
+            arguments,
+        )),
+        None => {
             let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
             runtime.block_on(run(cli))
         }
@@ -60,13 +59,6 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => failure.exit(),
-    }
-}
-
-fn clone(failure: &Failure) -> Failure {
-    Failure {
-        message: failure.message.clone(),
-        code: failure.code,
     }
 }
 

@@ -16,9 +16,9 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use heck::{ToKebabCase as _, ToShoutySnakeCase as _};
-use menu_sdk::menu_client::operation::{Auth, Kind, Location, Operation};
+use menu_sdk::menu_client::operation::{Auth, Field, Kind, Location, Operation, Param};
 use menu_sdk::menu_client::operations::ALL;
-use menu_sdk::{Call, JsonCall};
+use menu_sdk::{Client, JsonCall};
 use serde_json::{Map, Value};
 
 use crate::output::{Failure, pretty, say};
@@ -28,26 +28,34 @@ fn name(operation: &Operation) -> String {
     operation.id.to_kebab_case()
 }
 
-/// The operations that have no hand-written command in `hand_written`.
-fn generated(hand_written: &Command) -> impl Iterator<Item = &'static Operation> + '_ {
-    ALL.iter()
+/// Those of `operations` that have no hand-written command in `hand_written`.
+fn generated<'a>(
+    hand_written: &'a Command,
+    operations: &'a [&'static Operation],
+) -> impl Iterator<Item = &'static Operation> + 'a {
+    operations
+        .iter()
         .copied()
         .filter(move |op| hand_written.find_subcommand(name(op)).is_none())
 }
 
-/// `hand_written` with a command for each operation that has no hand-written one.
+/// `hand_written` with a command for each operation of the spec that has no hand-written one.
 pub fn with_operations(hand_written: Command) -> Command {
-    let commands: Vec<Command> = generated(&hand_written).map(command).collect();
+    with_these(hand_written, ALL)
+}
+
+fn with_these(hand_written: Command, operations: &[&'static Operation]) -> Command {
+    let commands: Vec<Command> = generated(&hand_written, operations).map(command).collect();
     hand_written.subcommands(commands)
 }
 
 /// The operation behind `command`, if it is one of the commands `with_operations` added to
 /// `hand_written`.
 pub fn find(hand_written: &Command, command: &str) -> Option<&'static Operation> {
-    generated(hand_written).find(|op| name(op) == command)
+    generated(hand_written, ALL).find(|op| name(op) == command)
 }
 
-/// The flag ids and names the command line already uses (the global options among them).
+/// The flags the command line already has (global options, the body flags, clap's own).
 const TAKEN: [&str; 10] = [
     "base-url",
     "application-key",
@@ -60,6 +68,74 @@ const TAKEN: [&str; 10] = [
     "help",
     "version",
 ];
+
+/// One argument of an operation's command: where its value goes, and how it is given.
+struct Argument {
+    /// clap's id of the argument (`path:customer_id`, `query:page`, `field:quantity`).
+    id: String,
+    /// Its flag (`--page`); `None` for a path parameter, which is positional.
+    flag: Option<String>,
+    source: Source,
+}
+
+enum Source {
+    Param(&'static Param),
+    Field(&'static Field),
+}
+
+impl Argument {
+    fn kind(&self) -> Kind {
+        match self.source {
+            Source::Param(param) => param.kind,
+            Source::Field(field) => field.kind,
+        }
+    }
+}
+
+/// The arguments of `operation`'s command. A flag never shadows another one or a global
+/// option: it takes its location as a prefix (`--query-token`, `--body-page`), or a number.
+fn arguments(operation: &'static Operation) -> Vec<Argument> {
+    let mut taken: Vec<String> = TAKEN.iter().map(|t| t.to_string()).collect();
+    let mut flag = |name: &str, prefix: &str| {
+        let base = name.to_kebab_case();
+        let candidates = [base.clone(), format!("{prefix}-{base}")];
+        let free = candidates
+            .into_iter()
+            .chain((2..).map(|n| format!("{prefix}-{base}-{n}")))
+            .find(|candidate| !taken.contains(candidate))
+            .unwrap_or(base);
+        taken.push(free.clone());
+        free
+    };
+    let mut arguments: Vec<Argument> = Vec::new();
+    for param in operation.params {
+        let (prefix, positional) = match param.location {
+            Location::Path => ("path", true),
+            Location::Query => ("query", false),
+            Location::Header => ("header", false),
+        };
+        arguments.push(Argument {
+            id: format!("{prefix}:{}", param.name),
+            flag: (!positional).then(|| flag(param.name, prefix)),
+            source: Source::Param(param),
+        });
+    }
+    for field in operation.body.iter().flat_map(|body| body.fields) {
+        arguments.push(Argument {
+            id: format!("field:{}", field.name),
+            flag: Some(flag(field.name, "body")),
+            source: Source::Field(field),
+        });
+    }
+    // One argument per id (a spec that names one parameter twice gives it once).
+    let mut seen = Vec::new();
+    arguments.retain(|a| {
+        let new = !seen.contains(&a.id);
+        seen.push(a.id.clone());
+        new
+    });
+    arguments
+}
 
 /// The command of one operation.
 fn command(operation: &'static Operation) -> Command {
@@ -78,111 +154,111 @@ fn command(operation: &'static Operation) -> Command {
     let mut command = Command::new(name(operation))
         .about(summary.to_owned())
         .long_about(long_about);
-    let mut taken: Vec<String> = TAKEN.iter().map(|t| t.to_string()).collect();
-    for param in operation.params {
-        let help = param.description.trim().to_owned();
-        let arg = match param.location {
-            Location::Path => Arg::new(format!("path:{}", param.name))
-                .value_name(param.name.to_shouty_snake_case())
-                .required(true),
-            Location::Query | Location::Header => {
-                let flag = param.name.to_kebab_case();
-                taken.push(flag.clone());
-                Arg::new(format!("param:{}", param.name))
-                    .long(flag)
-                    .required(param.required)
+    let body_required = operation.body.is_some_and(|b| b.required);
+    for argument in arguments(operation) {
+        let kind = argument.kind();
+        let (help, required) = match argument.source {
+            Source::Param(param) => (param.description.trim().to_owned(), param.required),
+            Source::Field(field) => {
+                let required = field.required && body_required;
+                let note = if required {
+                    " (required without --json-body)"
+                } else {
+                    ""
+                };
+                (format!("{}{note}", field.description.trim()), false)
             }
         };
-        command = command.arg(with_kind(arg.help(help), param.kind));
-    }
-    if let Some(body) = &operation.body {
-        for field in body.fields {
-            // A field flag never shadows a parameter or a global option: it takes a `body-`
-            // prefix, or is left to `--json-body`.
-            let flag = [
-                field.name.to_kebab_case(),
-                format!("body-{}", field.name.to_kebab_case()),
-            ]
-            .into_iter()
-            .find(|flag| !taken.contains(flag));
-            let Some(flag) = flag else { continue };
-            taken.push(flag.clone());
-            let required = if field.required {
-                " (required without --json-body)"
-            } else {
-                ""
+        let mut arg = Arg::new(argument.id).help(help);
+        arg = match argument.flag {
+            Some(flag) => arg.long(flag),
+            None => {
+                let name = match argument.source {
+                    Source::Param(param) => param.name.to_shouty_snake_case(),
+                    Source::Field(field) => field.name.to_shouty_snake_case(),
+                };
+                arg.value_name(name)
+            }
+        };
+        if required {
+            // `--json-body-template` (an operation with a body has it) needs no other argument.
+            arg = match operation.body {
+                Some(_) => arg.required_unless_present("json-body-template"),
+                None => arg.required(true),
             };
-            let arg = Arg::new(format!("field:{}", field.name))
-                .long(flag)
-                .help(format!("{}{required}", field.description.trim()));
-            command = command.arg(with_kind(arg, field.kind));
         }
-        command = command.arg(
+        command = command.arg(with_kind(arg, kind));
+    }
+    if operation.body.is_none() {
+        return command;
+    }
+    command
+        .arg(
             Arg::new("json-body")
                 .long("json-body")
                 .value_name("FILE|-")
                 .value_parser(clap::value_parser!(PathBuf))
                 .help("The whole request body, as JSON, from a file or `-` (standard input); sent as it is, with the field flags applied"),
-        );
-    }
-    command.arg(
-        Arg::new("json-body-template")
-            .long("json-body-template")
-            .action(ArgAction::SetTrue)
-            .help("Print the documented example of the request body, and send nothing"),
-    )
+        )
+        .arg(
+            Arg::new("json-body-template")
+                .long("json-body-template")
+                .action(ArgAction::SetTrue)
+                .help("Print the documented example of the request body, and send nothing"),
+        )
 }
-
-/// Checks a flag's text.
-type Check = fn(&str) -> Result<(), String>;
 
 /// `arg` checking its value as `kind` (the value stays text until the call).
 fn with_kind(arg: Arg, kind: Kind) -> Arg {
-    let (value_name, check): (&str, Check) = match kind {
+    let value_name = match kind {
         Kind::Enum(values) => {
             let parser = PossibleValuesParser::new(values.iter().copied());
-            return arg.value_parser(parser.map(String::from));
+            return named(arg, "VALUE").value_parser(parser.map(String::from));
         }
-        Kind::String => ("TEXT", |_| Ok(())),
-        Kind::Uuid => ("UUID", |v| {
-            v.parse::<uuid::Uuid>()
-                .map(drop)
-                .map_err(|e| format!("not a UUID: {e}"))
-        }),
-        Kind::Integer => ("INTEGER", |v| {
-            v.parse::<i64>()
-                .map(drop)
-                .map_err(|e| format!("not an integer: {e}"))
-        }),
-        Kind::Number => ("NUMBER", |v| {
-            v.parse::<f64>()
-                .map(drop)
-                .map_err(|e| format!("not a number: {e}"))
-        }),
-        Kind::Boolean => ("true|false", |v| {
-            v.parse::<bool>()
-                .map(drop)
-                .map_err(|_| "not `true` or `false`".to_owned())
-        }),
-        Kind::Json => ("JSON", |v| {
-            serde_json::from_str::<Value>(v)
-                .map(drop)
-                .map_err(|e| format!("not JSON: {e}"))
-        }),
+        Kind::String => "TEXT",
+        Kind::Uuid => "UUID",
+        Kind::Integer { .. } => "INTEGER",
+        Kind::Number => "NUMBER",
+        Kind::Boolean => "true|false",
+        Kind::Json => "JSON",
     };
-    // A path parameter keeps its own name (`CUSTOMER_ID`); a flag is named after its kind.
-    let arg = if arg.get_value_names().is_none() {
-        arg.value_name(value_name)
+    // Negative numbers and values that start with `-` are values, not flags.
+    let arg = match kind {
+        Kind::Integer { .. } | Kind::Number => arg.allow_negative_numbers(true),
+        _ => arg.allow_hyphen_values(true),
+    };
+    named(arg, value_name).value_parser(move |value: &str| normalize(kind, value))
+}
+
+/// The text to send for `value` given as `kind` (a UUID in its hyphenated form), or why it is not
+/// one.
+fn normalize(kind: Kind, value: &str) -> Result<String, String> {
+    match kind {
+        Kind::Uuid => value
+            .parse::<uuid::Uuid>()
+            .map(|id| id.hyphenated().to_string())
+            .map_err(|e| format!("not a UUID: {e}")),
+        Kind::Json => serde_json::from_str::<Value>(value)
+            .map(|_| value.to_owned())
+            .map_err(|e| format!("not JSON: {e}")),
+        other if other.accepts(value) => Ok(value.to_owned()),
+        other => Err(format!("not {}", other.describe())),
+    }
+}
+
+/// `arg` with `name` as its value's name, unless it has one (a path parameter's own name).
+fn named(arg: Arg, name: &str) -> Arg {
+    if arg.get_value_names().is_none() {
+        arg.value_name(name.to_owned())
     } else {
         arg
-    };
-    arg.value_parser(move |value: &str| check(value).map(|()| value.to_owned()))
+    }
 }
 
 /// A flag's text as the JSON value of its kind (checked by its parser already).
 fn json_value(kind: Kind, text: &str) -> Value {
     let parsed = match kind {
-        Kind::Integer => text.parse::<i64>().ok().map(Value::from),
+        Kind::Integer { .. } => text.parse::<i64>().ok().map(Value::from),
         Kind::Number => text.parse::<f64>().ok().map(Value::from),
         Kind::Boolean => text.parse::<bool>().ok().map(Value::from),
         Kind::Json => serde_json::from_str(text).ok(),
@@ -199,79 +275,77 @@ fn json_call(
     read: impl FnOnce(&PathBuf) -> Result<String, Failure>,
 ) -> Result<JsonCall, Failure> {
     let mut call = JsonCall::default();
-    for param in operation.params {
-        let (id, location) = match param.location {
-            Location::Path => (format!("path:{}", param.name), Location::Path),
-            other => (format!("param:{}", param.name), other),
-        };
-        let Some(value) = matches.get_one::<String>(&id) else {
-            continue;
-        };
-        let pair = (param.name.to_owned(), value.clone());
-        match location {
-            Location::Path => call.path.push(pair),
-            Location::Query => call.query.push(pair),
-            Location::Header => call.headers.push(pair),
-        }
-    }
-    let Some(body) = &operation.body else {
-        return Ok(call);
-    };
-    let given = matches.get_one::<PathBuf>("json-body");
-    let mut value = match given {
+    // Only an operation with a body has `--json-body`.
+    let given = matches.try_get_one::<PathBuf>("json-body").ok().flatten();
+    let mut body = match given {
         Some(path) => {
             let text = read(path)?;
-            serde_json::from_str::<Value>(&text).map_err(|e| {
+            Some(serde_json::from_str::<Value>(&text).map_err(|e| {
                 Failure::usage(format!("--json-body {}: not JSON: {e}", path.display()))
-            })?
+            })?)
         }
-        None => Value::Object(Map::new()),
+        None => None,
     };
-    let mut flagged = false;
-    for field in body.fields {
-        let Some(text) = matches.get_one::<String>(&format!("field:{}", field.name)) else {
-            if given.is_none() && field.required && body.required {
-                let flag = flag_of(operation, field.name);
+    let body_required = operation.body.is_some_and(|b| b.required);
+    for argument in arguments(operation) {
+        let value = matches.get_one::<String>(&argument.id);
+        match (argument.source, value) {
+            (Source::Param(param), Some(value)) => {
+                let pair = (param.name.to_owned(), value.clone());
+                match param.location {
+                    Location::Path => call.path.push(pair),
+                    Location::Query => call.query.push(pair),
+                    Location::Header => call.headers.push(pair),
+                }
+            }
+            (Source::Param(_), None) => {}
+            (Source::Field(field), Some(text)) => {
+                let object = body.get_or_insert_with(|| Value::Object(Map::new()));
+                let Value::Object(object) = object else {
+                    return Err(Failure::usage(
+                        "--json-body is not a JSON object, so the field flags cannot apply to it",
+                    ));
+                };
+                object.insert(field.name.to_owned(), json_value(field.kind, text));
+            }
+            (Source::Field(field), None) if given.is_none() && field.required && body_required => {
+                let flag = argument.flag.unwrap_or_default();
                 return Err(Failure::usage(format!(
-                    "{flag} is required (or give the whole body with --json-body); nothing was sent"
+                    "--{flag} is required (or give the whole body with --json-body); nothing was sent"
                 )));
             }
-            continue;
-        };
-        let Value::Object(object) = &mut value else {
-            return Err(Failure::usage(
-                "--json-body is not a JSON object, so the field flags cannot apply to it",
-            ));
-        };
-        object.insert(field.name.to_owned(), json_value(field.kind, text));
-        flagged = true;
+            (Source::Field(_), None) => {}
+        }
     }
-    if given.is_some() || flagged || body.required {
-        call.body = Some(value);
+    if body.is_none() && body_required {
+        body = Some(Value::Object(Map::new()));
     }
+    call.body = body;
     Ok(call)
 }
 
-/// The flag of the body field `name` in `operation`'s command.
-fn flag_of(operation: &'static Operation, name: &str) -> String {
-    command(operation)
-        .get_arguments()
-        .find(|a| a.get_id() == format!("field:{name}").as_str())
-        .and_then(|a| a.get_long())
-        .map_or_else(|| format!("the field `{name}`"), |long| format!("--{long}"))
-}
-
-/// Runs `operation`'s command.
+/// Runs `operation`'s command, with the client `client` makes and the global `request_id`.
 pub async fn run(
-    call: Result<Call<'_>, Failure>,
+    client: impl FnOnce() -> Result<Client, Failure>,
+    request_id: Option<uuid::Uuid>,
     operation: &'static Operation,
     matches: &ArgMatches,
 ) -> Result<(), Failure> {
-    if matches.get_flag("json-body-template") {
+    if matches
+        .try_get_one::<bool>("json-body-template")
+        .ok()
+        .flatten()
+        == Some(&true)
+    {
         return say(template(operation));
     }
     let arguments = json_call(operation, matches, read_body)?;
-    let answer = call?.send_json(operation.id, arguments).await?;
+    let client = client()?;
+    let call = match request_id {
+        Some(id) => client.with_request_id(id),
+        None => client.call(),
+    };
+    let answer = call.send_json(operation.id, arguments).await?;
     say(pretty(&answer))
         .map_err(|e| Failure::other(format!("{} (the call itself succeeded)", e.message)))
 }
@@ -279,7 +353,7 @@ pub async fn run(
 /// The documented example of the body, or one built from its fields.
 fn template(operation: &Operation) -> String {
     let Some(body) = &operation.body else {
-        return format!("{} takes no request body", name(operation));
+        return String::new();
     };
     if let Some(example) = body
         .example
@@ -292,7 +366,7 @@ fn template(operation: &Operation) -> String {
         .iter()
         .map(|field| {
             let placeholder = match field.kind {
-                Kind::Integer => Value::from(0),
+                Kind::Integer { minimum, .. } => Value::from(minimum.max(0)),
                 Kind::Number => Value::from(0.0),
                 Kind::Boolean => Value::from(false),
                 Kind::Json => Value::Null,
@@ -319,7 +393,7 @@ fn read_body(path: &PathBuf) -> Result<String, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use menu_sdk::menu_client::operation::{Body, Field, Param};
+    use menu_sdk::menu_client::operation::Body;
 
     /// An operation of the kind the spec may gain, with every kind of argument.
     static THING: Operation = Operation {
@@ -350,7 +424,10 @@ mod tests {
                 name: "page",
                 location: Location::Query,
                 required: false,
-                kind: Kind::Integer,
+                kind: Kind::Integer {
+                    minimum: i64::MIN,
+                    maximum: i64::MAX,
+                },
                 description: "A page.",
             },
             Param {
@@ -366,7 +443,10 @@ mod tests {
             fields: &[
                 Field {
                     name: "quantity",
-                    kind: Kind::Integer,
+                    kind: Kind::Integer {
+                        minimum: i64::MIN,
+                        maximum: i64::MAX,
+                    },
                     required: true,
                     description: "How many.",
                 },
@@ -381,6 +461,12 @@ mod tests {
                     kind: Kind::Json,
                     required: false,
                     description: "Tags.",
+                },
+                Field {
+                    name: "weight",
+                    kind: Kind::Number,
+                    required: false,
+                    description: "A weight.",
                 },
             ],
             example: None,
@@ -405,12 +491,12 @@ mod tests {
     fn parameters_and_fields_become_the_call() {
         let call = call(
             &[
-                ID,
-                "my part",
+                "47BF8888-3F23-11ED-936C-1A67B454859D",
+                "-my part",
                 "--sort",
                 "asc",
                 "--page",
-                "2",
+                "-2",
                 "--quantity",
                 "3",
                 "--body-page",
@@ -427,8 +513,9 @@ mod tests {
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect()
         };
-        assert_eq!(call.path, pairs(&[("thing_id", ID), ("part", "my part")]));
-        assert_eq!(call.query, pairs(&[("page", "2"), ("sort", "asc")]));
+        // The UUID in its hyphenated form; a value may start with `-`.
+        assert_eq!(call.path, pairs(&[("thing_id", ID), ("part", "-my part")]));
+        assert_eq!(call.query, pairs(&[("page", "-2"), ("sort", "asc")]));
         assert_eq!(
             call.body,
             Some(serde_json::json!({"quantity": 3, "page": true, "tags": ["a"]}))
@@ -485,6 +572,20 @@ mod tests {
                 "",
                 "not an integer",
             ),
+            (
+                vec![
+                    ID,
+                    "p",
+                    "--sort",
+                    "asc",
+                    "--quantity",
+                    "1",
+                    "--weight",
+                    "NaN",
+                ],
+                "",
+                "finite",
+            ),
             (vec![ID, "p", "--quantity", "1"], "", "--sort"),
             (vec![ID, "p", "--sort", "asc"], "", "--quantity is required"),
             (
@@ -513,6 +614,17 @@ mod tests {
     }
 
     #[test]
+    fn the_template_needs_no_other_argument() {
+        let matches = parse(&["--json-body-template"]).unwrap();
+        assert!(matches.get_flag("json-body-template"));
+        let template: Value = serde_json::from_str(&template(&THING)).unwrap();
+        assert_eq!(
+            template,
+            serde_json::json!({"quantity": 0, "page": false, "tags": null, "weight": 0.0})
+        );
+    }
+
+    #[test]
     fn help_shows_the_spec() {
         let help = command(&THING).render_long_help().to_string();
         for text in [
@@ -521,6 +633,7 @@ mod tests {
             "`PUT /things/{thing_id}/parts/{part}`",
             "THING_ID",
             "--quantity <INTEGER>",
+            "--sort <VALUE>",
             "How many.",
             "--json-body-template",
         ] {
@@ -528,12 +641,108 @@ mod tests {
         }
     }
 
+    /// An operation whose names collide with the command line's own.
+    static COLLIDING: Operation = Operation {
+        id: "colliding",
+        method: "GET",
+        path: "/colliding/{id}",
+        auth: Auth::None,
+        idempotent: true,
+        success_status: 200,
+        summary: "",
+        description: "",
+        params: &[
+            Param {
+                name: "id",
+                location: Location::Path,
+                required: true,
+                kind: Kind::String,
+                description: "",
+            },
+            Param {
+                name: "token",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                description: "",
+            },
+            Param {
+                name: "token",
+                location: Location::Header,
+                required: false,
+                kind: Kind::String,
+                description: "",
+            },
+            Param {
+                name: "verbose",
+                location: Location::Query,
+                required: false,
+                kind: Kind::Boolean,
+                description: "",
+            },
+            Param {
+                name: "help",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                description: "",
+            },
+            Param {
+                name: "json_body",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                description: "",
+            },
+        ],
+        body: None,
+        example: None,
+    };
+
     #[test]
-    fn the_template_is_built_from_the_fields_without_an_example() {
-        let template: Value = serde_json::from_str(&template(&THING)).unwrap();
-        assert_eq!(
-            template,
-            serde_json::json!({"quantity": 0, "page": false, "tags": null})
+    fn names_that_collide_get_other_flags_not_a_panic() {
+        let cli = with_these(
+            <crate::cli::Cli as clap::CommandFactory>::command(),
+            &[&THING, &COLLIDING],
         );
+        cli.clone().debug_assert();
+        let flags: Vec<String> = arguments(&COLLIDING)
+            .into_iter()
+            .filter_map(|a| a.flag)
+            .collect();
+        assert_eq!(
+            flags,
+            [
+                "query-token",
+                "header-token",
+                "query-verbose",
+                "query-help",
+                "query-json-body"
+            ]
+        );
+        let matches = cli
+            .try_get_matches_from([
+                "menu",
+                "--token",
+                "t",
+                "colliding",
+                "x",
+                "--query-token",
+                "q",
+            ])
+            .unwrap();
+        assert_eq!(
+            matches.get_one::<String>("token").map(String::as_str),
+            Some("t")
+        );
+        let (_, sub) = matches.subcommand().unwrap();
+        assert_eq!(
+            sub.get_one::<String>("query:token").map(String::as_str),
+            Some("q")
+        );
+        // An operation without a body: no body flags, no body.
+        let call = json_call(&COLLIDING, sub, |_| unreachable!()).unwrap();
+        assert_eq!(call.query, [("token".to_owned(), "q".to_owned())]);
+        assert_eq!(call.body, None);
     }
 }

@@ -9,8 +9,9 @@ use serde_json::Value;
 use crate::Client;
 use crate::operation::Operation;
 
-/// The untyped arguments of one call.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// The untyped arguments of one call. Its `Debug` shows the names, never the values (a header
+/// or a body may carry a secret).
+#[derive(Clone, Default, PartialEq)]
 pub struct JsonCall {
     /// Path parameters by name, each percent-encoded into the path.
     pub path: Vec<(String, String)>,
@@ -20,6 +21,30 @@ pub struct JsonCall {
     pub headers: Vec<(String, String)>,
     /// The JSON body, sent as it is: the server judges it.
     pub body: Option<Value>,
+}
+
+impl std::fmt::Debug for JsonCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |pairs: &[(String, String)]| -> Vec<String> {
+            pairs.iter().map(|(name, _)| name.clone()).collect()
+        };
+        f.debug_struct("JsonCall")
+            .field("path", &names(&self.path))
+            .field("query", &names(&self.query))
+            .field("headers", &names(&self.headers))
+            .field("body", &self.body.as_ref().map(|_| "<json>"))
+            .finish()
+    }
+}
+
+/// One path segment, percent-encoded; `.` and `..` too, which would otherwise move the call to
+/// another path.
+fn segment(value: &str) -> String {
+    match value {
+        "." => "%2E".to_owned(),
+        ".." => "%2E%2E".to_owned(),
+        other => progenitor_client::encode_path(other),
+    }
 }
 
 /// `template` with each `{name}` replaced by its percent-encoded value in `path`.
@@ -38,7 +63,7 @@ fn expand(template: &str, path: &[(String, String)]) -> Result<String, String> {
             .map(|(_, v)| v)
             .ok_or_else(|| format!("the path parameter `{name}` is missing"))?;
         out.push_str(&rest[..start]);
-        out.push_str(&progenitor_client::encode_path(value));
+        out.push_str(&segment(value));
         rest = &rest[end + 1..];
     }
     out.push_str(rest);
@@ -104,6 +129,20 @@ mod tests {
             .iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn debug_shows_names_only() {
+        let call = JsonCall {
+            headers: pairs(&[("X-Secret", "hunter2")]),
+            body: Some(serde_json::json!({"password": "hunter2"})),
+            ..JsonCall::default()
+        };
+        let shown = format!("{call:?}");
+        assert!(
+            shown.contains("X-Secret") && !shown.contains("hunter2"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -15,7 +15,8 @@ pub enum Auth {
     None,
 }
 
-/// One operation of the spec.
+/// One operation of the spec. Two are equal when they have the same `operationId` (the spec
+/// gives each operation its own).
 #[derive(Debug, Clone, Copy)]
 pub struct Operation {
     /// The spec's `operationId`.
@@ -43,6 +44,14 @@ pub struct Operation {
     /// The documented example of the success response, as JSON text.
     pub example: Option<&'static str>,
 }
+
+impl PartialEq for Operation {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl Eq for Operation {}
 
 /// One parameter of an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,8 +86,14 @@ pub enum Kind {
     String,
     /// A UUID (`format: uuid`).
     Uuid,
-    /// An integer.
-    Integer,
+    /// An integer within these bounds (its format's, narrowed by the schema's `minimum` and
+    /// `maximum`).
+    Integer {
+        /// The smallest value.
+        minimum: i64,
+        /// The largest value.
+        maximum: i64,
+    },
     /// A number.
     Number,
     /// `true` or `false`.
@@ -98,8 +113,8 @@ pub struct Body {
     pub fields: &'static [Field],
     /// The documented example, as JSON text.
     pub example: Option<&'static str>,
-    /// Checks a body against the body's schema, by decoding it into the generated type; the
-    /// error says what is wrong.
+    /// Checks a body against the body's schema, by decoding it into the generated type (an
+    /// object body must be an object); the error says what is wrong.
     pub check: fn(&[u8]) -> Result<(), String>,
 }
 
@@ -114,4 +129,73 @@ pub struct Field {
     pub required: bool,
     /// The spec's description.
     pub description: &'static str,
+}
+
+impl Kind {
+    /// Whether `value` (as text, from a path, a query or a header) is of this kind. A UUID must
+    /// be in its canonical hyphenated form; a number finite.
+    pub fn accepts(&self, value: &str) -> bool {
+        match self {
+            Kind::Uuid => {
+                value.len() == 36
+                    && value.char_indices().all(|(i, c)| {
+                        if matches!(i, 8 | 13 | 18 | 23) {
+                            c == '-'
+                        } else {
+                            c.is_ascii_hexdigit()
+                        }
+                    })
+            }
+            Kind::Integer { minimum, maximum } => value
+                .parse::<i64>()
+                .is_ok_and(|n| (*minimum..=*maximum).contains(&n)),
+            Kind::Number => value.parse::<f64>().is_ok_and(f64::is_finite),
+            Kind::Boolean => matches!(value, "true" | "false"),
+            Kind::Enum(values) => values.contains(&value),
+            Kind::String | Kind::Json => true,
+        }
+    }
+
+    /// What this kind accepts, in words (`an integer from 1 to 100`).
+    pub fn describe(&self) -> String {
+        match self {
+            Kind::Uuid => "a UUID".to_owned(),
+            Kind::Integer { minimum, maximum } => match (*minimum, *maximum) {
+                (i64::MIN, i64::MAX) => "an integer".to_owned(),
+                (low, high) => format!("an integer from {low} to {high}"),
+            },
+            Kind::Number => "a finite number".to_owned(),
+            Kind::Boolean => "`true` or `false`".to_owned(),
+            Kind::Enum(values) => format!("one of {}", values.join(", ")),
+            Kind::String => "text".to_owned(),
+            Kind::Json => "JSON".to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_accept_what_they_describe() {
+        let small = Kind::Integer {
+            minimum: 1,
+            maximum: 100,
+        };
+        assert!(small.accepts("1") && small.accepts("100"));
+        assert!(!small.accepts("0") && !small.accepts("101") && !small.accepts("x"));
+        assert_eq!(small.describe(), "an integer from 1 to 100");
+        let uuid = Kind::Uuid;
+        assert!(uuid.accepts("6735e303-50a1-4887-9b11-915a6919cc66"));
+        for not in [
+            "6735e30350a148879b11915a6919cc66",
+            "{6735e303-50a1-4887-9b11-915a6919cc66}",
+            "6735e303-50a1-4887-9b11-915a6919cc6g",
+        ] {
+            assert!(!uuid.accepts(not), "{not}");
+        }
+        assert!(!Kind::Number.accepts("NaN") && !Kind::Number.accepts("inf"));
+        assert!(Kind::Enum(&["a", "b"]).accepts("b") && !Kind::Enum(&["a"]).accepts("c"));
+    }
 }

@@ -35,9 +35,14 @@ pub const VERIFY_PHONE_NUMBER_UPDATE: Operation = Operation {
         ],
         example: ::std::option::Option::Some("{\"confirmation_code\":\"164138\"}"),
         check: |bytes| {
-            ::serde_json::from_slice::<
+            let value: ::serde_json::Value = ::serde_json::from_slice(bytes)
+                .map_err(|e| e.to_string())?;
+            if !value.is_object() {
+                return ::std::result::Result::Err("expected a JSON object".to_owned());
+            }
+            ::serde_json::from_value::<
                 crate::types::VerifyPhoneNumberUpdateRequest,
-            >(bytes)
+            >(value)
                 .map(drop)
                 .map_err(|e| e.to_string())
         },

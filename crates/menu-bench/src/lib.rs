@@ -7,7 +7,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark harness: failing loudly is right
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -86,7 +88,7 @@ fn percentile(sorted: &[u64], p: f64) -> f64 {
 async fn drive<F, Fut>(concurrency: usize, budget: Budget, call: F) -> Load
 where
     F: Fn() -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
+    Fut: Future<Output = ()> + Send,
 {
     let call = Arc::new(call);
     let stop = Arc::new(AtomicBool::new(false));
@@ -126,19 +128,41 @@ where
     }
 }
 
-/// Two sides measured in alternation: the median round of each side, and the medians of the
-/// per-round ratios (each ratio compares two measurements taken back to back, so slow drift in
-/// the machine's speed cancels out).
-#[derive(Debug, Clone, Copy, Default)]
+/// One side of a comparison: makes one call.
+pub type Side = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// A side from a closure returning a future.
+pub fn side<F, Fut>(call: F) -> Side
+where
+    F: Fn() -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    Arc::new(move || Box::pin(call()) as Pin<Box<dyn Future<Output = ()> + Send>>)
+}
+
+/// Several sides measured in alternation: the median round of each side, and the medians of the
+/// per-round ratios between any two (each ratio compares measurements taken in the same round,
+/// so slow drift in the machine's speed cancels out).
+#[derive(Debug, Clone, Default)]
 pub struct Comparison {
-    /// The first side's median round (by throughput).
-    pub a: Load,
-    /// The second side's median round (by throughput).
-    pub b: Load,
-    /// Median of the rounds' a/b throughput ratios.
-    pub throughput_ratio: f64,
-    /// Median of the rounds' a/b p99 latency ratios.
-    pub p99_ratio: f64,
+    /// Each side's median round (by throughput), in the order given.
+    pub loads: Vec<Load>,
+    /// `throughput[i][j]`: median of the rounds' i/j throughput ratios.
+    throughput: Vec<Vec<f64>>,
+    /// `p99[i][j]`: median of the rounds' i/j p99 latency ratios.
+    p99: Vec<Vec<f64>>,
+}
+
+impl Comparison {
+    /// Side `a`'s throughput over side `b`'s (median of the rounds' ratios).
+    pub fn throughput_ratio(&self, a: usize, b: usize) -> f64 {
+        self.throughput[a][b]
+    }
+
+    /// Side `a`'s p99 latency over side `b`'s (median of the rounds' ratios).
+    pub fn p99_ratio(&self, a: usize, b: usize) -> f64 {
+        self.p99[a][b]
+    }
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -149,37 +173,50 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-/// Measures two sides in alternating rounds (ABBA order, so neither side always goes first).
-async fn compare<A, B, FA, FB>(concurrency: usize, budget: Budget, a: A, b: B) -> Comparison
-where
-    A: Fn() -> FA + Send + Sync + Clone + 'static,
-    FA: std::future::Future<Output = ()> + Send,
-    B: Fn() -> FB + Send + Sync + Clone + 'static,
-    FB: std::future::Future<Output = ()> + Send,
-{
-    let (mut left, mut right) = (Vec::new(), Vec::new());
+/// Measures `sides` in alternating rounds: forwards in even rounds, backwards in odd ones (so no
+/// side always goes first or last).
+pub async fn compare(concurrency: usize, budget: Budget, sides: &[Side]) -> Comparison {
+    let mut rounds: Vec<Vec<Load>> = vec![Vec::new(); sides.len()];
     for round in 0..budget.rounds {
-        if round % 2 == 0 {
-            left.push(drive(concurrency, budget, a.clone()).await);
-            right.push(drive(concurrency, budget, b.clone()).await);
+        let order: Vec<usize> = if round % 2 == 0 {
+            (0..sides.len()).collect()
         } else {
-            right.push(drive(concurrency, budget, b.clone()).await);
-            left.push(drive(concurrency, budget, a.clone()).await);
+            (0..sides.len()).rev().collect()
+        };
+        for index in order {
+            let side = sides[index].clone();
+            rounds[index].push(drive(concurrency, budget, move || side()).await);
         }
     }
-    let ratios =
-        |f: fn(&Load) -> f64| median(left.iter().zip(&right).map(|(x, y)| f(x) / f(y)).collect());
-    let throughput_ratio = ratios(|load| load.rps);
-    let p99_ratio = ratios(|load| load.p99_us);
-    let median_load = |mut loads: Vec<Load>| {
-        loads.sort_by(|x, y| x.rps.total_cmp(&y.rps));
-        loads[loads.len() / 2]
+    let matrix = |f: fn(&Load) -> f64| -> Vec<Vec<f64>> {
+        (0..sides.len())
+            .map(|a| {
+                (0..sides.len())
+                    .map(|b| {
+                        median(
+                            rounds[a]
+                                .iter()
+                                .zip(&rounds[b])
+                                .map(|(x, y)| f(x) / f(y))
+                                .collect(),
+                        )
+                    })
+                    .collect()
+            })
+            .collect()
     };
+    let (throughput, p99) = (matrix(|load| load.rps), matrix(|load| load.p99_us));
+    let loads = rounds
+        .into_iter()
+        .map(|mut loads| {
+            loads.sort_by(|x, y| x.rps.total_cmp(&y.rps));
+            loads[loads.len() / 2]
+        })
+        .collect();
     Comparison {
-        a: median_load(left),
-        b: median_load(right),
-        throughput_ratio,
-        p99_ratio,
+        loads,
+        throughput,
+        p99,
     }
 }
 
@@ -301,41 +338,59 @@ pub mod minimal {
     }
 }
 
-/// The two sides of the call-overhead comparison, against one reference server.
+/// A `reqwest::Client` as a production client would be set up: a 30 s timeout, a 10 s connect
+/// timeout, no redirects. Each side of the call-overhead comparison has its own.
+pub fn production_http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The SDK and raw sides of the call-overhead comparison, against one reference server.
 pub struct OverheadRig {
-    http: reqwest::Client,
-    base_url: String,
-    token: String,
-    customer_id: uuid::Uuid,
+    /// The reference server's base URL (`http://127.0.0.1:PORT/api`).
+    pub base_url: String,
+    /// The customer token every side sends.
+    pub token: String,
+    /// The customer id of the verify calls.
+    pub customer_id: uuid::Uuid,
+    raw: reqwest::Client,
     sdk: menu_sdk::Client,
     /// Refresh: one client per in-flight call (the SDK coalesces concurrent refreshes of one
     /// session into one request, which would not be the same requests as the raw side's).
     refreshers: Arc<std::sync::Mutex<Vec<menu_sdk::Client>>>,
 }
 
+/// The application key every side sends.
+pub const APPLICATION_KEY: &str = APP_KEY;
+
+/// The `User-Agent` every side sends (the SDK's default).
+pub const USER_AGENT: &str = menu_sdk::DEFAULT_USER_AGENT;
+
 impl OverheadRig {
-    /// Starts the reference server and builds both sides on one `reqwest::Client` (one pool).
+    /// Starts the reference server and builds the SDK and raw sides, each with its own
+    /// production-configured HTTP client (the SDK's clients share one).
     pub async fn start() -> Self {
         let addr = start_reference_server().await;
         let base_url = format!("http://{addr}/api");
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(128)
-            .build()
-            .unwrap();
         let token = long_lived_jwt();
+        let sdk_http = production_http_client();
         let build = || {
             menu_sdk::Client::builder()
                 .base_url(&base_url)
                 .application_key(APP_KEY)
                 .token(&token)
-                .http_client(http.clone())
+                .http_client(sdk_http.clone())
                 .build()
                 .unwrap()
         };
         let sdk = build();
         let refreshers = Arc::new(std::sync::Mutex::new((0..128).map(|_| build()).collect()));
         Self {
-            http,
+            raw: production_http_client(),
             base_url,
             token,
             customer_id: CUSTOMER_ID.parse().unwrap(),
@@ -363,7 +418,7 @@ impl OverheadRig {
 
     /// The same request by hand with raw reqwest, decoded into the minimal structs.
     pub async fn raw_call(&self, is_refresh: bool) {
-        let (http, base_url, customer_id) = (&self.http, &self.base_url, self.customer_id);
+        let (http, base_url, customer_id) = (&self.raw, &self.base_url, self.customer_id);
         let builder = if is_refresh {
             http.get(format!("{base_url}/customers/refresh"))
         } else {
@@ -379,11 +434,12 @@ impl OverheadRig {
             .header("API-Version", "5.0.0")
             .header("X-QB-Enabled", "true")
             .header("Content-Type", "application/json")
-            .header("User-Agent", "menu-sdk-rust/0.1.0")
+            .header("User-Agent", USER_AGENT)
             .bearer_auth(&self.token)
             .send()
             .await
             .unwrap();
+        assert!(response.status().is_success(), "{}", response.status());
         let body = response.bytes().await.unwrap();
         if is_refresh {
             std::hint::black_box(
@@ -397,56 +453,136 @@ impl OverheadRig {
     }
 }
 
-/// One operation's SDK-vs-raw comparison at one concurrency.
-#[derive(Debug, Clone, Copy)]
+/// A third side for the call-overhead comparison (the client openapi-generator generates, in
+/// `cargo xtask bench`): makes one call of the operation (`true`: refresh) against `base_url`
+/// with `token`.
+pub type Peer = Arc<dyn Fn(bool) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// One operation's comparison at one concurrency.
+#[derive(Debug, Clone)]
 pub struct Overhead {
-    /// `refresh` or `verify_phone_number_update`.
+    /// `refresh`, `verify_phone_number_update`, or [`CONTROL`].
     pub operation: &'static str,
     /// Concurrent workers.
     pub concurrency: usize,
-    /// SDK (`a`) vs hand-written raw reqwest (`b`).
+    /// The sides, in [`Overhead::sides`] order.
     pub result: Comparison,
+    /// Whether the peer is among the sides.
+    pub with_peer: bool,
+}
+
+impl Overhead {
+    /// The sides' names, in the comparison's order.
+    pub fn sides(&self) -> &'static [&'static str] {
+        match (self.operation == CONTROL, self.with_peer) {
+            (true, _) => &["raw", "raw (again)"],
+            (false, true) => &["SDK", "peer", "raw"],
+            (false, false) => &["SDK", "raw"],
+        }
+    }
 }
 
 /// The control row of [`call_overhead`]: raw reqwest against itself (verify), which shows how
 /// far apart two identical sides land on this machine.
 pub const CONTROL: &str = "control: raw vs raw (verify)";
 
-/// SDK calls vs the same requests with raw reqwest (same headers, body, pool), at 1 and 64, and
-/// the [`CONTROL`] row.
-pub async fn call_overhead(budget: Budget) -> Vec<Overhead> {
-    let rig = Arc::new(OverheadRig::start().await);
+/// SDK calls, the `peer`'s (if any) and the same requests with raw reqwest, at concurrency 1 and
+/// 64, and the [`CONTROL`] row. `rig` is the reference server and the SDK and raw sides.
+pub async fn call_overhead(
+    budget: Budget,
+    rig: Arc<OverheadRig>,
+    peer: Option<Peer>,
+) -> Vec<Overhead> {
     let mut results = Vec::new();
     for concurrency in [1, 64] {
         for operation in ["verify_phone_number_update", "refresh", CONTROL] {
             let is_refresh = operation == "refresh";
-            // The control row measures raw against itself: the noise floor of this machine.
-            let control = operation == CONTROL;
-            let sdk_rig = rig.clone();
-            let sdk_call = move || {
-                let rig = sdk_rig.clone();
-                async move {
-                    if control {
-                        rig.raw_call(is_refresh).await
-                    } else {
-                        rig.sdk_call(is_refresh).await
-                    }
-                }
+            let raw = {
+                let rig = rig.clone();
+                side(move || {
+                    let rig = rig.clone();
+                    async move { rig.raw_call(is_refresh).await }
+                })
             };
-            let raw_rig = rig.clone();
-            let raw_call = move || {
-                let rig = raw_rig.clone();
-                async move { rig.raw_call(is_refresh).await }
+            let sides: Vec<Side> = if operation == CONTROL {
+                // Raw against itself: the noise floor of this machine.
+                vec![raw.clone(), raw]
+            } else {
+                let sdk = {
+                    let rig = rig.clone();
+                    side(move || {
+                        let rig = rig.clone();
+                        async move { rig.sdk_call(is_refresh).await }
+                    })
+                };
+                let peer = peer
+                    .clone()
+                    .map(|peer| -> Side { Arc::new(move || peer(is_refresh)) });
+                std::iter::once(sdk).chain(peer).chain([raw]).collect()
             };
-            let result = compare(concurrency, budget, sdk_call, raw_call).await;
             results.push(Overhead {
                 operation,
                 concurrency,
-                result,
+                result: compare(concurrency, budget, &sides).await,
+                with_peer: peer.is_some(),
             });
         }
     }
     results
+}
+
+/// [`call_overhead`]'s rows as a Markdown table: each side's throughput and latency, and their
+/// ratios (SDK/peer, SDK/raw, peer/raw; the control row's in the SDK/raw column).
+pub fn overhead_table(rows: &[Overhead]) -> String {
+    let mut out = String::from(
+        "| operation | concurrency | SDK req/s | peer req/s | raw req/s | SDK/peer | SDK/raw | peer/raw | p50 us SDK / peer / raw | p99 us SDK / peer / raw | p99 SDK/raw | p99 SDK/peer |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+    );
+    let dash = || "-".to_owned();
+    for row in rows {
+        let c = &row.result;
+        let n = c.loads.len();
+        let (sdk, raw) = (0, n - 1);
+        let peer = (n == 3).then_some(1);
+        let rps = |i: Option<usize>| i.map_or_else(dash, |i| format!("{:.0}", c.loads[i].rps));
+        let ratio = |a: Option<usize>,
+                     b: Option<usize>,
+                     f: fn(&Comparison, usize, usize) -> f64| match (a, b) {
+            (Some(a), Some(b)) => format!("{:.3}", f(c, a, b)),
+            _ => dash(),
+        };
+        let latency = |f: fn(&Load) -> f64| {
+            [Some(sdk), peer, Some(raw)]
+                .iter()
+                .map(|i| i.map_or_else(dash, |i| format!("{:.0}", f(&c.loads[i]))))
+                .collect::<Vec<_>>()
+                .join(" / ")
+        };
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            row.operation,
+            row.concurrency,
+            rps(Some(sdk)),
+            rps(peer),
+            rps(Some(raw)),
+            ratio(Some(sdk), peer, Comparison::throughput_ratio),
+            ratio(Some(sdk), Some(raw), Comparison::throughput_ratio),
+            ratio(peer, Some(raw), Comparison::throughput_ratio),
+            latency(|l| l.p50_us),
+            latency(|l| l.p99_us),
+            ratio(Some(sdk), Some(raw), Comparison::p99_ratio),
+            ratio(Some(sdk), peer, Comparison::p99_ratio),
+        ));
+    }
+    out
+}
+
+/// Makes `calls` sequential calls of `side`, for an instruction profile
+/// (`valgrind --tool=callgrind`).
+pub async fn profile(side: Side, calls: usize) {
+    for _ in 0..calls {
+        side().await;
+    }
 }
 
 /// Decoding time of one body, SDK types vs the minimal structs, nanoseconds per decode.
@@ -512,12 +648,12 @@ pub fn decoding(budget: Budget) -> Vec<Decode> {
 }
 
 /// menu-mock vs a minimal axum handler returning the same bytes, one operation.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct MockThroughput {
     /// `refresh` or `verify_phone_number_update`.
     pub operation: &'static str,
-    /// The mock, with its header, token and state checks (`a`), vs the minimal axum handler
-    /// (`b`).
+    /// The mock, with its header, token and state checks (side 0), vs the minimal axum handler
+    /// (side 1).
     pub result: Comparison,
 }
 
@@ -692,16 +828,16 @@ pub async fn mock_throughput(budget: Budget) -> Vec<MockThroughput> {
     for operation in ["refresh", "verify_phone_number_update"] {
         let is_refresh = operation == "refresh";
         let mock_rig = rig.clone();
-        let mock_call = move || {
+        let mock_call = side(move || {
             let rig = mock_rig.clone();
             async move { rig.mock_call(is_refresh).await }
-        };
+        });
         let minimal_rig = rig.clone();
-        let minimal_call = move || {
+        let minimal_call = side(move || {
             let rig = minimal_rig.clone();
             async move { rig.minimal_call(is_refresh).await }
-        };
-        let result = compare(concurrency, budget, mock_call, minimal_call).await;
+        });
+        let result = compare(concurrency, budget, &[mock_call, minimal_call]).await;
         results.push(MockThroughput { operation, result });
     }
     assert_eq!(rig.failures(), 0, "every refresh under load succeeded");

@@ -7,6 +7,8 @@
 //! calls of one side on a single thread, for an instruction profile
 //! (`valgrind --tool=callgrind menu-bench profile sdk verify 2000`).
 
+use std::sync::Arc;
+
 use menu_bench::{Budget, MockRig, OverheadRig, call_overhead, decoding, mock_throughput};
 
 fn main() {
@@ -81,14 +83,19 @@ fn profile(args: &[String]) -> Result<(), String> {
     runtime.block_on(async {
         match side.as_str() {
             "sdk" | "raw" => {
-                let rig = OverheadRig::start().await;
-                for _ in 0..calls {
-                    if side == "sdk" {
-                        rig.sdk_call(is_refresh).await;
-                    } else {
-                        rig.raw_call(is_refresh).await;
+                let rig = Arc::new(OverheadRig::start().await);
+                let sdk = side == "sdk";
+                let call = menu_bench::side(move || {
+                    let rig = rig.clone();
+                    async move {
+                        if sdk {
+                            rig.sdk_call(is_refresh).await
+                        } else {
+                            rig.raw_call(is_refresh).await
+                        }
                     }
-                }
+                });
+                menu_bench::profile(call, calls).await;
             }
             _ => {
                 let rig = MockRig::start(4).await;
@@ -120,27 +127,14 @@ async fn report(budget: Budget, [overhead, decode, mock]: [bool; 3]) {
 
 async fn print_overhead(budget: Budget) {
     println!(
-        "## 1. Call overhead: SDK vs raw reqwest (same headers, body, pool; minimal hyper server)\n"
+        "## 1. Call overhead: SDK vs raw reqwest (the same requests, production-configured clients; \
+         minimal hyper server)\n"
     );
-    println!(
-        "| operation | concurrency | SDK req/s | raw req/s | SDK/raw throughput | SDK p50 us | raw p50 us | SDK p99 us | raw p99 us | p99 SDK/raw |"
+    let rig = Arc::new(OverheadRig::start().await);
+    print!(
+        "{}",
+        menu_bench::overhead_table(&call_overhead(budget, rig, None).await)
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
-    for row in call_overhead(budget).await {
-        println!(
-            "| {} | {} | {:.0} | {:.0} | {:.3} | {:.0} | {:.0} | {:.0} | {:.0} | {:.3} |",
-            row.operation,
-            row.concurrency,
-            row.result.a.rps,
-            row.result.b.rps,
-            row.result.throughput_ratio,
-            row.result.a.p50_us,
-            row.result.b.p50_us,
-            row.result.a.p99_us,
-            row.result.b.p99_us,
-            row.result.p99_ratio
-        );
-    }
 }
 
 fn print_decoding(budget: Budget) {
@@ -167,7 +161,10 @@ async fn print_mock(budget: Budget) {
     for row in mock_throughput(budget).await {
         println!(
             "| {} | {:.0} | {:.0} | {:.3} |",
-            row.operation, row.result.a.rps, row.result.b.rps, row.result.throughput_ratio
+            row.operation,
+            row.result.loads[0].rps,
+            row.result.loads[1].rps,
+            row.result.throughput_ratio(0, 1)
         );
     }
 }

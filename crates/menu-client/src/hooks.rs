@@ -12,8 +12,9 @@
 //!   per request; `Authorization: Bearer <token>` when it holds a token (marked sensitive) and
 //!   the operation is not one that needs none (`security: []` in the spec, as the operation
 //!   table says); its timeout replaces the HTTP client's.
-//! - **`exec`**: sends the request; with a body limit, the response body is wrapped in
-//!   [`http_body_util::Limited`], so reading more than the limit fails instead of allocating.
+//! - **`exec`**: sends the request; with a body limit, a response body without a
+//!   `Content-Length` within the limit is wrapped in [`http_body_util::Limited`], so reading more
+//!   than the limit fails instead of allocating.
 //!
 //! Every non-2xx status reaches the caller as [`crate::Error::UnexpectedResponse`] with its body
 //! unread.
@@ -190,9 +191,13 @@ impl ClientHooks<RequestContext> for Client {
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let response = self.client.execute(request).await?;
+        // A body whose `Content-Length` is within the limit is left as it is: hyper reads no more
+        // than the declared length.
         Ok(match self.inner.max_response_body_bytes {
-            Some(limit) => limit_body(response, limit),
-            None => response,
+            Some(limit) if response.content_length().is_none_or(|n| n > limit as u64) => {
+                limit_body(response, limit)
+            }
+            _ => response,
         })
     }
 }

@@ -40,7 +40,7 @@ pub(crate) async fn explicit(
         )
         .await;
     match (fresh, origin) {
-        (Ok(Fresh::Refreshed(session)), _) => Ok(*session),
+        (Ok(Fresh::Refreshed(session)), _) => Ok(Arc::unwrap_or_clone(session)),
         (Err(error), Origin::Ran) => Err(error),
         (Err(error), Origin::Shared) => Err(Error::RefreshFailed {
             operation: REFRESH.id,
@@ -83,7 +83,7 @@ pub(crate) async fn for_call(
             .tokens
             .current()
             .filter(|t| t.value() == session.token.value())
-            .unwrap_or_else(|| Arc::new(session.token))),
+            .unwrap_or_else(|| Arc::new(session.token.clone()))),
         Err(source) => match shared.tokens.current() {
             // The refresh failed, yet the client holds a new token (rescued from a refresh body
             // that did not decode, or set meanwhile): go on with it.
@@ -103,7 +103,7 @@ async fn exchange_token(
     shared: Arc<Shared>,
     stale: Arc<Token>,
     request_id: Uuid,
-) -> Result<Session, Error> {
+) -> Result<Arc<Session>, Error> {
     // When the server answers 200 it has already invalidated the old token: if the body does
     // not decode as a whole, still keep the new token when it can be found.
     let salvage = |body: &[u8]| {
@@ -131,8 +131,8 @@ async fn exchange_token(
             reason: "the server issued a token that cannot be sent as a header value".into(),
             body_snippet: String::new(),
         })?;
-    Ok(Session {
+    Ok(Arc::new(Session {
         customer_account: payload.customer_account,
         token: payload.token,
-    })
+    }))
 }

@@ -28,13 +28,13 @@ use tracing::Instrument as _;
 use crate::error::Error;
 use crate::{Session, Token};
 
-/// What one refresh ends with.
-pub(crate) type Outcome = Result<Session, Error>;
+/// What one refresh ends with (the session shared, not copied, by the calls that wait for it).
+pub(crate) type Outcome = Result<Arc<Session>, Error>;
 
 /// What a waiting call ends up with.
 pub(crate) enum Fresh {
     /// A refresh (run by this call or shared) produced this session.
-    Refreshed(Box<Session>),
+    Refreshed(Arc<Session>),
     /// The client already holds another token.
     Current(Arc<Token>),
 }
@@ -131,7 +131,7 @@ impl RefreshGate {
 /// A waiting call's copy of an outcome.
 fn fresh(outcome: &Outcome) -> Result<Fresh, Error> {
     match outcome {
-        Ok(session) => Ok(Fresh::Refreshed(Box::new(session.clone()))),
+        Ok(session) => Ok(Fresh::Refreshed(session.clone())),
         Err(error) => Err(error.clone()),
     }
 }
@@ -154,16 +154,16 @@ mod tests {
 
     use tokio::sync::oneshot;
 
-    fn session(token: &str) -> Session {
+    fn session(token: &str) -> Arc<Session> {
         let body: serde_json::Value = serde_json::from_str(include_str!(
             "../../menu-client/tests/fixtures/refresh.json"
         ))
         .unwrap();
-        Session {
+        Arc::new(Session {
             customer_account: serde_json::from_value(body["data"]["customer_account"].clone())
                 .unwrap(),
             token: Token::new(token),
-        }
+        })
     }
 
     type Refresh = Pin<Box<dyn Future<Output = Outcome> + Send>>;

@@ -91,16 +91,6 @@ pub enum Error {
         source: Box<Error>,
     },
 
-    /// The token refresh a call waited for did not finish: its tokio runtime is shutting down (or
-    /// it panicked, which is a bug). Whether the server rotated the token is unknown.
-    #[error("{operation} did not finish: {reason}")]
-    Interrupted {
-        /// The operation.
-        operation: &'static str,
-        /// Why.
-        reason: &'static str,
-    },
-
     /// The response body exceeded the client's size limit; reading stopped there.
     #[error(
         "{operation}: the response body is larger than the {limit}-byte limit (status {status}, \
@@ -127,9 +117,7 @@ impl Error {
             Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status(),
             Error::RefreshFailed { source, .. } => source.status(),
-            Error::InvalidConfig { .. }
-            | Error::MissingToken { .. }
-            | Error::Interrupted { .. } => None,
+            Error::InvalidConfig { .. } | Error::MissingToken { .. } => None,
         }
     }
 
@@ -141,9 +129,7 @@ impl Error {
             | Error::Decode { request_id, .. }
             | Error::RefreshFailed { request_id, .. }
             | Error::ResponseTooLarge { request_id, .. } => Some(*request_id),
-            Error::InvalidConfig { .. }
-            | Error::MissingToken { .. }
-            | Error::Interrupted { .. } => None,
+            Error::InvalidConfig { .. } | Error::MissingToken { .. } => None,
         }
     }
 

@@ -4,9 +4,9 @@
 //! Built on two standard primitives:
 //! - a [`tokio::sync::Mutex`] that a refresh holds from start to finish, so refreshes never
 //!   overlap and waiting calls queue behind it; it keeps the last few finished refreshes;
-//! - a spawned task that runs the refresh and records its outcome before it lets the lock go, so a
-//!   caller that gives up (its future dropped) cannot abort a refresh half-way: the server would
-//!   have invalidated the old token and the new one would be lost.
+//! - a refresh that records its outcome before it lets the lock go, run by the call that started
+//!   it and, if that call gives up (its future dropped), spawned onto the runtime to finish: a
+//!   refresh aborted half-way would lose the new token after the server invalidated the old one.
 //!
 //! A call that acquires the lock then
 //! 1. shares a recent refresh if it was of the very token the call found stale, and succeeded
@@ -19,8 +19,10 @@
 
 use std::collections::VecDeque;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 
 use tokio::sync::Mutex;
 use tracing::Instrument as _;
@@ -109,22 +111,37 @@ impl RefreshGate {
             });
             outcome
         };
-        let outcome = match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => match runtime.spawn(task.in_current_span()).await {
-                Ok(outcome) => outcome,
-                Err(e) => Err(Error::Interrupted {
-                    operation: "refresh",
-                    reason: if e.is_panic() {
-                        "the token refresh panicked (a bug: please report it)"
-                    } else {
-                        "the token refresh was cancelled: its tokio runtime is shutting down"
-                    },
-                }),
-            },
-            // Outside a tokio runtime there is nothing to spawn on (and nothing to cancel it).
-            Err(_) => task.await,
-        };
+        let outcome = Detach(Some(Box::pin(task.in_current_span()))).await;
         (fresh(&outcome), Origin::Ran)
+    }
+}
+
+/// A refresh that its caller runs in its own poll (no scheduling hop), and that is spawned onto
+/// the runtime, as it stands, if the caller drops it before it finishes.
+struct Detach<F: Future<Output = Outcome> + Send + 'static>(Option<Pin<Box<F>>>);
+
+impl<F: Future<Output = Outcome> + Send + 'static> Future for Detach<F> {
+    type Output = Outcome;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let Some(running) = self.0.as_mut() else {
+            return Poll::Ready(Err(Error::config(
+                "internal error: a refresh was polled after it finished",
+            )));
+        };
+        let outcome = std::task::ready!(running.as_mut().poll(cx));
+        self.0 = None;
+        Poll::Ready(outcome)
+    }
+}
+
+impl<F: Future<Output = Outcome> + Send + 'static> Drop for Detach<F> {
+    fn drop(&mut self) {
+        // Outside a tokio runtime there is nothing to spawn on (and nothing to cancel it).
+        if let (Some(running), Ok(runtime)) = (self.0.take(), tokio::runtime::Handle::try_current())
+        {
+            runtime.spawn(running);
+        }
     }
 }
 
@@ -147,9 +164,7 @@ impl std::fmt::Debug for RefreshGate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::pin::Pin;
     use std::sync::atomic::AtomicUsize;
-    use std::task::Poll;
     use std::time::Duration;
 
     use tokio::sync::oneshot;

@@ -7,6 +7,9 @@
 //! - a refresh that records its outcome before it lets the lock go, run by the call that started
 //!   it and, if that call gives up (its future dropped), spawned onto the runtime to finish: a
 //!   refresh aborted half-way would lose the new token after the server invalidated the old one.
+//!   (Running it in the leading call saves a scheduling hop per refresh. As with tokio's
+//!   `OnceCell::get_or_init`, on which smithy-rs' `ExpiringCache` is built, a leading call kept
+//!   alive but not polled holds up the calls waiting for it.)
 //!
 //! A call that acquires the lock then
 //! 1. shares a recent refresh if it was of the very token the call found stale, and succeeded

@@ -140,7 +140,11 @@ impl<F: Future<Output = Outcome> + Send + 'static> Future for Detach<F> {
 
 impl<F: Future<Output = Outcome> + Send + 'static> Drop for Detach<F> {
     fn drop(&mut self) {
-        // Outside a tokio runtime there is nothing to spawn on (and nothing to cancel it).
+        // Outside a tokio runtime there is nothing to spawn on (and nothing to cancel it); while
+        // unwinding, the refresh may be what panicked, and must not be polled again.
+        if std::thread::panicking() {
+            return;
+        }
         if let (Some(running), Ok(runtime)) = (self.0.take(), tokio::runtime::Handle::try_current())
         {
             runtime.spawn(running);
@@ -291,6 +295,37 @@ mod tests {
                 .await
                 .expect("the refresh finished");
         assert!(matches!(after, Ok(Fresh::Refreshed(s)) if s.token.value() == "t1"));
+    }
+
+    #[tokio::test]
+    async fn a_refresh_that_panics_releases_the_gate() {
+        let gate = Arc::new(RefreshGate::default());
+        let stale = Arc::new(Token::new("t0"));
+        let polls = Arc::new(AtomicUsize::new(0));
+        let leader = {
+            let (gate, stale, polls) = (gate.clone(), stale.clone(), polls.clone());
+            tokio::spawn(async move {
+                let panicking = move || -> Refresh {
+                    Box::pin(async move {
+                        polls.fetch_add(1, Ordering::SeqCst);
+                        panic!("a bug in the refresh")
+                    })
+                };
+                gate.refresh(&stale, || None, panicking).await.1
+            })
+        };
+        assert!(leader.await.unwrap_err().is_panic());
+        // It ran once, and the next call refreshes.
+        tokio::task::yield_now().await;
+        assert_eq!(polls.load(Ordering::SeqCst), 1);
+        let started = Arc::new(AtomicUsize::new(0));
+        let (fresh, origin) = tokio::time::timeout(
+            Duration::from_secs(5),
+            gate.refresh(&stale, || None, instant(&started, Ok(session("t1")))),
+        )
+        .await
+        .expect("the gate was released");
+        assert!(fresh.is_ok() && origin == Origin::Ran);
     }
 
     #[tokio::test]

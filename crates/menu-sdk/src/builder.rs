@@ -47,6 +47,7 @@ pub struct ClientBuilder {
     user_agent: Option<String>,
     max_response_body_bytes: Option<usize>,
     http_client: Option<reqwest::Client>,
+    tls_root_certificates: Vec<reqwest::Certificate>,
     on_token_refresh: Option<OnTokenRefresh>,
     connect_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
@@ -176,9 +177,29 @@ impl ClientBuilder {
     /// own client follows no redirects; if yours does, know that reqwest strips `Authorization`
     /// on a cross-host redirect but forwards the `Application` key. The SDK's `User-Agent`
     /// replaces one set on your client: set yours with [`ClientBuilder::user_agent`]. To trust a private
-    /// certificate authority, add it to your client (`reqwest::ClientBuilder::add_root_certificate`).
+    /// certificate authority, add it to your client (`reqwest::ClientBuilder::tls_certs_merge`).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+
+    /// Trust this certificate authority too (a company's private CA, a test server's), besides
+    /// the system's roots. It applies to the SDK's own HTTP client: with
+    /// [`ClientBuilder::http_client`], add it to your client instead ([`ClientBuilder::build`]
+    /// refuses the two together).
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let pem = std::fs::read("company-ca.pem")?;
+    /// let client = menu_sdk::Client::builder()
+    ///     .base_url("https://menu.internal.example/api")
+    ///     .application_key("f3a90488c7dd4b6e8b1e8e8c0f3b5a1d")
+    ///     .tls_root_certificate(reqwest::Certificate::from_pem(&pem)?)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn tls_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        self.tls_root_certificates.push(certificate);
         self
     }
 
@@ -186,7 +207,7 @@ impl ClientBuilder {
     /// refresh), once per refresh, after the client has switched to it (unless a `set_token` or
     /// `clear_token` made during the refresh stands). **Persist it**: the server invalidates the
     /// old token, so losing the new one logs the customer out. Keep the callback quick and do not
-    /// make client calls from it: it runs on the refresh's task.
+    /// make client calls from it: it runs inside the refresh, which other calls may be waiting for.
     pub fn on_token_refresh(mut self, callback: impl Fn(&Token) + Send + Sync + 'static) -> Self {
         self.on_token_refresh = Some(Arc::new(callback));
         self
@@ -228,11 +249,18 @@ impl ClientBuilder {
             ));
         }
         let http = match self.http_client {
+            Some(_) if !self.tls_root_certificates.is_empty() => {
+                return Err(Error::config(
+                    "`tls_root_certificate` applies to the SDK's own HTTP client: add the \
+                     certificate to the client given to `http_client` instead",
+                ));
+            }
             Some(client) => client,
             // No redirects: reqwest would forward the `Application` key to another host.
             None => reqwest::Client::builder()
                 .connect_timeout(connect_timeout)
                 .redirect(reqwest::redirect::Policy::none())
+                .tls_certs_merge(self.tls_root_certificates)
                 .build()
                 .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?,
         };
@@ -271,6 +299,7 @@ impl fmt::Debug for ClientBuilder {
             .field("user_agent", &self.user_agent)
             .field("max_response_body_bytes", &self.max_response_body_bytes)
             .field("http_client", &self.http_client.is_some())
+            .field("tls_root_certificates", &self.tls_root_certificates.len())
             .field("on_token_refresh", &self.on_token_refresh.is_some())
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)

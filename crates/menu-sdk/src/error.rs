@@ -154,8 +154,12 @@ impl Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
-    /// The connection could not be established (refused, DNS, TLS handshake).
+    /// The connection could not be established (refused, DNS).
     Connect,
+    /// The TLS handshake failed: the server's certificate is not trusted (a private CA needs
+    /// [`crate::ClientBuilder::tls_root_certificate`]), expired, or for another host. Never
+    /// retried.
+    Tls,
     /// The request or the connection timed out.
     Timeout,
     /// The response body broke off (reset, truncated).
@@ -168,6 +172,8 @@ impl TransportErrorKind {
     pub(crate) fn of(error: &reqwest::Error) -> Self {
         if error.is_timeout() {
             Self::Timeout
+        } else if error.is_connect() && is_tls(error) {
+            Self::Tls
         } else if error.is_connect() {
             Self::Connect
         } else if error.is_body() || error.is_decode() {
@@ -178,10 +184,30 @@ impl TransportErrorKind {
     }
 }
 
+/// Whether rustls (reqwest's TLS, which reports through `std::io::Error`s) refused the connection.
+/// With another TLS backend (a supplied client) such a failure stays [`TransportErrorKind::Connect`].
+fn is_tls(error: &reqwest::Error) -> bool {
+    let mut cause = std::error::Error::source(error);
+    while let Some(current) = cause {
+        if current.is::<rustls::Error>() {
+            return true;
+        }
+        // An `io::Error`'s `source()` skips the error it wraps: step into that one.
+        cause = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn std::error::Error + 'static)),
+            None => current.source(),
+        };
+    }
+    false
+}
+
 impl fmt::Display for TransportErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Connect => "cannot connect",
+            Self::Tls => "TLS handshake failed",
             Self::Timeout => "timed out",
             Self::Body => "the response body broke off",
             Self::Other => "transport error",

@@ -10,6 +10,8 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use menu_client::ResponseValue;
+
+use crate::error::TransportErrorKind;
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
@@ -184,7 +186,9 @@ pub(crate) fn verdict<T, E>(
     idempotent: bool,
 ) -> Verdict {
     match outcome {
-        Err(menu_client::Error::CommunicationError(error)) if error.is_connect() => {
+        Err(menu_client::Error::CommunicationError(error))
+            if TransportErrorKind::of(error) == TransportErrorKind::Connect =>
+        {
             Verdict::Retry {
                 reason: "connection failed before the request was sent",
                 status: None,

@@ -143,33 +143,29 @@ fn call<'a>(client: &'a Client, global: &GlobalOptions) -> menu_sdk::Call<'a> {
     }
 }
 
-/// Writes a secret to `path`, readable only by its owner (on Unix): into a new file beside it,
-/// then renamed over `path`, so an existing file's permissions (or a symlink there) never apply.
+/// Writes a secret to `path`, readable only by its owner (on Unix): into a temporary file beside
+/// it (mode 0600; removed if anything fails), then renamed over `path`, so an existing file's
+/// permissions (or a symlink there) never apply and no reader sees half a token.
 fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
     use std::io::Write;
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("the path names no file"))?;
-    let temp = path.with_file_name(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        uuid::Uuid::new_v4().simple()
-    ));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    if path.file_name().is_none() {
+        return Err(std::io::Error::other("the path names no file"));
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    let mut temp = tempfile::Builder::new();
+    temp.prefix(".menu-token-");
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        use std::os::unix::fs::PermissionsExt;
+        temp.permissions(std::fs::Permissions::from_mode(0o600));
     }
-    let written = options.open(&temp).and_then(|mut file| {
-        file.write_all(secret.as_bytes())?;
-        file.write_all(b"\n")?;
-        file.sync_all()
-    });
-    let renamed = written.and_then(|()| std::fs::rename(&temp, path));
-    if renamed.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    renamed
+    let mut file = temp.tempfile_in(dir)?;
+    file.write_all(secret.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }

@@ -21,10 +21,9 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::Deserialize;
 
 /// The reference pages' bodies.
-pub const REFRESH_BODY: &str = include_str!("../../menu-client/tests/fixtures/refresh.json");
+pub const REFRESH_BODY: &str = include_str!("../../menu-mock/seed/refresh.json");
 /// The reference pages' bodies.
-pub const VERIFY_BODY: &str =
-    include_str!("../../menu-client/tests/fixtures/verify-phone-number-update.json");
+pub const VERIFY_BODY: &str = include_str!("../../menu-mock/seed/verify-phone-number-update.json");
 const APP_KEY: &str = "f3a90488c7dd4b6e8b1e8e8c0f3b5a1d";
 const CUSTOMER_ID: &str = "47bf8888-3f23-11ed-936c-1a67b454859d";
 

@@ -1,5 +1,7 @@
-//! A faithful, stateful mock of the Menu customer API: both operations of the spec, served by axum
-//! on tokio, with customers, pending phone number changes and real HS256 tokens held in memory.
+//! A faithful, stateful mock of the Menu customer API, served by axum on tokio: every operation of
+//! the spec. `verify_phone_number_update` and `refresh` keep customers, pending phone number
+//! changes and real HS256 tokens in memory; every other operation answers its documented example
+//! once the request passes the checks the API would make.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {

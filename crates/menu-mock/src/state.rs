@@ -357,14 +357,11 @@ fn now_timestamp() -> Timestamp {
 
 /// The two customers of the reference pages, each with a pending phone number change.
 fn seed_customers() -> Vec<(CustomerAccount, Option<PendingPhoneChange>)> {
-    let verify: serde_json::Value = serde_json::from_str(include_str!(
-        "../../menu-client/tests/fixtures/verify-phone-number-update.json"
-    ))
-    .unwrap_or_default();
-    let refresh: serde_json::Value = serde_json::from_str(include_str!(
-        "../../menu-client/tests/fixtures/refresh.json"
-    ))
-    .unwrap_or_default();
+    let verify: serde_json::Value =
+        serde_json::from_str(include_str!("../seed/verify-phone-number-update.json"))
+            .unwrap_or_default();
+    let refresh: serde_json::Value =
+        serde_json::from_str(include_str!("../seed/refresh.json")).unwrap_or_default();
     let account = |value: &serde_json::Value| {
         value
             .pointer("/data/customer_account")

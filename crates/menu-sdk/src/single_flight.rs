@@ -177,10 +177,8 @@ mod tests {
     use tokio::sync::oneshot;
 
     fn session(token: &str) -> Arc<Session> {
-        let body: serde_json::Value = serde_json::from_str(include_str!(
-            "../../menu-client/tests/fixtures/refresh.json"
-        ))
-        .unwrap();
+        let body: serde_json::Value =
+            serde_json::from_str(include_str!("../../menu-mock/seed/refresh.json")).unwrap();
         Arc::new(Session {
             customer_account: serde_json::from_value(body["data"]["customer_account"].clone())
                 .unwrap(),

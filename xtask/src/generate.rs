@@ -28,6 +28,8 @@ pub const CLIENT_PATH: &str = "crates/menu-client/src/generated.rs";
 pub const TABLE_PATH: &str = "crates/menu-client/src/operations.rs";
 /// The generated per-operation layer of the SDK.
 pub const SDK_PATH: &str = "crates/menu-sdk/src/generated.rs";
+/// The SDK's hand-written operation methods: an operation with one gets no generated method.
+pub const CONVENIENCES_PATH: &str = "crates/menu-sdk/src/conveniences.rs";
 
 fn header(tool: &str) -> String {
     format!(
@@ -48,7 +50,10 @@ pub fn run(root: &Path, check: bool) -> Result<ExitCode, String> {
     let spec_path = root.join(SPEC_PATH);
     let spec_text = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
-    let generated = render(&spec_text).map_err(|e| format!("{}: {e}", spec_path.display()))?;
+    let conveniences = read_if_present(&root.join(CONVENIENCES_PATH))?.unwrap_or_default();
+    let hand_written = sdk::hand_written(&conveniences)?;
+    let generated =
+        render(&spec_text, &hand_written).map_err(|e| format!("{}: {e}", spec_path.display()))?;
 
     let changes = match committed_surface(root) {
         Ok(before) => Some(before.changes(&generated.surface)),
@@ -151,8 +156,33 @@ pub struct Generated {
     surface: surface::Surface,
 }
 
-/// The spec text -> the formatted files, headers included.
-pub fn render(spec_text: &str) -> Result<Generated, String> {
+/// Adds `#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]` to every type of the
+/// generated `types` module: with the crate's `schemars` feature, users can embed the API's types
+/// in their own JSON Schemas; without it, nobody builds schemars.
+fn derive_json_schema(client: &mut syn::File) {
+    for item in &mut client.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.ident != "types" {
+            continue;
+        }
+        for item in module.content.iter_mut().flat_map(|(_, items)| items) {
+            let attrs = match item {
+                syn::Item::Struct(s) => &mut s.attrs,
+                syn::Item::Enum(e) => &mut e.attrs,
+                _ => continue,
+            };
+            attrs.push(syn::parse_quote!(
+                #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
+            ));
+        }
+    }
+}
+
+/// The spec text -> the formatted files, headers included (`hand_written`: the SDK's
+/// hand-written operation methods).
+pub fn render(spec_text: &str, hand_written: &[String]) -> Result<Generated, String> {
     let spec = spec::parse(spec_text)?;
     let operations = spec::operations(&spec)?;
     let view = spec::client_view(&spec);
@@ -162,15 +192,20 @@ pub fn render(spec_text: &str) -> Result<Generated, String> {
     let tokens = without_panicking(|| Generator::new(&settings).generate_tokens(&view))
         .map_err(|panic| format!("progenitor cannot generate a client (it panicked): {panic}"))?
         .map_err(|e| format!("progenitor cannot generate a client: {e}"))?;
-    let client = syn::parse2::<syn::File>(tokens)
+    let mut client = syn::parse2::<syn::File>(tokens)
         .map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
+    derive_json_schema(&mut client);
     let methods = sdk::methods(&client)?;
     sdk::pair(&operations, &methods)?;
     let parse = |tokens| {
         syn::parse2::<syn::File>(tokens).map_err(|e| format!("generated invalid Rust: {e}"))
     };
-    let table = parse(table::render(&operations, &methods)?)?;
-    let layer = parse(sdk::render(&operations, &methods)?)?;
+    let table = parse(table::render(
+        &operations,
+        &methods,
+        &table::models(&client),
+    )?)?;
+    let layer = parse(sdk::render(&operations, &methods, hand_written)?)?;
     let surface = surface::Surface::of(&client, Some(&table))?;
     Ok(Generated {
         outputs: vec![

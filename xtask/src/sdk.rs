@@ -1,13 +1,16 @@
 //! The SDK's per-operation layer (`crates/menu-sdk/src/generated.rs`), generated from the spec's
-//! operations and the methods progenitor generated for them. For every operation whose public
-//! method is not written by hand ([`HAND_WRITTEN`]):
-//! - a request type in `requests` (`requests::UpdateThing<'a>`) that holds the call's arguments,
-//!   takes optional parameters and a request id through setters, and sends itself through the
-//!   SDK's one pipeline (`Call::send`, with the operation's entry of the operation table) when
-//!   awaited;
-//! - `Client::<operation>` and `Call::<operation>`, taking the required arguments.
+//! operations and the methods progenitor generated for them:
+//! - for every operation, a request type in `requests` (`requests::UpdateThing<'a>`) that holds
+//!   the call's arguments, takes optional parameters and a request id through setters, and sends
+//!   itself through the SDK's one pipeline (`Call::send`, or `Call::send_session` for an operation
+//!   that issues a token, with the operation's entry of the operation table) when awaited; it
+//!   answers the payload (the envelope's `data`, or `()` when the envelope has none);
+//! - `Client::<operation>` and `Call::<operation>`, taking the required arguments, unless the
+//!   SDK writes that method by hand (`conveniences.rs`, read by [`hand_written`]): then the
+//!   request type is the crate's own, for the hand-written method to send;
+//! - `ROTATION`: the operation marked `x-token: rotates`, which automatic refresh sends.
 //!
-//! Argument types are read from progenitor's own method signatures (with `syn`), so the two
+//! Argument and payload types are read from progenitor's own output (with `syn`), so the two
 //! layers cannot disagree.
 
 use heck::ToUpperCamelCase as _;
@@ -15,13 +18,29 @@ use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::visit_mut::VisitMut;
 
-use crate::spec::Op;
+use crate::spec::{Op, TokenEffect};
 
-/// Operations whose public method `menu-sdk` writes by hand because it adds meaning; the
-/// generator emits nothing for these (their entry of the operation table stays).
-/// - `refresh`: swaps the client's token and calls `on_token_refresh` (single flight);
-/// - `verify_phone_number_update`: takes the code as a string and returns the account.
-pub const HAND_WRITTEN: [&str; 2] = ["refresh", "verify_phone_number_update"];
+/// The methods `menu-sdk` writes by hand in `impl Client` blocks of `conveniences.rs` (the
+/// file's text): an operation with such a method gets no generated `Client`/`Call` method.
+pub fn hand_written(conveniences: &str) -> Result<Vec<String>, String> {
+    let file = syn::parse_file(conveniences).map_err(|e| format!("conveniences.rs: {e}"))?;
+    let mut names = Vec::new();
+    for item in &file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let is_client = matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+        if !is_client || block.trait_.is_some() {
+            continue;
+        }
+        for item in &block.items {
+            if let syn::ImplItem::Fn(function) = item {
+                names.push(function.sig.ident.to_string());
+            }
+        }
+    }
+    Ok(names)
+}
 
 /// One method of the generated `menu_client::Client`.
 #[derive(Clone)]
@@ -32,6 +51,19 @@ pub struct Method {
     pub args: Vec<Arg>,
     /// `T` of its `ResponseValue<T>`, with paths that resolve from another crate.
     pub output: syn::Type,
+    /// What the SDK's method answers: the envelope's payload, or `output` itself.
+    pub payload: Payload,
+}
+
+/// What a generated SDK method answers, out of progenitor's response type.
+#[derive(Clone)]
+pub enum Payload {
+    /// The envelope's `data`, of this type.
+    Data(Box<syn::Type>),
+    /// An envelope without `data` (`{status, code}`): `()`.
+    Nothing,
+    /// Not an envelope: the response type itself.
+    Whole,
 }
 
 /// One argument of a generated method.
@@ -149,6 +181,95 @@ impl VisitMut for FromOutside {
     }
 }
 
+/// The fields of the struct named `name` in the generated `types` module.
+fn type_fields<'f>(file: &'f syn::File, name: &syn::Ident) -> Option<&'f syn::Fields> {
+    file.items.iter().find_map(|item| match item {
+        syn::Item::Mod(module) if module.ident == "types" => module
+            .content
+            .as_ref()?
+            .1
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Struct(s) if &s.ident == name => Some(&s.fields),
+                _ => None,
+            }),
+        _ => None,
+    })
+}
+
+/// The payload of a generated response type: an envelope (`status` and `code`) answers its
+/// `data`, or nothing.
+fn payload(file: &syn::File, output: &syn::Type) -> Payload {
+    let syn::Type::Path(path) = output else {
+        return Payload::Whole;
+    };
+    let Some(fields) = path
+        .path
+        .segments
+        .last()
+        .and_then(|last| type_fields(file, &last.ident))
+    else {
+        return Payload::Whole;
+    };
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|f| f.ident.as_ref().is_some_and(|i| i == name))
+    };
+    if field("status").is_none() || field("code").is_none() {
+        return Payload::Whole;
+    }
+    match field("data") {
+        Some(data) => {
+            let mut ty = data.ty.clone();
+            InTypes.visit_type_mut(&mut ty);
+            FromOutside.visit_type_mut(&mut ty);
+            Payload::Data(Box::new(ty))
+        }
+        None => Payload::Nothing,
+    }
+}
+
+/// Names a type of the generated `types` module from outside it (`Session` -> `types::Session`):
+/// a field's type is written from inside the module.
+struct InTypes;
+
+impl VisitMut for InTypes {
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        syn::visit_mut::visit_path_mut(self, path);
+        let primitive = ["bool", "i32", "i64", "u32", "u64", "f32", "f64", "str"];
+        if path.leading_colon.is_none()
+            && path.segments.len() == 1
+            && !primitive.contains(&&*path.segments[0].ident.to_string())
+        {
+            path.segments.insert(0, syn::parse_quote!(types));
+        }
+    }
+}
+
+impl Method {
+    /// The payload type.
+    fn payload_type(&self) -> TokenStream {
+        match &self.payload {
+            Payload::Data(ty) => quote!(#ty),
+            Payload::Nothing => quote!(()),
+            Payload::Whole => {
+                let output = &self.output;
+                quote!(#output)
+            }
+        }
+    }
+
+    /// `call` (a generated call's outcome) mapped to the payload.
+    fn to_payload(&self, call: TokenStream) -> TokenStream {
+        match &self.payload {
+            Payload::Data(_) => quote!(#call.and_then(|value| value.map(|envelope| envelope.data))),
+            Payload::Nothing => quote!(#call.and_then(|value| value.map(drop))),
+            Payload::Whole => call,
+        }
+    }
+}
+
 /// The operation methods of the generated client (`pub async fn` in `impl Client`).
 pub fn methods(file: &syn::File) -> Result<Vec<Method>, String> {
     let mut methods = Vec::new();
@@ -169,13 +290,13 @@ pub fn methods(file: &syn::File) -> Result<Vec<Method>, String> {
             {
                 continue;
             }
-            methods.push(method(function)?);
+            methods.push(method(file, function)?);
         }
     }
     Ok(methods)
 }
 
-fn method(function: &syn::ImplItemFn) -> Result<Method, String> {
+fn method(file: &syn::File, function: &syn::ImplItemFn) -> Result<Method, String> {
     let name = function.sig.ident.clone();
     let mut args = Vec::new();
     for input in &function.sig.inputs {
@@ -199,6 +320,7 @@ fn method(function: &syn::ImplItemFn) -> Result<Method, String> {
         .and_then(|ok| generic_arg(ok, "ResponseValue"))
         .cloned()
         .ok_or_else(|| format!("{name}: does not return Result<ResponseValue<T>, _>"))?;
+    let payload = payload(file, &output);
     FromOutside.visit_type_mut(&mut output);
     let docs = function
         .attrs
@@ -211,12 +333,13 @@ fn method(function: &syn::ImplItemFn) -> Result<Method, String> {
         docs,
         args,
         output,
+        payload,
     })
 }
 
 /// Names the SDK's hand-written `Client` and `Call` methods use: an operation may not take them.
 /// (Kept in step with `client.rs`, `builder.rs`, `call.rs`; the compiler catches a miss.)
-const RESERVED_METHODS: [&str; 16] = [
+const RESERVED_METHODS: [&str; 24] = [
     "builder",
     "from_env",
     "new",
@@ -230,14 +353,30 @@ const RESERVED_METHODS: [&str; 16] = [
     "generated",
     "request_id",
     "send",
+    "send_session",
+    "send_json",
     "token_for",
-    "fix_request_id",
     "shared",
+    "timeout",
+    "retry_policy",
+    "header",
+    "sensitive_header",
+    "options",
+    "adopt",
+    "rotate",
 ];
 
-/// Commands the `menu` command line has by hand: an operation may not be named like them (the
-/// operations of [`HAND_WRITTEN`] have theirs).
-const RESERVED_COMMANDS: [&str; 3] = ["mock", "demo", "help"];
+/// Commands the `menu` command line has by hand: an operation may not be named like them.
+const RESERVED_COMMANDS: [&str; 8] = [
+    "mock",
+    "demo",
+    "help",
+    "signup",
+    "login",
+    "logout",
+    "whoami",
+    "completions",
+];
 
 /// Names a request type uses for itself: a parameter may not take them.
 const RESERVED_PARAMETERS: [&str; 4] = ["call_", "send", "request_id", "new"];
@@ -266,46 +405,57 @@ fn request_type(method: &Method) -> Result<syn::Ident, String> {
     })
 }
 
-/// The SDK's per-operation layer for `ops`, given the generated client's `methods`.
-pub fn render(ops: &[Op], methods: &[Method]) -> Result<TokenStream, String> {
+/// Refuses an operation whose names the SDK or the command line already use.
+fn check_names(op: &Op, method: &Method, hand_written: bool) -> Result<(), String> {
+    let (id, fn_name) = (&op.id, &method.name);
+    let command = heck::ToKebabCase::to_kebab_case(id.as_str());
+    if RESERVED_COMMANDS.contains(&command.as_str()) {
+        return Err(format!(
+            "operation `{id}` would be the command `menu {command}`, which the command line \
+             already has: rename the operation"
+        ));
+    }
+    if !hand_written && RESERVED_METHODS.contains(&fn_name.to_string().as_str()) {
+        return Err(format!(
+            "operation `{id}` would be the method `{fn_name}`, which the SDK already has: \
+             rename the operation"
+        ));
+    }
+    if let Some(arg) = method
+        .args
+        .iter()
+        .find(|a| RESERVED_PARAMETERS.contains(&a.name.to_string().as_str()))
+    {
+        return Err(format!(
+            "operation `{id}` has a parameter named `{}`, which its request type uses for \
+             itself: rename the parameter",
+            arg.name
+        ));
+    }
+    Ok(())
+}
+
+/// The SDK's per-operation layer for `ops`, given the generated client's `methods` and the
+/// methods the SDK writes by hand (`hand_written`).
+pub fn render(
+    ops: &[Op],
+    methods: &[Method],
+    hand_written: &[String],
+) -> Result<TokenStream, String> {
     let mut client_methods = Vec::new();
     let mut call_methods = Vec::new();
     let mut requests = Vec::new();
+    let mut rotation = quote!(::std::option::Option::None);
     for (op, method) in pair(ops, methods)? {
-        if HAND_WRITTEN.contains(&op.id.as_str()) {
-            continue;
-        }
+        let by_hand = hand_written.contains(&method.name.to_string());
+        check_names(op, method, by_hand)?;
         let fn_name = &method.name;
         let id = &op.id;
-        let command = heck::ToKebabCase::to_kebab_case(id.as_str());
-        if RESERVED_COMMANDS.contains(&command.as_str()) {
-            return Err(format!(
-                "operation `{id}` would be the command `menu {command}`, which the command line \
-                 already has: rename the operation"
-            ));
-        }
-        if RESERVED_METHODS.contains(&fn_name.to_string().as_str()) {
-            return Err(format!(
-                "operation `{id}` would be the method `{fn_name}`, which the SDK already has: \
-                 rename the operation"
-            ));
-        }
-        if let Some(arg) = method
-            .args
-            .iter()
-            .find(|a| RESERVED_PARAMETERS.contains(&a.name.to_string().as_str()))
-        {
-            return Err(format!(
-                "operation `{id}` has a parameter named `{}`, which its request type uses for \
-                 itself: rename the parameter",
-                arg.name
-            ));
-        }
         let constant = crate::table::constant(method);
         let request = request_type(method)?;
         let (required, optional): (Vec<&Arg>, Vec<&Arg>) =
             method.args.iter().partition(|a| a.optional().is_none());
-        let output = &method.output;
+        let payload = method.payload_type();
         let req_names: Vec<_> = required.iter().map(|a| &a.name).collect();
         let req_params: Vec<_> = required
             .iter()
@@ -361,18 +511,42 @@ pub fn render(ops: &[Op], methods: &[Method]) -> Result<TokenStream, String> {
             })
             .collect();
         let passes: Vec<_> = method.args.iter().map(Arg::pass).collect();
+        let generated_call = method.to_payload(quote!(client.#fn_name(#(#passes),*).await));
+        // An operation that issues a token answers a session, which the pipeline adopts.
+        let pipeline = if op.token == TokenEffect::None {
+            quote!(send)
+        } else {
+            quote!(send_session)
+        };
+        if op.token == TokenEffect::Rotates {
+            let call = method.to_payload(quote!(client.#fn_name().await));
+            rotation = quote! {
+                ::std::option::Option::Some(crate::refresh::Rotation {
+                    operation: &::menu_client::operations::#constant,
+                    send: |client| ::std::boxed::Box::pin(async move { #call }),
+                })
+            };
+        }
         let request_doc = format!(
             " One `{id}` call, sent when awaited (or by [`{request}::send`]); built by \
              [`Client::{fn_name}`](crate::Client::{fn_name})."
         );
+        // The request type of a hand-written method is the method's to build.
+        let (visibility, unused) = if by_hand {
+            // Its setters may go unused by the hand-written method.
+            (quote!(pub(crate)), quote!(#[allow(dead_code)]))
+        } else {
+            (quote!(pub), quote!())
+        };
         requests.push(quote! {
             #[doc = #request_doc]
             #[must_use = "a call is sent only when it is awaited"]
-            pub struct #request<'a> {
+            #visibility struct #request<'a> {
                 call_: crate::call::Call<'a>,
                 #(#fields,)*
             }
 
+            #unused
             impl<'a> #request<'a> {
                 pub(crate) fn new(call_: crate::call::Call<'a>, #(#req_params),*) -> Self {
                     Self {
@@ -393,19 +567,19 @@ pub fn render(ops: &[Op], methods: &[Method]) -> Result<TokenStream, String> {
 
                 /// Sends the call through the SDK's pipeline: header defaults, authentication,
                 /// automatic token refresh, retries, typed errors, tracing.
-                pub async fn send(self) -> ::std::result::Result<#output, crate::error::Error> {
+                pub async fn send(self) -> ::std::result::Result<#payload, crate::error::Error> {
                     let Self { call_, #(#all_names,)* } = self;
                     #(let #all_names = &#all_names;)*
                     call_
-                        .send(&::menu_client::operations::#constant, |client| async move {
-                            client.#fn_name(#(#passes),*).await
+                        .#pipeline(&::menu_client::operations::#constant, |client| async move {
+                            #generated_call
                         })
                         .await
                 }
             }
 
             impl<'a> ::std::future::IntoFuture for #request<'a> {
-                type Output = ::std::result::Result<#output, crate::error::Error>;
+                type Output = ::std::result::Result<#payload, crate::error::Error>;
                 type IntoFuture = ::std::pin::Pin<
                     ::std::boxed::Box<dyn ::std::future::Future<Output = Self::Output> + Send + 'a>,
                 >;
@@ -415,6 +589,9 @@ pub fn render(ops: &[Op], methods: &[Method]) -> Result<TokenStream, String> {
                 }
             }
         });
+        if by_hand {
+            continue;
+        }
 
         let docs = &method.docs;
         client_methods.push(quote! {
@@ -423,7 +600,7 @@ pub fn render(ops: &[Op], methods: &[Method]) -> Result<TokenStream, String> {
                 self.call().#fn_name(#(#req_names),*)
             }
         });
-        let call_doc = format!(" See [`Client::{fn_name}`].");
+        let call_doc = format!(" See [`Client::{fn_name}`](crate::Client::{fn_name}).");
         call_methods.push(quote! {
             #[doc = #call_doc]
             pub fn #fn_name(self, #(#req_params),*) -> requests::#request<'a> {
@@ -440,6 +617,9 @@ pub fn render(ops: &[Op], methods: &[Method]) -> Result<TokenStream, String> {
         impl<'a> crate::call::Call<'a> {
             #(#call_methods)*
         }
+
+        /// The operation the spec marks `x-token: rotates`, which automatic token refresh sends.
+        pub(crate) const ROTATION: ::std::option::Option<crate::refresh::Rotation> = #rotation;
 
         /// One request type per operation: its required arguments, its optional parameters as
         /// setters, sent when awaited.

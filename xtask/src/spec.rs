@@ -28,6 +28,21 @@ pub enum Auth {
     None,
 }
 
+/// What an operation does to the customer token, from its `x-token` extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenEffect {
+    /// Nothing (no `x-token`).
+    None,
+    /// `x-token: issues`: its answer's `data` is a `Session`, whose token the client adopts.
+    Issues,
+    /// `x-token: rotates`: issues a token and invalidates the one it was sent with; automatic
+    /// refresh sends it.
+    Rotates,
+}
+
+/// The schema every token-issuing operation answers with (as its envelope's `data`).
+pub const SESSION_SCHEMA: &str = "#/components/schemas/Session";
+
 /// One operation of the spec, as the generators see it.
 #[derive(Debug, Clone)]
 pub struct Op {
@@ -38,8 +53,10 @@ pub struct Op {
     /// The path template, for example `/customers/{customer_id}/verify-phone-number-update`.
     pub path: String,
     pub auth: Auth,
+    /// What it does to the customer token (`x-token`).
+    pub token: TokenEffect,
     /// Whether repeating it has no further effect, by its method (`GET`, `HEAD`, `OPTIONS`,
-    /// `PUT`, `DELETE`): the SDK retries more answers of these.
+    /// `PUT`, `DELETE`), unless it rotates the token: the SDK retries more answers of these.
     pub idempotent: bool,
     /// The documented success status (the first 2xx response).
     pub success_status: u16,
@@ -146,9 +163,30 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
                     complex.name
                 )));
             }
+            let auth = auth(spec, operation).map_err(at)?;
+            let token = token_effect(spec, operation, success_status).map_err(at)?;
+            if token == TokenEffect::Rotates {
+                if auth != Auth::Customer || !params.is_empty() || operation.request_body.is_some()
+                {
+                    return Err(at(
+                        "`x-token: rotates` is for an operation that takes the customer \
+                                   token and nothing else (automatic refresh sends it with no \
+                                   argument)"
+                            .into(),
+                    ));
+                }
+                if let Some(other) = ops.iter().find(|op: &&Op| op.token == TokenEffect::Rotates) {
+                    return Err(at(format!(
+                        "`x-token: rotates` is already on `{}`: one operation rotates the token",
+                        other.id
+                    )));
+                }
+            }
             ops.push(Op {
-                auth: auth(spec, operation).map_err(at)?,
-                idempotent: matches!(method, "get" | "head" | "options" | "put" | "delete"),
+                auth,
+                token,
+                idempotent: token != TokenEffect::Rotates
+                    && matches!(method, "get" | "head" | "options" | "put" | "delete"),
                 method: method.to_uppercase(),
                 summary: operation.summary.clone().unwrap_or_default(),
                 description: operation.description.clone().unwrap_or_default(),
@@ -162,6 +200,50 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
         }
     }
     Ok(ops)
+}
+
+/// The operation's `x-token` extension. A token-issuing operation must answer an envelope whose
+/// `data` is the `Session` schema: the SDK adopts its `token`.
+fn token_effect(
+    spec: &OpenAPI,
+    operation: &Operation,
+    success_status: u16,
+) -> Result<TokenEffect, String> {
+    let effect = match operation.extensions.get("x-token") {
+        None => return Ok(TokenEffect::None),
+        Some(serde_json::Value::String(value)) if value == "issues" => TokenEffect::Issues,
+        Some(serde_json::Value::String(value)) if value == "rotates" => TokenEffect::Rotates,
+        Some(other) => {
+            return Err(format!("`x-token: {other}` is not `issues` or `rotates`"));
+        }
+    };
+    let data = operation
+        .responses
+        .responses
+        .get(&StatusCode::Code(success_status))
+        .and_then(|response| item(spec, response, "responses", |c| &c.responses))
+        .and_then(|response| response.content.values().next())
+        .and_then(|media| media.schema.as_ref())
+        .and_then(|schema| data_property(spec, schema));
+    match data {
+        Some(ReferenceOr::Reference { reference }) if reference == SESSION_SCHEMA => Ok(effect),
+        _ => Err(format!(
+            "it is marked `x-token`, so its {success_status} answer must be an envelope whose \
+             `data` is `$ref: '{SESSION_SCHEMA}'` (the account and the token the client adopts)"
+        )),
+    }
+}
+
+/// The `data` property of an envelope schema (an object, or the `allOf` parts of one).
+fn data_property<'s>(
+    spec: &'s OpenAPI,
+    schema: &'s ReferenceOr<Schema>,
+) -> Option<&'s ReferenceOr<Box<Schema>>> {
+    match &resolve(spec, schema)?.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => object.properties.get("data"),
+        SchemaKind::AllOf { all_of } => all_of.iter().find_map(|part| data_property(spec, part)),
+        _ => None,
+    }
 }
 
 /// The operation's effective `security` (its own, or the document's), as an [`Auth`].
@@ -529,17 +611,76 @@ mod tests {
                     op.id.as_str(),
                     op.method.as_str(),
                     op.auth,
-                    op.success_status,
+                    op.token,
+                    op.idempotent,
                 )
             })
             .collect();
+        use TokenEffect as T;
         assert_eq!(
             summary,
             [
-                ("verify_phone_number_update", "POST", Auth::Customer, 200),
-                ("refresh", "GET", Auth::Customer, 200)
+                (
+                    "verify_phone_number_update",
+                    "POST",
+                    Auth::Customer,
+                    T::None,
+                    false
+                ),
+                ("refresh", "GET", Auth::Customer, T::Rotates, false),
+                ("check_email", "POST", Auth::Optional, T::None, false),
+                (
+                    "passwordless_request",
+                    "POST",
+                    Auth::Optional,
+                    T::None,
+                    false
+                ),
+                ("register", "POST", Auth::Optional, T::Issues, false),
+                (
+                    "update_customer_account",
+                    "PUT",
+                    Auth::Customer,
+                    T::None,
+                    true
+                ),
+                (
+                    "delete_customer_account",
+                    "DELETE",
+                    Auth::Customer,
+                    T::None,
+                    true
+                ),
+                ("verify_email_update", "PUT", Auth::Customer, T::None, true),
             ]
         );
+        assert!(ops.iter().all(|op| op.success_status == 200));
+    }
+
+    #[test]
+    fn the_token_marks_are_checked() {
+        let mark = |id: &str, mark: &str| {
+            let text = SPEC.replace(
+                &format!("      operationId: {id}\n"),
+                &format!("      operationId: {id}\n      x-token: {mark}\n"),
+            );
+            operations(&parse(&text).unwrap()).map(|_| ())
+        };
+        // A mark on an operation that answers no session.
+        let err = mark("check_email", "issues").unwrap_err();
+        assert!(
+            err.starts_with("check_email (POST") && err.contains("Session"),
+            "{err}"
+        );
+        assert!(
+            mark("verify_email_update", "sideways")
+                .unwrap_err()
+                .contains("not `issues` or `rotates`")
+        );
+        // One rotating operation, with nothing but the token.
+        let text = SPEC.replace("      x-token: issues\n", "      x-token: rotates\n");
+        let err = operations(&parse(&text).unwrap()).unwrap_err();
+        assert!(err.contains("the customer token and nothing else"), "{err}");
     }
 
     #[test]
@@ -608,11 +749,13 @@ mod tests {
     fn security_decides_the_auth() {
         let with_security = |security: &str| {
             let text = SPEC.replace(
-                "      operationId: refresh\n",
-                &format!("      operationId: refresh\n      security: {security}\n"),
+                "      operationId: verify_phone_number_update\n",
+                &format!(
+                    "      operationId: verify_phone_number_update\n      security: {security}\n"
+                ),
             );
             let spec = parse(&text).unwrap();
-            operations(&spec).map(|ops| ops[1].auth)
+            operations(&spec).map(|ops| ops[0].auth)
         };
         assert_eq!(with_security("[]"), Ok(Auth::None));
         assert_eq!(with_security("[{}]"), Ok(Auth::None));

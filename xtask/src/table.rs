@@ -1,5 +1,6 @@
 //! The operation table (`crates/menu-client/src/operations.rs`): one `Operation` constant per
 //! operation of the spec, with what the generated methods do not carry: how it authenticates,
+//! what it does to the customer token (`x-token`),
 //! whether it is idempotent, its success status, its parameters and body as a command line or a
 //! mock needs them (with a check of a body against its generated type), its documented example;
 //! `ALL`, and `find` by `operationId`. The hooks, the SDK, the `menu` command line and the mock
@@ -10,7 +11,7 @@ use quote::{format_ident, quote};
 use syn::visit_mut::VisitMut;
 
 use crate::sdk::Method;
-use crate::spec::{Auth, Body, Kind, Location, Op};
+use crate::spec::{Auth, Body, Kind, Location, Op, TokenEffect};
 
 /// The name of an operation's constant: its method's name in upper case.
 pub fn constant(method: &Method) -> syn::Ident {
@@ -107,7 +108,36 @@ fn body(body: &Body, method: &Method) -> Result<TokenStream, String> {
 }
 
 /// The table for `ops`, paired with progenitor's methods for their names and body types.
-pub fn render(ops: &[Op], methods: &[Method]) -> Result<TokenStream, String> {
+/// The names of the types of the generated `types` module (structs and enums).
+pub fn models(file: &syn::File) -> Vec<syn::Ident> {
+    let mut names = Vec::new();
+    for item in &file.items {
+        let syn::Item::Mod(module) = item else {
+            continue;
+        };
+        if module.ident != "types" {
+            continue;
+        }
+        for item in module.content.iter().flat_map(|(_, items)| items) {
+            match item {
+                syn::Item::Struct(s) => names.push(s.ident.clone()),
+                syn::Item::Enum(e) => names.push(e.ident.clone()),
+                _ => {}
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
+/// The table for `ops`, paired with progenitor's methods for their names and body types, and the
+/// JSON Schema of each of the generated `models`.
+pub fn render(
+    ops: &[Op],
+    methods: &[Method],
+    models: &[syn::Ident],
+) -> Result<TokenStream, String> {
+    let model_names: Vec<String> = models.iter().map(ToString::to_string).collect();
     let mut constants = Vec::new();
     let mut names = Vec::new();
     let mut ids = Vec::new();
@@ -127,6 +157,11 @@ pub fn render(ops: &[Op], methods: &[Method]) -> Result<TokenStream, String> {
             Auth::Customer => quote!(Auth::Customer),
             Auth::Optional => quote!(Auth::Optional),
             Auth::None => quote!(Auth::None),
+        };
+        let token = match op.token {
+            TokenEffect::None => quote!(TokenEffect::None),
+            TokenEffect::Issues => quote!(TokenEffect::Issues),
+            TokenEffect::Rotates => quote!(TokenEffect::Rotates),
         };
         let params = op.params.iter().map(|param| {
             let (name, required, description) = (&param.name, param.required, &param.description);
@@ -159,6 +194,7 @@ pub fn render(ops: &[Op], methods: &[Method]) -> Result<TokenStream, String> {
                 method: #verb,
                 path: #path,
                 auth: #auth,
+                token: #token,
                 idempotent: #idempotent,
                 success_status: #success_status,
                 summary: #summary,
@@ -173,12 +209,24 @@ pub fn render(ops: &[Op], methods: &[Method]) -> Result<TokenStream, String> {
     }
     Ok(quote! {
         #[allow(unused_imports)]
-        use crate::operation::{Auth, Body, Field, Kind, Location, Operation, Param};
+        use crate::operation::{Auth, Body, Field, Kind, Location, Operation, Param, TokenEffect};
 
         #(#constants)*
 
         /// Every operation of the spec, in its order.
         pub const ALL: &[&Operation] = &[#(&#names),*];
+
+        /// The JSON Schema of every type of the spec (the `types` module), by name, in name order
+        /// (with the `schemars` feature).
+        #[cfg(feature = "schemars")]
+        pub fn json_schemas() -> ::std::vec::Vec<(&'static str, ::schemars::Schema)> {
+            let names = [#(#model_names),*];
+            let schemas = [#(
+                ::schemars::SchemaGenerator::default()
+                    .into_root_schema_for::<crate::types::#models>()
+            ),*];
+            names.into_iter().zip(schemas).collect()
+        }
 
         /// The operation with this `operationId`.
         pub fn find(id: &str) -> ::std::option::Option<&'static Operation> {

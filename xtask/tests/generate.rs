@@ -23,10 +23,13 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// A temporary root holding copies of the committed spec and generated files.
+/// The SDK's hand-written operation methods, which the generator reads.
+const CONVENIENCES: &str = "crates/menu-sdk/src/conveniences.rs";
+
+/// A temporary root holding copies of the committed spec, generated files and conveniences.
 fn temp_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for file in std::iter::once(SPEC).chain(OUTPUTS) {
+    for file in [SPEC, CONVENIENCES].into_iter().chain(OUTPUTS) {
         let to = dir.path().join(file);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
         std::fs::copy(workspace_root().join(file), to).unwrap();
@@ -140,7 +143,7 @@ fn regeneration_says_what_changed_for_callers() {
     let dir = temp_copy();
     let spec = dir.path().join(SPEC);
     let text = std::fs::read_to_string(&spec).unwrap();
-    // A new operation, a new required query parameter on `refresh`, and a changed field type.
+    // A new operation, a new required query parameter on `check_email`, and a changed field type.
     let edited = text
         .replace(
             "  /customers/refresh:\n",
@@ -148,10 +151,11 @@ fn regeneration_says_what_changed_for_callers() {
              parameters:\n        - $ref: '#/components/parameters/CustomerId'\n      \
              responses:\n        '204':\n          description: Pong.\n  /customers/refresh:\n",
         )
-        .replace(
-            "      parameters:\n        - $ref: '#/components/parameters/XRequestId'\n",
-            "      parameters:\n        - {name: device, in: query, required: true, schema: \
-             {type: string}}\n        - $ref: '#/components/parameters/XRequestId'\n",
+        .replacen(
+            "        - {}\n      parameters:\n        - $ref: '#/components/parameters/XRequestId'\n",
+            "        - {}\n      parameters:\n        - {name: device, in: query, required: true, \
+             schema: {type: string}}\n        - $ref: '#/components/parameters/XRequestId'\n",
+            1,
         )
         .replace(
             "        type_id:\n          type: integer\n",
@@ -168,7 +172,7 @@ fn regeneration_says_what_changed_for_callers() {
     );
     for line in [
         "+ operation `ping` added",
-        "~ operation `refresh`: new required parameter `device: &str`  [breaking]",
+        "~ operation `check_email`: new required parameter `device: &str`  [breaking]",
         "~ type `CustomerAccount`: field `type_id`: `i64` -> `String`  [breaking]",
     ] {
         assert!(stdout.contains(line), "{line}\n{stdout}");
@@ -235,12 +239,17 @@ fn names_the_sdk_cannot_take_are_refused_clearly() {
         let spec = dir.path().join(SPEC);
         let text = std::fs::read_to_string(&spec).unwrap();
         assert!(text.contains(from), "{from}");
-        // The last case also gives the operation a query parameter named `send`.
-        let text = text.replacen(from, to, 1).replacen(
+        // The last case also gives the operation (no longer the rotating one) a query parameter
+        // named `send`.
+        let again = to.contains("refresh_again");
+        let text =
+            text.replacen(from, to, 1)
+                .replacen("      x-token: rotates\n", "", usize::from(again));
+        let text = text.replacen(
             "      parameters:\n        - $ref: '#/components/parameters/XRequestId'\n",
             "      parameters:\n        - {name: send, in: query, schema: {type: string}}\n        \
              - $ref: '#/components/parameters/XRequestId'\n",
-            usize::from(to.contains("refresh_again")),
+            usize::from(again),
         );
         std::fs::write(&spec, text).unwrap();
         let out = xtask(dir.path(), &["--check"]);

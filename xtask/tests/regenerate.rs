@@ -116,6 +116,7 @@ fn a_new_operation_is_one_spec_edit_and_a_regeneration() {
         "+ operation `update_marketing_preferences` added",
         "+ operation `get_venue` added",
         "+ operation `remove_favourite` added",
+        "+ operation `sign_in` added",
     ] {
         assert!(summary.contains(line), "{line}\n{summary}");
     }
@@ -158,7 +159,7 @@ fn a_new_operation_is_one_spec_edit_and_a_regeneration() {
             "--test",
             "new_operations",
         ]));
-    assert!(output.contains("test result: ok. 3 passed"), "{output}");
+    assert!(output.contains("test result: ok. 4 passed"), "{output}");
 
     // 4. The copy's command line against the copy's mock.
     run(Command::new(env!("CARGO"))
@@ -166,6 +167,36 @@ fn a_new_operation_is_one_spec_edit_and_a_regeneration() {
         .env("CARGO_TARGET_DIR", &target)
         .args(["build", "--locked", "-p", "menu-cli"]));
     cli_against_the_mock(&target.join("debug/menu"));
+
+    // 5. The token marks drive the token handling: `x-token: rotates` taken off `refresh`,
+    //    `x-token: issues` put on `sign_in`, regenerated, nothing else edited.
+    let proven = std::fs::read_to_string(&spec).unwrap();
+    let marked = proven.replacen("      x-token: rotates\n", "", 1).replacen(
+        "      operationId: sign_in\n",
+        "      operationId: sign_in\n      x-token: issues\n",
+        1,
+    );
+    assert_ne!(marked, proven);
+    std::fs::write(&spec, marked).unwrap();
+    run(Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["generate", "--root"])
+        .arg(copy));
+    std::fs::write(
+        copy.join("crates/menu-sdk/tests/marks.rs"),
+        include_str!("proof/marks.rs"),
+    )
+    .unwrap();
+    let output = run(Command::new(env!("CARGO"))
+        .current_dir(copy)
+        .env("CARGO_TARGET_DIR", &target)
+        .args(["test", "--locked", "-p", "menu-sdk", "--test", "marks"]));
+    assert!(output.contains("test result: ok. 2 passed"), "{output}");
+    // The copy goes back to what its `menu` binary was built from (`.ci/run` checks the contract
+    // over it).
+    std::fs::write(&spec, proven).unwrap();
+    run(Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["generate", "--root"])
+        .arg(copy));
 }
 
 /// The mock server, stopped when dropped.
@@ -250,7 +281,8 @@ fn cli_against_the_mock(binary: &Path) {
     };
     let stderr = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
     let example = |operation_id: &str| -> serde_json::Value {
-        // The spec's example of the 200 answer of `operation_id` (in the proof's paths).
+        // The payload of the spec's example of the 200 answer of `operation_id` (in the proof's
+        // paths).
         let paths: serde_json::Value =
             serde_yaml_ng::from_str(include_str!("proof/paths.yaml")).unwrap();
         let operation = paths
@@ -260,7 +292,8 @@ fn cli_against_the_mock(binary: &Path) {
             .flat_map(|item| item.as_object().unwrap().values())
             .find(|op| op["operationId"] == operation_id)
             .unwrap();
-        operation["responses"]["200"]["content"]["application/json"]["example"].clone()
+        // The command prints the payload: the envelope's `data`.
+        operation["responses"]["200"]["content"]["application/json"]["example"]["data"].clone()
     };
 
     // A valid call: the example's JSON on stdout, exit 0.

@@ -634,11 +634,12 @@ pub fn decoding(budget: Budget) -> Vec<Decode> {
         }
     }
     vec![
-        measure::<
-            menu_client::types::VerifyPhoneNumberUpdateResponse,
-            minimal::Envelope<minimal::Verify>,
-        >("verify", VERIFY_BODY, budget),
-        measure::<menu_client::types::RefreshResponse, minimal::Envelope<minimal::Refresh>>(
+        measure::<menu_client::types::CustomerAccountResponse, minimal::Envelope<minimal::Verify>>(
+            "verify",
+            VERIFY_BODY,
+            budget,
+        ),
+        measure::<menu_client::types::SessionResponse, minimal::Envelope<minimal::Refresh>>(
             "refresh",
             REFRESH_BODY,
             budget,

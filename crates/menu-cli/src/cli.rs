@@ -1,7 +1,6 @@
 //! The command line: global options (with environment fallbacks) and subcommands.
 
 use std::net::IpAddr;
-use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use uuid::Uuid;
@@ -54,25 +53,6 @@ pub struct GlobalOptions {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Exchange the customer token for a new one; prints the account and token as JSON.
-    ///
-    /// The server invalidates the old token: keep the new one with --show-token or --token-out.
-    Refresh {
-        /// Include the new token's value in the output.
-        #[arg(long)]
-        show_token: bool,
-        /// Write the new token's value to this file (created with mode 0600 on Unix).
-        #[arg(long, value_name = "FILE")]
-        token_out: Option<PathBuf>,
-    },
-    /// Confirm a pending phone number change; prints the updated account as JSON.
-    VerifyPhoneNumberUpdate {
-        /// The customer's id (a UUID).
-        customer_id: Uuid,
-        /// The confirmation code sent to the new phone number.
-        #[arg(long)]
-        code: String,
-    },
     /// Run the mock Menu server.
     Mock {
         #[command(subcommand)]

@@ -3,6 +3,10 @@
 //! new command, with no line here. An operation with a hand-written command (`refresh`,
 //! `verify-phone-number-update`) keeps it.
 //!
+//! An operation that issues a customer token (`x-token` in the spec: `register`, `refresh`)
+//! insists on `--show-token` or `--token-out FILE` (checked before anything is sent): the server
+//! may have invalidated the old token, so the new one must be kept.
+//!
 //! A command is the kebab-case `operationId`; path parameters are its arguments, in the path's
 //! order; query and header parameters and the body's top-level fields are flags named after them
 //! (`--optin-status-email 2`); `--json-body FILE|-` gives the whole body (the flags then change
@@ -16,12 +20,14 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use heck::{ToKebabCase as _, ToShoutySnakeCase as _};
-use menu_sdk::menu_client::operation::{Auth, Field, Kind, Location, Operation, Param};
+use menu_sdk::menu_client::operation::{
+    Auth, Field, Kind, Location, Operation, Param, TokenEffect,
+};
 use menu_sdk::menu_client::operations::ALL;
-use menu_sdk::{Client, JsonCall};
+use menu_sdk::{Client, JsonCall, Token};
 use serde_json::{Map, Value};
 
-use crate::output::{Failure, pretty, say};
+use crate::output::{Failure, pretty, say, token_json};
 
 /// The command name of `operation`.
 fn name(operation: &Operation) -> String {
@@ -56,7 +62,7 @@ pub fn find(hand_written: &Command, command: &str) -> Option<&'static Operation>
 }
 
 /// The flags the command line already has (global options, the body flags, clap's own).
-const TAKEN: [&str; 10] = [
+const TAKEN: [&str; 12] = [
     "base-url",
     "application-key",
     "token",
@@ -65,6 +71,8 @@ const TAKEN: [&str; 10] = [
     "verbose",
     "json-body",
     "json-body-template",
+    "show-token",
+    "token-out",
     "help",
     "version",
 ];
@@ -154,6 +162,22 @@ fn command(operation: &'static Operation) -> Command {
     let mut command = Command::new(name(operation))
         .about(summary.to_owned())
         .long_about(long_about);
+    if operation.token != TokenEffect::None {
+        command = command
+            .arg(
+                Arg::new("show-token")
+                    .long("show-token")
+                    .action(ArgAction::SetTrue)
+                    .help("Include the new token's value in the output"),
+            )
+            .arg(
+                Arg::new("token-out")
+                    .long("token-out")
+                    .value_name("FILE")
+                    .value_parser(clap::value_parser!(PathBuf))
+                    .help("Write the new token's value to this file (mode 0600 on Unix)"),
+            );
+    }
     let body_required = operation.body.is_some_and(|b| b.required);
     for argument in arguments(operation) {
         let kind = argument.kind();
@@ -340,14 +364,102 @@ pub async fn run(
         return say(template(operation));
     }
     let arguments = json_call(operation, matches, read_body)?;
+    let keep = keeping(operation, matches)?;
     let client = client()?;
     let call = match request_id {
         Some(id) => client.with_request_id(id),
         None => client.call(),
     };
-    let answer = call.send_json(operation.id, arguments).await?;
-    say(pretty(&answer))
-        .map_err(|e| Failure::other(format!("{} (the call itself succeeded)", e.message)))
+    let mut answer = call.send_json(operation.id, arguments).await?;
+    let Some(keep) = keep else {
+        return say(pretty(&answer))
+            .map_err(|e| Failure::other(format!("{} (the call itself succeeded)", e.message)));
+    };
+    let token = answer
+        .get("token")
+        .and_then(|token| match token {
+            Value::String(value) => Some(Token::new(value)),
+            other => serde_json::from_value::<Token>(other.clone()).ok(),
+        })
+        .ok_or_else(|| Failure::other("the answer carries no token"))?;
+    let mut show = keep.show;
+    let mut failure = None;
+    if let Some(path) = &keep.out
+        && let Err(e) = write_secret(path, token.value())
+    {
+        // The old token may be gone: never lose the new one. Show it instead.
+        show = true;
+        failure = Some(Failure::other(format!(
+            "cannot write the new token to {}: {e}; it is printed on stdout instead",
+            path.display()
+        )));
+    }
+    answer["token"] = token_json(&token, show);
+    if let Err(stdout) = say(pretty(&answer)) {
+        // The token may now exist nowhere but in the file (if written): say so.
+        return Err(Failure::other(format!(
+            "{}; the server has already issued the new token{}",
+            stdout.message,
+            if show {
+                ", and it could not be shown"
+            } else {
+                " (saved with --token-out)"
+            }
+        )));
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+/// How a token-issuing command keeps the new token.
+struct Keep {
+    show: bool,
+    out: Option<PathBuf>,
+}
+
+/// For an operation that issues a token: `--show-token` or `--token-out` (a file that can be
+/// written), checked before anything is sent.
+fn keeping(operation: &Operation, matches: &ArgMatches) -> Result<Option<Keep>, Failure> {
+    if operation.token == TokenEffect::None {
+        return Ok(None);
+    }
+    let show = matches.get_flag("show-token");
+    let out = matches.get_one::<PathBuf>("token-out").cloned();
+    if !show && out.is_none() {
+        return Err(Failure::usage(format!(
+            "{} issues a new customer token (the old one may stop working): pass --show-token or \
+             --token-out FILE to keep it (nothing was sent)",
+            name(operation)
+        )));
+    }
+    if let Some(path) = &out {
+        writable(path).map_err(|e| {
+            Failure::usage(format!(
+                "--token-out {}: cannot write there ({e}); nothing was sent",
+                path.display()
+            ))
+        })?;
+    }
+    Ok(Some(Keep { show, out }))
+}
+
+/// Whether a file can be created beside `path` (where [`write_secret`] writes).
+fn writable(path: &std::path::Path) -> std::io::Result<()> {
+    if path.file_name().is_none() || path.is_dir() {
+        return Err(std::io::Error::other("the path names no file"));
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => std::path::Path::new("."),
+    };
+    tempfile::Builder::new()
+        .prefix(".menu-check-")
+        .tempfile_in(dir)
+        .map(drop)
+}
+
+/// Writes a secret to `path`, readable only by its owner (on Unix), replacing the file atomically.
+fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
+    menu_sdk::write_private(path, format!("{secret}\n").as_bytes())
 }
 
 /// The documented example of the body, or one built from its fields.
@@ -393,7 +505,7 @@ fn read_body(path: &PathBuf) -> Result<String, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use menu_sdk::menu_client::operation::Body;
+    use menu_sdk::menu_client::operation::{Body, TokenEffect};
 
     /// An operation of the kind the spec may gain, with every kind of argument.
     static THING: Operation = Operation {
@@ -401,6 +513,7 @@ mod tests {
         method: "PUT",
         path: "/things/{thing_id}/parts/{part}",
         auth: Auth::Customer,
+        token: TokenEffect::None,
         idempotent: true,
         success_status: 200,
         summary: "Update a thing",
@@ -647,6 +760,7 @@ mod tests {
         method: "GET",
         path: "/colliding/{id}",
         auth: Auth::None,
+        token: TokenEffect::None,
         idempotent: true,
         success_status: 200,
         summary: "",

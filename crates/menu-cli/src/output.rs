@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use menu_sdk::{Error, Session, Token};
+use menu_sdk::{Error, Token};
 use serde_json::{Value, json};
 
 /// A command's failure: one line for stderr and an exit code.
@@ -71,14 +71,6 @@ pub fn token_json(token: &Token, show_value: bool) -> Value {
         "ttl": token.ttl(),
         "refresh_ttl": token.refresh_ttl(),
         "expires_at": token.expires_at().map(|at| at.to_rfc3339()),
-    })
-}
-
-/// A session as JSON (see [`token_json`]).
-pub fn session_json(session: &Session, show_token: bool) -> Value {
-    json!({
-        "customer_account": session.customer_account,
-        "token": token_json(&session.token, show_token),
     })
 }
 

@@ -33,7 +33,7 @@ pub async fn run(host: IpAddr, port: u16) -> Result<(), Failure> {
          export MENU_TOKEN={dragos}\n\
          \n\
          # MENU_TOKEN is customer {DRAGOS} (Dragos Niculescu), whose pending phone number change\n\
-         # is confirmed with: menu verify-phone-number-update {DRAGOS} --code {DRAGOS_CONFIRMATION_CODE}\n\
+         # is confirmed with: menu verify-phone-number-update {DRAGOS} --confirmation-code {DRAGOS_CONFIRMATION_CODE}\n\
          # A token of customer {IVAN} (Ivan Djordjevic, code {IVAN_CONFIRMATION_CODE}):\n\
          # {ivan}",
         server.base_url(),

@@ -65,12 +65,13 @@ async fn verify_prints_the_account_as_json() {
     command.args([
         "verify-phone-number-update",
         &DRAGOS.to_string(),
-        "--code",
+        "--confirmation-code",
         DRAGOS_CONFIRMATION_CODE,
     ]);
     let output = run(command).await;
     assert!(output.status.success(), "{}", text(&output.stderr));
-    let account: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let payload: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let account = &payload["customer_account"];
     assert_eq!(account["phone_number"], "+40724373613");
     assert_eq!(account["has_pending_phone_number_change"], false);
 }
@@ -83,7 +84,7 @@ async fn a_wrong_code_is_one_line_with_status_and_request_id() {
     command.args([
         "verify-phone-number-update",
         &DRAGOS.to_string(),
-        "--code",
+        "--confirmation-code",
         "000000",
         "--request-id",
         &request_id,
@@ -152,30 +153,20 @@ async fn refresh_writes_the_new_token_to_a_private_file() {
             saved,
             "verify-phone-number-update",
             &DRAGOS.to_string(),
-            "--code",
+            "--confirmation-code",
             DRAGOS_CONFIRMATION_CODE,
         ]);
     assert!(run(command).await.status.success());
 }
 
 #[tokio::test]
-async fn an_unwritable_token_file_still_shows_the_new_token() {
+async fn an_unwritable_token_file_fails_before_anything_is_sent() {
     let server = MockServer::start().await.unwrap();
     let mut command = menu_for(&server);
     command.args(["refresh", "--token-out", "/nonexistent-dir/token"]);
     let output = run(command).await;
-    assert_clean_failure(
-        &output,
-        1,
-        &["cannot write the new token", "printed on stdout instead"],
-    );
-    let session: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert!(
-        session["token"]["value"]
-            .as_str()
-            .unwrap()
-            .starts_with("eyJ")
-    );
+    assert_clean_failure(&output, 2, &["--token-out", "nothing was sent"]);
+    assert_eq!(server.state().refresh_requests(), 0);
 }
 
 #[tokio::test]
@@ -183,7 +174,12 @@ async fn bad_input_is_a_clear_error_never_a_panic() {
     let server = MockServer::start().await.unwrap();
     // clap's own usage errors: exit 2, no panic.
     for args in [
-        vec!["verify-phone-number-update", "not-a-uuid", "--code", "1"],
+        vec![
+            "verify-phone-number-update",
+            "not-a-uuid",
+            "--confirmation-code",
+            "1",
+        ],
         vec![
             "verify-phone-number-update",
             "47bf8888-3f23-11ed-936c-1a67b454859d",
@@ -248,7 +244,7 @@ async fn secrets_stay_out_of_errors_and_verbose_logs() {
             "--verbose",
             "verify-phone-number-update",
             &DRAGOS.to_string(),
-            "--code",
+            "--confirmation-code",
             "000000",
         ]);
     let output = run(command).await;
@@ -342,7 +338,7 @@ async fn mock_serve_prints_what_to_use_and_serves_it() {
     command.envs(&vars).args([
         "verify-phone-number-update",
         &DRAGOS.to_string(),
-        "--code",
+        "--confirmation-code",
         DRAGOS_CONFIRMATION_CODE,
     ]);
     let output = run(command).await;

@@ -41,6 +41,7 @@ pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 #[derive(Clone, Default)]
 pub struct RequestContext {
     headers: Arc<HeaderMap>,
+    extra_headers: Option<Arc<HeaderMap>>,
     request_id: Option<HeaderValue>,
     authorization: Option<HeaderValue>,
     timeout: Option<Duration>,
@@ -59,6 +60,14 @@ impl RequestContext {
     /// [`HeaderValue::set_sensitive`].
     pub fn headers(mut self, headers: impl Into<Arc<HeaderMap>>) -> Self {
         self.headers = headers.into();
+        self
+    }
+
+    /// More headers for every request, set only where the request has none of that name (an
+    /// operation's own header parameter wins). Mark secret values [`HeaderValue::set_sensitive`].
+    pub fn extra_headers(mut self, headers: impl Into<Arc<HeaderMap>>) -> Self {
+        let headers = headers.into();
+        self.extra_headers = (!headers.is_empty()).then_some(headers);
         self
     }
 
@@ -110,6 +119,14 @@ impl fmt::Debug for RequestContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RequestContext")
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field(
+                "extra_headers",
+                &self
+                    .extra_headers
+                    .iter()
+                    .flat_map(|h| h.keys())
+                    .collect::<Vec<_>>(),
+            )
             .field("request_id", &self.request_id)
             .field(
                 "authorization",
@@ -146,6 +163,9 @@ fn prepare(context: &RequestContext, request: &mut reqwest::Request, operation_i
         } else {
             headers.insert(name.clone(), value.clone());
         }
+    }
+    for (name, value) in context.extra_headers.iter().flat_map(|h| h.iter()) {
+        headers.entry(name).or_insert_with(|| value.clone());
     }
     let request_id = context
         .request_id

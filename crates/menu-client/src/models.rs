@@ -263,6 +263,42 @@ impl fmt::Display for Token {
     }
 }
 
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "A date and time as `YYYY-MM-DD HH:MM:SS`, with no zone (not RFC 3339).",
+            "examples": ["2023-08-02 10:09:12"],
+        })
+    }
+}
+
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Token {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Token".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "object",
+            "description": "A customer token: `value` is a JWT (its `exp` claim is the expiry); \
+                            `ttl` and `refresh_ttl` are minutes.",
+            "required": ["value"],
+            "properties": {
+                "value": {"type": "string"},
+                "ttl": {"type": "integer", "format": "int64"},
+                "refresh_ttl": {"type": "integer", "format": "int64"},
+            },
+        })
+    }
+}
+
 /// The claims of a customer JWT that matter to a client. Other claims are ignored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -1,7 +1,7 @@
 //! What is known of each operation beyond its generated method. `cargo xtask generate` writes one
 //! [`Operation`] per operation of the spec into the `operations` module (the operation table);
-//! the hooks read it (which operations send the customer token), `menu-sdk`'s pipeline does
-//! (authentication, retries, errors), and so do the `menu` command line (one command per
+//! `menu-sdk`'s pipeline reads it (authentication, the token an operation issues or rotates,
+//! retries, errors), and so do the `menu` command line (one command per
 //! operation) and the mock server (an answer for every operation).
 
 /// How an operation authenticates the customer (from its `security` in the spec).
@@ -13,6 +13,19 @@ pub enum Auth {
     Optional,
     /// No customer token (`security: []`): the `Application` key alone.
     None,
+}
+
+/// What an operation does to the customer token (the spec's `x-token` extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenEffect {
+    /// Nothing.
+    None,
+    /// Its answer is a session (`customer_account` and `token`): the client adopts the token
+    /// (`register`).
+    Issues,
+    /// As `Issues`, and the token it was sent with is invalidated: clients refresh an expiring
+    /// token with it (`refresh`). One operation at most.
+    Rotates,
 }
 
 /// One operation of the spec. Two are equal when they have the same `operationId` (the spec
@@ -27,8 +40,10 @@ pub struct Operation {
     pub path: &'static str,
     /// How it authenticates the customer.
     pub auth: Auth,
+    /// What it does to the customer token.
+    pub token: TokenEffect,
     /// Whether sending it twice has the effect of sending it once, by its method (`GET`,
-    /// `HEAD`, `OPTIONS`, `PUT`, `DELETE`).
+    /// `HEAD`, `OPTIONS`, `PUT`, `DELETE`); never for an operation that rotates the token.
     pub idempotent: bool,
     /// The documented success status (the one whose body the generated method decodes).
     pub success_status: u16,

@@ -3,13 +3,14 @@
 // CI runs `cargo xtask generate --check` and fails when this file is stale.
 
 #[allow(unused_imports)]
-use crate::operation::{Auth, Body, Field, Kind, Location, Operation, Param};
+use crate::operation::{Auth, Body, Field, Kind, Location, Operation, Param, TokenEffect};
 /// `verify_phone_number_update`: `POST /customers/{customer_id}/verify-phone-number-update`.
 pub const VERIFY_PHONE_NUMBER_UPDATE: Operation = Operation {
     id: "verify_phone_number_update",
     method: "POST",
     path: "/customers/{customer_id}/verify-phone-number-update",
     auth: Auth::Customer,
+    token: TokenEffect::None,
     idempotent: false,
     success_status: 200u16,
     summary: "Verify phone number update",
@@ -57,18 +58,412 @@ pub const REFRESH: Operation = Operation {
     method: "GET",
     path: "/customers/refresh",
     auth: Auth::Customer,
-    idempotent: true,
+    token: TokenEffect::Rotates,
+    idempotent: false,
     success_status: 200u16,
     summary: "Refresh the customer token",
-    description: "Regenerates the customer's token. The token sent in `Authorization` may have expired, as long\nas it is still inside its refresh window. The old token is invalidated: the new one must be\nkept, or the customer is logged out.\n",
+    description: "Regenerates the customer's token. The token sent in `Authorization` may have expired, as long\nas it is still inside its refresh window. The old token is invalidated: the new one must be\nkept, or the customer is logged out (`x-token: rotates`). A guide also sends a `Device-UUID`\nheader, which the reference page does not list.\n",
     params: &[],
     body: ::std::option::Option::None,
     example: ::std::option::Option::Some(
         "{\"code\":200,\"data\":{\"customer_account\":{\"confirmed\":true,\"demographics\":[],\"email\":\"ivan.djordjevic@partech.com\",\"first_name\":\"Ivan\",\"has_pending_email_change\":true,\"has_pending_phone_number_change\":true,\"id\":\"0da5a3f0-a354-4c04-8438-f1389c19a3f7\",\"is_social\":true,\"last_name\":\"Djordjevic\",\"locale\":\"en\",\"optin_status_email\":3,\"optin_status_pn\":3,\"phone_number\":\"+381111111111\",\"state\":1,\"type_id\":1},\"token\":{\"refresh_ttl\":2628000,\"ttl\":1440,\"value\":\"eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJodHRwOi8vbWVudS1jb3JlLm1lbnU6ODA4NC9hcGkvY3VzdG9tZXJzL3NvY2lhbC1zaWduLXVwIiwiaWF0IjoxNjgxMzA0Nzc0LCJleHAiOjE2ODEzOTExNzQsIm5iZiI6MTY4MTMwNDc3NCwianRpIjoiUDJtVm91em94ZzZiQVpFbSIsInN1YiI6IjUwODc3MTciLCJwcnYiOiJjYzMyOTIxYTE1NDgwYTExN2Q5YmJjNzJjMGUxMjU2YTY4NTI0NThiIiwiYXBwbGljYXRpb25faWQiOjE1LCJzZXNzaW9uX2lkIjoxNTcyNn0.rw0sB__aXxGO29HQnY_hxUVppzkLtm5R_FcfciQct58\"}},\"status\":\"OK\"}",
     ),
 };
+/// `check_email`: `POST /customers/check-email`.
+pub const CHECK_EMAIL: Operation = Operation {
+    id: "check_email",
+    method: "POST",
+    path: "/customers/check-email",
+    auth: Auth::Optional,
+    token: TokenEffect::None,
+    idempotent: false,
+    success_status: 200u16,
+    summary: "Check whether an email is registered",
+    description: "Tells whether an account with this email already exists for the brand (sign in) or not (sign\nup), and whether it was registered through a social identity provider. The customer token is\noptional here: it is sent when the client has one. The reference page's example answer,\nverbatim, has `provider` beside `is_social: false`; the sign-in guide's has no `provider`.\n",
+    params: &[],
+    body: ::std::option::Option::Some(Body {
+        required: true,
+        fields: &[
+            Field {
+                name: "email",
+                kind: Kind::String,
+                required: true,
+                description: "The customer's email address.",
+            },
+        ],
+        example: ::std::option::Option::Some(
+            "{\"email\":\"ivan.djordjevic@partech.com\"}",
+        ),
+        check: |bytes| {
+            let value: ::serde_json::Value = ::serde_json::from_slice(bytes)
+                .map_err(|e| e.to_string())?;
+            if !value.is_object() {
+                return ::std::result::Result::Err("expected a JSON object".to_owned());
+            }
+            ::serde_json::from_value::<crate::types::EmailRequest>(value)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+    }),
+    example: ::std::option::Option::Some(
+        "{\"code\":200,\"data\":{\"exists\":true,\"is_social\":false,\"provider\":\"facebook\"},\"status\":\"OK\"}",
+    ),
+};
+/// `passwordless_request`: `POST /customers/passwordless-request`.
+pub const PASSWORDLESS_REQUEST: Operation = Operation {
+    id: "passwordless_request",
+    method: "POST",
+    path: "/customers/passwordless-request",
+    auth: Auth::Optional,
+    token: TokenEffect::None,
+    idempotent: false,
+    success_status: 200u16,
+    summary: "Request a one-time code by email",
+    description: "Sends a one-time code to the email: a login code if a customer with this email exists, a\nsign-up code otherwise (which `register` then takes as `passwordless_code`). The answer has\nno `data`. The customer token is optional here: it is sent when the client has one.\n",
+    params: &[],
+    body: ::std::option::Option::Some(Body {
+        required: true,
+        fields: &[
+            Field {
+                name: "email",
+                kind: Kind::String,
+                required: true,
+                description: "The customer's email address.",
+            },
+        ],
+        example: ::std::option::Option::Some(
+            "{\"email\":\"ivan.djordjevic@partech.com\"}",
+        ),
+        check: |bytes| {
+            let value: ::serde_json::Value = ::serde_json::from_slice(bytes)
+                .map_err(|e| e.to_string())?;
+            if !value.is_object() {
+                return ::std::result::Result::Err("expected a JSON object".to_owned());
+            }
+            ::serde_json::from_value::<crate::types::EmailRequest>(value)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+    }),
+    example: ::std::option::Option::Some("{\"code\":200,\"status\":\"OK\"}"),
+};
+/// `register`: `POST /customers/register`.
+pub const REGISTER: Operation = Operation {
+    id: "register",
+    method: "POST",
+    path: "/customers/register",
+    auth: Auth::Optional,
+    token: TokenEffect::Issues,
+    idempotent: false,
+    success_status: 200u16,
+    summary: "Register with a one-time code",
+    description: "Creates the customer's account with the one-time code that `passwordless_request` sent to\nthe email, and signs the customer in: the answer carries the account and a new customer token,\nwhich the client adopts (`x-token: issues`). The customer token is optional here: it is sent\nwhen the client has one.\n\nThe reference page's example answer is shown verbatim as far as the public copy of the page\ngoes (up to the first characters of `token.value`); everything up to there is identical to\nthe refresh page's example, whose remainder completes it.\n",
+    params: &[],
+    body: ::std::option::Option::Some(Body {
+        required: true,
+        fields: &[
+            Field {
+                name: "passwordless_email",
+                kind: Kind::String,
+                required: true,
+                description: "The email the one-time code was sent to.",
+            },
+            Field {
+                name: "passwordless_code",
+                kind: Kind::Integer {
+                    minimum: 0i64,
+                    maximum: 2147483647i64,
+                },
+                required: true,
+                description: "The one-time code sent to the email.",
+            },
+            Field {
+                name: "first_name",
+                kind: Kind::String,
+                required: false,
+                description: "The customer's first name.",
+            },
+            Field {
+                name: "last_name",
+                kind: Kind::String,
+                required: false,
+                description: "The customer's last name.",
+            },
+        ],
+        example: ::std::option::Option::Some(
+            "{\"first_name\":\"Ivan\",\"last_name\":\"Djordjevic\",\"passwordless_code\":307242,\"passwordless_email\":\"ivan.djordjevic@partech.com\"}",
+        ),
+        check: |bytes| {
+            let value: ::serde_json::Value = ::serde_json::from_slice(bytes)
+                .map_err(|e| e.to_string())?;
+            if !value.is_object() {
+                return ::std::result::Result::Err("expected a JSON object".to_owned());
+            }
+            ::serde_json::from_value::<crate::types::RegisterRequest>(value)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+    }),
+    example: ::std::option::Option::Some(
+        "{\"code\":200,\"data\":{\"customer_account\":{\"confirmed\":true,\"demographics\":[],\"email\":\"ivan.djordjevic@partech.com\",\"first_name\":\"Ivan\",\"has_pending_email_change\":true,\"has_pending_phone_number_change\":true,\"id\":\"0da5a3f0-a354-4c04-8438-f1389c19a3f7\",\"is_social\":true,\"last_name\":\"Djordjevic\",\"locale\":\"en\",\"optin_status_email\":3,\"optin_status_pn\":3,\"phone_number\":\"+381111111111\",\"state\":1,\"type_id\":1},\"token\":{\"refresh_ttl\":2628000,\"ttl\":1440,\"value\":\"eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJodHRwOi8vbWVudS1jb3JlLm1lbnU6ODA4NC9hcGkvY3VzdG9tZXJzL3NvY2lhbC1zaWduLXVwIiwiaWF0IjoxNjgxMzA0Nzc0LCJleHAiOjE2ODEzOTExNzQsIm5iZiI6MTY4MTMwNDc3NCwianRpIjoiUDJtVm91em94ZzZiQVpFbSIsInN1YiI6IjUwODc3MTciLCJwcnYiOiJjYzMyOTIxYTE1NDgwYTExN2Q5YmJjNzJjMGUxMjU2YTY4NTI0NThiIiwiYXBwbGljYXRpb25faWQiOjE1LCJzZXNzaW9uX2lkIjoxNTcyNn0.rw0sB__aXxGO29HQnY_hxUVppzkLtm5R_FcfciQct58\"}},\"status\":\"OK\"}",
+    ),
+};
+/// `update_customer_account`: `PUT /customer-accounts/{customer_account_id}`.
+pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
+    id: "update_customer_account",
+    method: "PUT",
+    path: "/customer-accounts/{customer_account_id}",
+    auth: Auth::Customer,
+    token: TokenEffect::None,
+    idempotent: true,
+    success_status: 200u16,
+    summary: "Update the customer account",
+    description: "Changes the fields given (the others stay as they are). A new `email` or `phone_number` is not\napplied at once: it becomes a pending change (`has_pending_email_change` or\n`has_pending_phone_number_change`) until `verify_email_update` or\n`verify_phone_number_update` confirms it with the code sent to the new address.\n\nFollows the reference page: `PUT /customer-accounts/{customer_account_id}` (a guide names the\npath `/customer-accounts/{id}/update`). The reference page lists `first_name`, `last_name`,\n`email` and `demographics`; `phone_number` and the three opt-in statuses come from the guide.\nThe page's example answer is shown as far as its public copy goes (up to `email`); the\nverify-email-update page's example, which begins identically, completes it.\n",
+    params: &[
+        Param {
+            name: "customer_account_id",
+            location: Location::Path,
+            required: true,
+            kind: Kind::Uuid,
+            description: "The id of the customer account (a UUID).",
+        },
+        Param {
+            name: "DLC-Authorization",
+            location: Location::Header,
+            required: false,
+            kind: Kind::String,
+            description: "The customer's loyalty (Punchh) authorization token, when the brand uses one.",
+        },
+    ],
+    body: ::std::option::Option::Some(Body {
+        required: true,
+        fields: &[
+            Field {
+                name: "first_name",
+                kind: Kind::String,
+                required: false,
+                description: "The customer's first name.",
+            },
+            Field {
+                name: "last_name",
+                kind: Kind::String,
+                required: false,
+                description: "The customer's last name.",
+            },
+            Field {
+                name: "email",
+                kind: Kind::String,
+                required: false,
+                description: "A new email address (pending until `verify_email_update`).",
+            },
+            Field {
+                name: "phone_number",
+                kind: Kind::String,
+                required: false,
+                description: "A new phone number in international format (pending until `verify_phone_number_update`; from the guide).",
+            },
+            Field {
+                name: "demographics",
+                kind: Kind::Json,
+                required: false,
+                description: "The customer's demographic answers (a birth date cannot change once set).",
+            },
+            Field {
+                name: "optin_status_email",
+                kind: Kind::Integer {
+                    minimum: -2147483648i64,
+                    maximum: 2147483647i64,
+                },
+                required: false,
+                description: "The marketing email opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.",
+            },
+            Field {
+                name: "optin_status_sms",
+                kind: Kind::Integer {
+                    minimum: -2147483648i64,
+                    maximum: 2147483647i64,
+                },
+                required: false,
+                description: "The marketing SMS opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.",
+            },
+            Field {
+                name: "optin_status_pn",
+                kind: Kind::Integer {
+                    minimum: -2147483648i64,
+                    maximum: 2147483647i64,
+                },
+                required: false,
+                description: "The push notification opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.",
+            },
+        ],
+        example: ::std::option::Option::Some(
+            "{\"demographics\":[{\"demographic_id\":\"6cf7ea5e-c58e-42f3-9a4a-7e93e67761d9\",\"value\":\"2000-01-13\"}],\"email\":\"ivan.djordjevic@partech.com\",\"first_name\":\"Ivan\",\"last_name\":\"Djordjevic\"}",
+        ),
+        check: |bytes| {
+            let value: ::serde_json::Value = ::serde_json::from_slice(bytes)
+                .map_err(|e| e.to_string())?;
+            if !value.is_object() {
+                return ::std::result::Result::Err("expected a JSON object".to_owned());
+            }
+            ::serde_json::from_value::<crate::types::CustomerAccountUpdate>(value)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+    }),
+    example: ::std::option::Option::Some(
+        "{\"code\":200,\"data\":{\"customer_account\":{\"confirmed\":true,\"demographics\":[{\"demographic_id\":\"6cf7ea5e-c58e-42f3-9a4a-7e93e67761d9\",\"value\":\"2000-01-13\"}],\"email\":\"ivan.djordjevic@partech.com\",\"first_name\":\"Ivan\",\"has_pending_email_change\":false,\"has_pending_phone_number_change\":false,\"id\":\"6b49f310-3f23-11ed-936c-1a67b454859d\",\"is_social\":false,\"last_name\":\"Djordjevic\",\"locale\":\"en\",\"optin_status_email\":3,\"optin_status_pn\":3,\"phone_number\":\"+381601111111\",\"reference_type\":\"CustomerAccount\",\"state\":1,\"type_id\":1}},\"status\":\"OK\"}",
+    ),
+};
+/// `delete_customer_account`: `DELETE /customer-accounts/{customer_account_id}`.
+pub const DELETE_CUSTOMER_ACCOUNT: Operation = Operation {
+    id: "delete_customer_account",
+    method: "DELETE",
+    path: "/customer-accounts/{customer_account_id}",
+    auth: Auth::Customer,
+    token: TokenEffect::None,
+    idempotent: true,
+    success_status: 200u16,
+    summary: "Delete the customer account",
+    description: "Requests the permanent deletion of the account and its data; the deletion \"can last up to one\nminute\". From then on the customer's tokens are refused. There is no reference page for this\ncall: it is described from the guide \"How to Remove Customer Account\" (which also sends a\n`Device-UUID` header). The answer has no `data`.\n",
+    params: &[
+        Param {
+            name: "customer_account_id",
+            location: Location::Path,
+            required: true,
+            kind: Kind::Uuid,
+            description: "The id of the customer account (a UUID).",
+        },
+    ],
+    body: ::std::option::Option::None,
+    example: ::std::option::Option::Some("{\"code\":200,\"status\":\"OK\"}"),
+};
+/// `verify_email_update`: `PUT /customer-accounts/{customer_account_id}/verify-email-update`.
+pub const VERIFY_EMAIL_UPDATE: Operation = Operation {
+    id: "verify_email_update",
+    method: "PUT",
+    path: "/customer-accounts/{customer_account_id}/verify-email-update",
+    auth: Auth::Customer,
+    token: TokenEffect::None,
+    idempotent: true,
+    success_status: 200u16,
+    summary: "Verify email update",
+    description: "Confirms a pending email change with the confirmation code that was sent to the new address.\nOn success the account is returned with the new email and `has_pending_email_change` set to\n`false`. The page's type for the code is `number`; its example is an integer (`213088`).\nThe page's example answer is shown as far as its public copy goes (up to `is_social`).\n",
+    params: &[
+        Param {
+            name: "customer_account_id",
+            location: Location::Path,
+            required: true,
+            kind: Kind::Uuid,
+            description: "The id of the customer account (a UUID).",
+        },
+    ],
+    body: ::std::option::Option::Some(Body {
+        required: true,
+        fields: &[
+            Field {
+                name: "confirmation_code",
+                kind: Kind::Integer {
+                    minimum: 0i64,
+                    maximum: 2147483647i64,
+                },
+                required: true,
+                description: "The code sent to the new email address.",
+            },
+        ],
+        example: ::std::option::Option::Some("{\"confirmation_code\":213088}"),
+        check: |bytes| {
+            let value: ::serde_json::Value = ::serde_json::from_slice(bytes)
+                .map_err(|e| e.to_string())?;
+            if !value.is_object() {
+                return ::std::result::Result::Err("expected a JSON object".to_owned());
+            }
+            ::serde_json::from_value::<crate::types::VerifyEmailUpdateRequest>(value)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        },
+    }),
+    example: ::std::option::Option::Some(
+        "{\"code\":200,\"data\":{\"customer_account\":{\"confirmed\":true,\"demographics\":[{\"demographic_id\":\"6cf7ea5e-c58e-42f3-9a4a-7e93e67761d9\",\"value\":\"2000-01-13\"}],\"email\":\"ivan.djordjevic@partech.com\",\"first_name\":\"Ivan\",\"has_pending_email_change\":false,\"has_pending_phone_number_change\":false,\"id\":\"6b49f310-3f23-11ed-936c-1a67b454859d\",\"is_social\":false,\"last_name\":\"Djordjevic\",\"locale\":\"en\",\"optin_status_email\":3,\"optin_status_pn\":3,\"phone_number\":\"+381601111111\",\"reference_type\":\"CustomerAccount\",\"state\":1,\"type_id\":1}},\"status\":\"OK\"}",
+    ),
+};
 /// Every operation of the spec, in its order.
-pub const ALL: &[&Operation] = &[&VERIFY_PHONE_NUMBER_UPDATE, &REFRESH];
+pub const ALL: &[&Operation] = &[
+    &VERIFY_PHONE_NUMBER_UPDATE,
+    &REFRESH,
+    &CHECK_EMAIL,
+    &PASSWORDLESS_REQUEST,
+    &REGISTER,
+    &UPDATE_CUSTOMER_ACCOUNT,
+    &DELETE_CUSTOMER_ACCOUNT,
+    &VERIFY_EMAIL_UPDATE,
+];
+/// The JSON Schema of every type of the spec (the `types` module), by name, in name order
+/// (with the `schemars` feature).
+#[cfg(feature = "schemars")]
+pub fn json_schemas() -> ::std::vec::Vec<(&'static str, ::schemars::Schema)> {
+    let names = [
+        "ApiVersion",
+        "ApplicationKey",
+        "CheckEmailResponse",
+        "CustomerAccount",
+        "CustomerAccountPayload",
+        "CustomerAccountResponse",
+        "CustomerAccountUpdate",
+        "Demographic",
+        "DemographicAnswer",
+        "EmailCheck",
+        "EmailRequest",
+        "ErrorEnvelope",
+        "QueryBuilderEnabled",
+        "RegisterRequest",
+        "Session",
+        "SessionResponse",
+        "SuccessEnvelope",
+        "VerifyEmailUpdateRequest",
+        "VerifyPhoneNumberUpdateRequest",
+    ];
+    let schemas = [
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::ApiVersion>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::ApplicationKey>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::CheckEmailResponse>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::CustomerAccount>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::CustomerAccountPayload>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::CustomerAccountResponse>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::CustomerAccountUpdate>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::Demographic>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::DemographicAnswer>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::EmailCheck>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::EmailRequest>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::ErrorEnvelope>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::QueryBuilderEnabled>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::RegisterRequest>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::Session>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::SessionResponse>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::SuccessEnvelope>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::VerifyEmailUpdateRequest>(),
+        ::schemars::SchemaGenerator::default()
+            .into_root_schema_for::<crate::types::VerifyPhoneNumberUpdateRequest>(),
+    ];
+    names.into_iter().zip(schemas).collect()
+}
 /// The operation with this `operationId`.
 pub fn find(id: &str) -> ::std::option::Option<&'static Operation> {
     match id {
@@ -76,6 +471,16 @@ pub fn find(id: &str) -> ::std::option::Option<&'static Operation> {
             ::std::option::Option::Some(&VERIFY_PHONE_NUMBER_UPDATE)
         }
         "refresh" => ::std::option::Option::Some(&REFRESH),
+        "check_email" => ::std::option::Option::Some(&CHECK_EMAIL),
+        "passwordless_request" => ::std::option::Option::Some(&PASSWORDLESS_REQUEST),
+        "register" => ::std::option::Option::Some(&REGISTER),
+        "update_customer_account" => {
+            ::std::option::Option::Some(&UPDATE_CUSTOMER_ACCOUNT)
+        }
+        "delete_customer_account" => {
+            ::std::option::Option::Some(&DELETE_CUSTOMER_ACCOUNT)
+        }
+        "verify_email_update" => ::std::option::Option::Some(&VERIFY_EMAIL_UPDATE),
         _ => ::std::option::Option::None,
     }
 }

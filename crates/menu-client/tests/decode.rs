@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // in tests, a failed unwrap is a failed test
 
-use menu_client::types::{RefreshResponse, VerifyPhoneNumberUpdateResponse};
+use menu_client::types::{CustomerAccountResponse, SessionResponse};
 
 const VERIFY: &str = include_str!("../../menu-mock/seed/verify-phone-number-update.json");
 const REFRESH: &str = include_str!("../../menu-mock/seed/refresh.json");
@@ -34,7 +34,7 @@ fn drop_nulls(value: &mut serde_json::Value) {
 
 #[test]
 fn verify_reference_body_decodes() {
-    let response: VerifyPhoneNumberUpdateResponse = round_trips(VERIFY);
+    let response: CustomerAccountResponse = round_trips(VERIFY);
     assert_eq!(response.status, "OK");
     assert_eq!(response.code, 200);
     let account = &response.data.customer_account;
@@ -58,7 +58,7 @@ fn verify_reference_body_decodes() {
 
 #[test]
 fn refresh_reference_body_decodes() {
-    let response: RefreshResponse = round_trips(REFRESH);
+    let response: SessionResponse = round_trips(REFRESH);
     let account = &response.data.customer_account;
     assert_eq!(account.first_name, "Ivan");
     assert!(account.demographics.is_empty());
@@ -81,7 +81,7 @@ fn unknown_fields_and_missing_optional_fields_are_tolerated() {
         .as_object_mut()
         .unwrap()
         .remove("ttl");
-    let response: RefreshResponse = serde_json::from_value(value).unwrap();
+    let response: SessionResponse = serde_json::from_value(value).unwrap();
     assert_eq!(response.data.token.ttl(), None);
 }
 
@@ -89,7 +89,7 @@ fn unknown_fields_and_missing_optional_fields_are_tolerated() {
 fn a_missing_required_field_is_an_error() {
     let mut value: serde_json::Value = serde_json::from_str(REFRESH).unwrap();
     value["data"].as_object_mut().unwrap().remove("token");
-    let err = serde_json::from_value::<RefreshResponse>(value).unwrap_err();
+    let err = serde_json::from_value::<SessionResponse>(value).unwrap_err();
     assert!(err.to_string().contains("token"), "{err}");
 }
 
@@ -105,7 +105,7 @@ fn a_demographic_without_an_id_decodes() {
         demographic.as_object_mut().unwrap().remove("id");
     }
     let body = value.to_string();
-    let response: VerifyPhoneNumberUpdateResponse = round_trips(&body);
+    let response: CustomerAccountResponse = round_trips(&body);
     let demographic = &response.data.customer_account.demographics[0];
     assert_eq!(demographic.id, None);
     assert_eq!(

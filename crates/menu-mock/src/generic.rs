@@ -174,7 +174,7 @@ fn success(operation: &'static Operation) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use menu_client::operation::{Body, Field, Param};
+    use menu_client::operation::{Body, Field, Param, TokenEffect};
     use serde_json::{Value, json};
 
     use crate::MockServer;
@@ -195,6 +195,7 @@ mod tests {
             method: "PUT",
             path: "/customers/{customer_id}/things/{thing_id}",
             auth: Auth::Customer,
+            token: TokenEffect::None,
             idempotent: true,
             success_status: 200,
             summary: "",
@@ -265,6 +266,7 @@ mod tests {
             method: "DELETE",
             path: "/ping",
             auth: Auth::None,
+            token: TokenEffect::None,
             idempotent: true,
             success_status: 204,
             summary: "",
@@ -278,6 +280,7 @@ mod tests {
             method: "GET",
             path: "/ping",
             auth: Auth::None,
+            token: TokenEffect::None,
             idempotent: true,
             success_status: 200,
             summary: "",

@@ -17,7 +17,7 @@ use crate::headers;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::shared::Shared;
-use crate::token_store::{OnTokenRefresh, TokenStore};
+use crate::token_store::{OnTokenRefresh, TokenStore, Tokens};
 
 impl Client {
     /// A builder: `Client::builder().application_key("...").build()?`.
@@ -49,6 +49,9 @@ pub struct ClientBuilder {
     http_client: Option<reqwest::Client>,
     tls_root_certificates: Vec<reqwest::Certificate>,
     on_token_refresh: Option<OnTokenRefresh>,
+    token_store: Option<Arc<dyn TokenStore>>,
+    /// Extra headers: name, value, sensitive (checked by `build`).
+    extra_headers: Vec<(String, Secret, bool)>,
     connect_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     auto_refresh: Option<bool>,
@@ -213,8 +216,67 @@ impl ClientBuilder {
         self
     }
 
-    /// Validates the configuration and builds the client.
+    /// Sends an extra header on every call (the API has optional ones, such as `Device-UUID`).
+    /// It may not be one of the headers the SDK manages (`X-Request-ID`, `Application`,
+    /// `API-Version`, `X-QB-Enabled`, `Accept`, `Content-Type`, `User-Agent`, `Authorization`):
+    /// [`ClientBuilder::build`] refuses it. A later header of the same name replaces it; a call's
+    /// own ([`crate::Call::header`]) and an operation's header parameter win over it.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_headers
+            .push((name.into(), Secret::new(value), false));
+        self
+    }
+
+    /// Like [`ClientBuilder::header`], for a secret value (`DLC-Authorization`, say): it is marked
+    /// sensitive and never appears in `Debug` output, errors or tracing.
+    pub fn sensitive_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_headers
+            .push((name.into(), Secret::new(value), true));
+        self
+    }
+
+    /// Keep the customer token in `store` between runs (for example a [`crate::FileTokenStore`]):
+    /// [`ClientBuilder::load`] builds the client with the token the store holds, and every token
+    /// the server issues is saved there (a failed save is the error of the call that brought the
+    /// token: [`Error::TokenNotSaved`]). A token given with [`ClientBuilder::token`] wins over the
+    /// stored one.
+    pub fn token_store(mut self, store: impl TokenStore + 'static) -> Self {
+        self.token_store = Some(Arc::new(store));
+        self
+    }
+
+    /// Builds the client, with the token its [`ClientBuilder::token_store`] holds (unless one was
+    /// given with [`ClientBuilder::token`]). Without a store, it is [`ClientBuilder::build`].
+    pub async fn load(self) -> Result<Client, Error> {
+        let store = self.token_store.clone();
+        let explicit = self.token.is_some();
+        let client = self.build_with(true)?;
+        if let Some(store) = store.filter(|_| !explicit) {
+            let token = store.load().await.map_err(|e| {
+                Error::config(format!(
+                    "cannot load the customer token from the token store: {e}"
+                ))
+            })?;
+            if let Some(token) = token {
+                client.set_stored_token(token)?;
+            }
+        }
+        Ok(client)
+    }
+
+    /// Validates the configuration and builds the client. With a
+    /// [`ClientBuilder::token_store`], use [`ClientBuilder::load`], which reads the stored token.
     pub fn build(self) -> Result<Client, Error> {
+        self.build_with(false)
+    }
+
+    fn build_with(self, loading: bool) -> Result<Client, Error> {
+        if self.token_store.is_some() && !loading {
+            return Err(Error::config(
+                "a client with a token store is built with `ClientBuilder::load().await`, which \
+                 reads the stored token",
+            ));
+        }
         let base_url = validate_base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))?;
         let application_key = self.application_key.ok_or_else(|| {
             Error::config(format!(
@@ -264,7 +326,12 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::config(format!("cannot build the HTTP client: {e}")))?,
         };
-        let tokens = TokenStore::new(self.on_token_refresh);
+        let mut extra_headers = reqwest::header::HeaderMap::new();
+        for (name, value, sensitive) in &self.extra_headers {
+            let extra = headers::extra(name, value.expose(), *sensitive)?;
+            extra_headers.insert(extra.name, extra.value);
+        }
+        let tokens = Tokens::new(self.on_token_refresh, self.token_store);
         if let Some(token) = self.token {
             tokens.set(Token::new(token.expose()))?;
         }
@@ -278,6 +345,7 @@ impl ClientBuilder {
             application_key,
             api_version,
             headers: Arc::new(headers),
+            extra_headers: Arc::new(extra_headers),
             timeout,
             max_response_body_bytes: self
                 .max_response_body_bytes
@@ -301,6 +369,15 @@ impl fmt::Debug for ClientBuilder {
             .field("http_client", &self.http_client.is_some())
             .field("tls_root_certificates", &self.tls_root_certificates.len())
             .field("on_token_refresh", &self.on_token_refresh.is_some())
+            .field("token_store", &self.token_store.is_some())
+            .field(
+                "extra_headers",
+                &self
+                    .extra_headers
+                    .iter()
+                    .map(|(name, _, _)| name.as_str())
+                    .collect::<Vec<_>>(),
+            )
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("auto_refresh", &self.auto_refresh)

@@ -63,6 +63,11 @@ impl Client {
         self.shared.tokens.set(Token::new(token))
     }
 
+    /// Sets the token a store loaded (its lifetimes kept).
+    pub(crate) fn set_stored_token(&self, token: Token) -> Result<(), Error> {
+        self.shared.tokens.set(token)
+    }
+
     /// Forgets the customer token; customer calls then fail with [`Error::MissingToken`].
     pub fn clear_token(&self) {
         self.shared.tokens.clear();

@@ -47,6 +47,8 @@ pub(crate) struct Config {
     pub(crate) api_version: String,
     /// Every header that is the same on each call (see `headers.rs`).
     pub(crate) headers: Arc<HeaderMap>,
+    /// The extra headers of every call (checked: none is managed; sensitive ones marked).
+    pub(crate) extra_headers: Arc<HeaderMap>,
     pub(crate) timeout: Duration,
     pub(crate) max_response_body_bytes: usize,
     pub(crate) retry: RetryPolicy,
@@ -65,6 +67,10 @@ impl fmt::Debug for Config {
             .field("application_key", &self.application_key)
             .field("api_version", &self.api_version)
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field(
+                "extra_headers",
+                &self.extra_headers.keys().collect::<Vec<_>>(),
+            )
             .field("timeout", &self.timeout)
             .field("max_response_body_bytes", &self.max_response_body_bytes)
             .field("retry", &self.retry)

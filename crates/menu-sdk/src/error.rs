@@ -91,6 +91,25 @@ pub enum Error {
         source: Box<Error>,
     },
 
+    /// The server issued a new token (a `register`, a refresh), which the client now holds
+    /// ([`crate::Client::token`]), but the client's [`crate::TokenStore`] could not save it. The
+    /// previous token may no longer work (a refresh invalidates it): fix the store, and keep the
+    /// current token meanwhile.
+    #[error(
+        "{operation}: the server issued a new token, which the client now holds, but the token \
+         store could not save it (request id {request_id}): {source}. Fix the store; until then \
+         keep `Client::token()` yourself: the previous token may no longer work"
+    )]
+    TokenNotSaved {
+        /// The operation that brought the token.
+        operation: &'static str,
+        /// The request id it was sent with.
+        request_id: Uuid,
+        /// The store's error.
+        #[source]
+        source: Arc<dyn std::error::Error + Send + Sync>,
+    },
+
     /// The response body exceeded the client's size limit; reading stopped there.
     #[error(
         "{operation}: the response body is larger than the {limit}-byte limit (status {status}, \
@@ -117,7 +136,9 @@ impl Error {
             Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status(),
             Error::RefreshFailed { source, .. } => source.status(),
-            Error::InvalidConfig { .. } | Error::MissingToken { .. } => None,
+            Error::InvalidConfig { .. }
+            | Error::MissingToken { .. }
+            | Error::TokenNotSaved { .. } => None,
         }
     }
 
@@ -128,6 +149,7 @@ impl Error {
             Error::Transport { request_id, .. }
             | Error::Decode { request_id, .. }
             | Error::RefreshFailed { request_id, .. }
+            | Error::TokenNotSaved { request_id, .. }
             | Error::ResponseTooLarge { request_id, .. } => Some(*request_id),
             Error::InvalidConfig { .. } | Error::MissingToken { .. } => None,
         }

@@ -7,7 +7,8 @@
 //! refresh is an exchange of its own.
 
 use std::future::Future;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use menu_client::ResponseValue;
 use menu_client::operation::Operation;
@@ -17,16 +18,29 @@ use uuid::Uuid;
 use crate::Token;
 use crate::error::Error;
 use crate::response::{self, CallInfo, Salvage};
-use crate::retry;
+use crate::retry::{self, RetryPolicy};
 use crate::shared::Shared;
+use reqwest::header::HeaderMap;
+
+/// What one exchange sends: the operation, the token (if any), the request id, the call's
+/// options and extra headers.
+pub(crate) struct Exchange<'a> {
+    pub(crate) operation: &'static Operation,
+    pub(crate) token: Option<&'a Token>,
+    pub(crate) request_id: Uuid,
+    /// The call's timeout, instead of the client's.
+    pub(crate) timeout: Option<Duration>,
+    /// The call's retry policy, instead of the client's.
+    pub(crate) retry: Option<&'a RetryPolicy>,
+    /// The client's and the call's extra headers.
+    pub(crate) extra_headers: Arc<HeaderMap>,
+}
 
 /// Runs the exchange: `attempt` sends the operation through the generated client it is given,
 /// once per attempt (the same request each time, with the same request id).
 pub(crate) async fn run<T, E, F, Fut>(
     shared: &Shared,
-    operation: &'static Operation,
-    token: Option<&Token>,
-    request_id: Uuid,
+    call: &Exchange<'_>,
     attempt: &F,
     salvage: Option<Salvage<'_>>,
 ) -> Result<T, Error>
@@ -36,14 +50,14 @@ where
 {
     let span = tracing::info_span!(
         "menu_sdk.call",
-        operation = operation.id,
-        request_id = %request_id,
+        operation = call.operation.id,
+        request_id = %call.request_id,
         status = tracing::field::Empty,
         attempts = tracing::field::Empty,
         duration_ms = tracing::field::Empty,
     );
     let started = Instant::now();
-    let result = send(shared, operation, token, request_id, attempt, salvage)
+    let result = send(shared, call, attempt, salvage)
         .instrument(span.clone())
         .await;
     span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
@@ -56,9 +70,7 @@ where
 
 async fn send<T, E, F, Fut>(
     shared: &Shared,
-    operation: &'static Operation,
-    token: Option<&Token>,
-    request_id: Uuid,
+    call: &Exchange<'_>,
     attempt: &F,
     salvage: Option<Salvage<'_>>,
 ) -> Result<T, Error>
@@ -67,26 +79,38 @@ where
     Fut: Future<Output = Result<ResponseValue<T>, menu_client::Error<E>>>,
 {
     let config = &shared.config;
-    let context = shared.context(token, Some(request_id))?;
+    let context = shared
+        .context(call.token, Some(call.request_id))?
+        .timeout(call.timeout.unwrap_or(config.timeout))
+        .extra_headers(call.extra_headers.clone());
     let client = || {
         menu_client::Client::new_with_client(&config.base_url, shared.http.clone(), context.clone())
     };
-    let (outcome, attempts) = config
+    let idempotent = call.operation.idempotent;
+    let (outcome, attempts) = call
         .retry
+        .unwrap_or(&config.retry)
         .run(
             || attempt(client()),
-            |outcome| retry::verdict(outcome, operation.idempotent),
+            |outcome| retry::verdict(outcome, idempotent),
         )
         .await;
     tracing::Span::current().record("attempts", attempts);
+    let mut secrets = vec![
+        config.application_key.expose(),
+        call.token.map_or("", Token::value),
+    ];
+    secrets.extend(
+        call.extra_headers
+            .values()
+            .filter(|value| value.is_sensitive())
+            .filter_map(|value| value.to_str().ok()),
+    );
     let info = CallInfo {
-        operation,
-        request_id,
+        operation: call.operation,
+        request_id: call.request_id,
         attempts,
-        secrets: [
-            config.application_key.expose(),
-            token.map_or("", Token::value),
-        ],
+        secrets,
         body_limit: config.max_response_body_bytes,
     };
     response::read(outcome, &info, salvage).await

@@ -2,8 +2,639 @@
 // DO NOT EDIT: change the spec (or xtask/src/) and run `cargo xtask generate`.
 // CI runs `cargo xtask generate --check` and fails when this file is stale.
 
-impl crate::client::Client {}
-impl<'a> crate::call::Call<'a> {}
+impl crate::client::Client {
+    /**Check whether an email is registered
+
+Tells whether an account with this email already exists for the brand (sign in) or not (sign
+up), and whether it was registered through a social identity provider. The customer token is
+optional here: it is sent when the client has one. The reference page's example answer,
+verbatim, has `provider` beside `is_social: false`; the sign-in guide's has no `provider`.
+
+
+Sends a `POST` request to `/customers/check-email`
+
+*/
+    pub fn check_email(
+        &self,
+        body: ::menu_client::types::EmailRequest,
+    ) -> requests::CheckEmail<'_> {
+        self.call().check_email(body)
+    }
+    /**Request a one-time code by email
+
+Sends a one-time code to the email: a login code if a customer with this email exists, a
+sign-up code otherwise (which `register` then takes as `passwordless_code`). The answer has
+no `data`. The customer token is optional here: it is sent when the client has one.
+
+
+Sends a `POST` request to `/customers/passwordless-request`
+
+*/
+    pub fn passwordless_request(
+        &self,
+        body: ::menu_client::types::EmailRequest,
+    ) -> requests::PasswordlessRequest<'_> {
+        self.call().passwordless_request(body)
+    }
+    /**Register with a one-time code
+
+Creates the customer's account with the one-time code that `passwordless_request` sent to
+the email, and signs the customer in: the answer carries the account and a new customer token,
+which the client adopts (`x-token: issues`). The customer token is optional here: it is sent
+when the client has one.
+
+The reference page's example answer is shown verbatim as far as the public copy of the page
+goes (up to the first characters of `token.value`); everything up to there is identical to
+the refresh page's example, whose remainder completes it.
+
+
+Sends a `POST` request to `/customers/register`
+
+*/
+    pub fn register(
+        &self,
+        body: ::menu_client::types::RegisterRequest,
+    ) -> requests::Register<'_> {
+        self.call().register(body)
+    }
+    /**Update the customer account
+
+Changes the fields given (the others stay as they are). A new `email` or `phone_number` is not
+applied at once: it becomes a pending change (`has_pending_email_change` or
+`has_pending_phone_number_change`) until `verify_email_update` or
+`verify_phone_number_update` confirms it with the code sent to the new address.
+
+Follows the reference page: `PUT /customer-accounts/{customer_account_id}` (a guide names the
+path `/customer-accounts/{id}/update`). The reference page lists `first_name`, `last_name`,
+`email` and `demographics`; `phone_number` and the three opt-in statuses come from the guide.
+The page's example answer is shown as far as its public copy goes (up to `email`); the
+verify-email-update page's example, which begins identically, completes it.
+
+
+Sends a `PUT` request to `/customer-accounts/{customer_account_id}`
+
+Arguments:
+- `customer_account_id`: The id of the customer account (a UUID).
+- `dlc_authorization`: The customer's loyalty (Punchh) authorization token, when the brand uses one.
+- `body`
+*/
+    pub fn update_customer_account(
+        &self,
+        customer_account_id: ::uuid::Uuid,
+        body: ::menu_client::types::CustomerAccountUpdate,
+    ) -> requests::UpdateCustomerAccount<'_> {
+        self.call().update_customer_account(customer_account_id, body)
+    }
+    /**Delete the customer account
+
+Requests the permanent deletion of the account and its data; the deletion "can last up to one
+minute". From then on the customer's tokens are refused. There is no reference page for this
+call: it is described from the guide "How to Remove Customer Account" (which also sends a
+`Device-UUID` header). The answer has no `data`.
+
+
+Sends a `DELETE` request to `/customer-accounts/{customer_account_id}`
+
+Arguments:
+- `customer_account_id`: The id of the customer account (a UUID).
+*/
+    pub fn delete_customer_account(
+        &self,
+        customer_account_id: ::uuid::Uuid,
+    ) -> requests::DeleteCustomerAccount<'_> {
+        self.call().delete_customer_account(customer_account_id)
+    }
+    /**Verify email update
+
+Confirms a pending email change with the confirmation code that was sent to the new address.
+On success the account is returned with the new email and `has_pending_email_change` set to
+`false`. The page's type for the code is `number`; its example is an integer (`213088`).
+The page's example answer is shown as far as its public copy goes (up to `is_social`).
+
+
+Sends a `PUT` request to `/customer-accounts/{customer_account_id}/verify-email-update`
+
+Arguments:
+- `customer_account_id`: The id of the customer account (a UUID).
+- `body`
+*/
+    pub fn verify_email_update(
+        &self,
+        customer_account_id: ::uuid::Uuid,
+        body: ::menu_client::types::VerifyEmailUpdateRequest,
+    ) -> requests::VerifyEmailUpdate<'_> {
+        self.call().verify_email_update(customer_account_id, body)
+    }
+}
+impl<'a> crate::call::Call<'a> {
+    /// See [`Client::check_email`](crate::Client::check_email).
+    pub fn check_email(
+        self,
+        body: ::menu_client::types::EmailRequest,
+    ) -> requests::CheckEmail<'a> {
+        requests::CheckEmail::new(self, body)
+    }
+    /// See [`Client::passwordless_request`](crate::Client::passwordless_request).
+    pub fn passwordless_request(
+        self,
+        body: ::menu_client::types::EmailRequest,
+    ) -> requests::PasswordlessRequest<'a> {
+        requests::PasswordlessRequest::new(self, body)
+    }
+    /// See [`Client::register`](crate::Client::register).
+    pub fn register(
+        self,
+        body: ::menu_client::types::RegisterRequest,
+    ) -> requests::Register<'a> {
+        requests::Register::new(self, body)
+    }
+    /// See [`Client::update_customer_account`](crate::Client::update_customer_account).
+    pub fn update_customer_account(
+        self,
+        customer_account_id: ::uuid::Uuid,
+        body: ::menu_client::types::CustomerAccountUpdate,
+    ) -> requests::UpdateCustomerAccount<'a> {
+        requests::UpdateCustomerAccount::new(self, customer_account_id, body)
+    }
+    /// See [`Client::delete_customer_account`](crate::Client::delete_customer_account).
+    pub fn delete_customer_account(
+        self,
+        customer_account_id: ::uuid::Uuid,
+    ) -> requests::DeleteCustomerAccount<'a> {
+        requests::DeleteCustomerAccount::new(self, customer_account_id)
+    }
+    /// See [`Client::verify_email_update`](crate::Client::verify_email_update).
+    pub fn verify_email_update(
+        self,
+        customer_account_id: ::uuid::Uuid,
+        body: ::menu_client::types::VerifyEmailUpdateRequest,
+    ) -> requests::VerifyEmailUpdate<'a> {
+        requests::VerifyEmailUpdate::new(self, customer_account_id, body)
+    }
+}
+/// The operation the spec marks `x-token: rotates`, which automatic token refresh sends.
+pub(crate) const ROTATION: ::std::option::Option<crate::refresh::Rotation> = ::std::option::Option::Some(crate::refresh::Rotation {
+    operation: &::menu_client::operations::REFRESH,
+    send: |client| ::std::boxed::Box::pin(async move {
+        client.refresh().await.and_then(|value| value.map(|envelope| envelope.data))
+    }),
+});
 /// One request type per operation: its required arguments, its optional parameters as
 /// setters, sent when awaited.
-pub mod requests {}
+pub mod requests {
+    /// One `verify_phone_number_update` call, sent when awaited (or by [`VerifyPhoneNumberUpdate::send`]); built by [`Client::verify_phone_number_update`](crate::Client::verify_phone_number_update).
+    #[must_use = "a call is sent only when it is awaited"]
+    pub(crate) struct VerifyPhoneNumberUpdate<'a> {
+        call_: crate::call::Call<'a>,
+        customer_id: ::uuid::Uuid,
+        body: ::menu_client::types::VerifyPhoneNumberUpdateRequest,
+    }
+    #[allow(dead_code)]
+    impl<'a> VerifyPhoneNumberUpdate<'a> {
+        pub(crate) fn new(
+            call_: crate::call::Call<'a>,
+            customer_id: ::uuid::Uuid,
+            body: ::menu_client::types::VerifyPhoneNumberUpdateRequest,
+        ) -> Self {
+            Self { call_, customer_id, body }
+        }
+        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
+        /// (every retry of the call carries it too).
+        pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
+            self.call_ = self.call_.request_id(request_id);
+            self
+        }
+        /// Sends the call through the SDK's pipeline: header defaults, authentication,
+        /// automatic token refresh, retries, typed errors, tracing.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::menu_client::types::CustomerAccountPayload,
+            crate::error::Error,
+        > {
+            let Self { call_, customer_id, body } = self;
+            let customer_id = &customer_id;
+            let body = &body;
+            call_
+                .send(
+                    &::menu_client::operations::VERIFY_PHONE_NUMBER_UPDATE,
+                    |client| async move {
+                        client
+                            .verify_phone_number_update(customer_id, body)
+                            .await
+                            .and_then(|value| value.map(|envelope| envelope.data))
+                    },
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for VerifyPhoneNumberUpdate<'a> {
+        type Output = ::std::result::Result<
+            ::menu_client::types::CustomerAccountPayload,
+            crate::error::Error,
+        >;
+        type IntoFuture = ::std::pin::Pin<
+            ::std::boxed::Box<
+                dyn ::std::future::Future<Output = Self::Output> + Send + 'a,
+            >,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// One `refresh` call, sent when awaited (or by [`Refresh::send`]); built by [`Client::refresh`](crate::Client::refresh).
+    #[must_use = "a call is sent only when it is awaited"]
+    pub(crate) struct Refresh<'a> {
+        call_: crate::call::Call<'a>,
+    }
+    #[allow(dead_code)]
+    impl<'a> Refresh<'a> {
+        pub(crate) fn new(call_: crate::call::Call<'a>) -> Self {
+            Self { call_ }
+        }
+        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
+        /// (every retry of the call carries it too).
+        pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
+            self.call_ = self.call_.request_id(request_id);
+            self
+        }
+        /// Sends the call through the SDK's pipeline: header defaults, authentication,
+        /// automatic token refresh, retries, typed errors, tracing.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::menu_client::types::Session, crate::error::Error> {
+            let Self { call_ } = self;
+            call_
+                .send_session(
+                    &::menu_client::operations::REFRESH,
+                    |client| async move {
+                        client
+                            .refresh()
+                            .await
+                            .and_then(|value| value.map(|envelope| envelope.data))
+                    },
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for Refresh<'a> {
+        type Output = ::std::result::Result<
+            ::menu_client::types::Session,
+            crate::error::Error,
+        >;
+        type IntoFuture = ::std::pin::Pin<
+            ::std::boxed::Box<
+                dyn ::std::future::Future<Output = Self::Output> + Send + 'a,
+            >,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// One `check_email` call, sent when awaited (or by [`CheckEmail::send`]); built by [`Client::check_email`](crate::Client::check_email).
+    #[must_use = "a call is sent only when it is awaited"]
+    pub struct CheckEmail<'a> {
+        call_: crate::call::Call<'a>,
+        body: ::menu_client::types::EmailRequest,
+    }
+    impl<'a> CheckEmail<'a> {
+        pub(crate) fn new(
+            call_: crate::call::Call<'a>,
+            body: ::menu_client::types::EmailRequest,
+        ) -> Self {
+            Self { call_, body }
+        }
+        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
+        /// (every retry of the call carries it too).
+        pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
+            self.call_ = self.call_.request_id(request_id);
+            self
+        }
+        /// Sends the call through the SDK's pipeline: header defaults, authentication,
+        /// automatic token refresh, retries, typed errors, tracing.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::menu_client::types::EmailCheck,
+            crate::error::Error,
+        > {
+            let Self { call_, body } = self;
+            let body = &body;
+            call_
+                .send(
+                    &::menu_client::operations::CHECK_EMAIL,
+                    |client| async move {
+                        client
+                            .check_email(body)
+                            .await
+                            .and_then(|value| value.map(|envelope| envelope.data))
+                    },
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for CheckEmail<'a> {
+        type Output = ::std::result::Result<
+            ::menu_client::types::EmailCheck,
+            crate::error::Error,
+        >;
+        type IntoFuture = ::std::pin::Pin<
+            ::std::boxed::Box<
+                dyn ::std::future::Future<Output = Self::Output> + Send + 'a,
+            >,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// One `passwordless_request` call, sent when awaited (or by [`PasswordlessRequest::send`]); built by [`Client::passwordless_request`](crate::Client::passwordless_request).
+    #[must_use = "a call is sent only when it is awaited"]
+    pub struct PasswordlessRequest<'a> {
+        call_: crate::call::Call<'a>,
+        body: ::menu_client::types::EmailRequest,
+    }
+    impl<'a> PasswordlessRequest<'a> {
+        pub(crate) fn new(
+            call_: crate::call::Call<'a>,
+            body: ::menu_client::types::EmailRequest,
+        ) -> Self {
+            Self { call_, body }
+        }
+        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
+        /// (every retry of the call carries it too).
+        pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
+            self.call_ = self.call_.request_id(request_id);
+            self
+        }
+        /// Sends the call through the SDK's pipeline: header defaults, authentication,
+        /// automatic token refresh, retries, typed errors, tracing.
+        pub async fn send(self) -> ::std::result::Result<(), crate::error::Error> {
+            let Self { call_, body } = self;
+            let body = &body;
+            call_
+                .send(
+                    &::menu_client::operations::PASSWORDLESS_REQUEST,
+                    |client| async move {
+                        client
+                            .passwordless_request(body)
+                            .await
+                            .and_then(|value| value.map(drop))
+                    },
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for PasswordlessRequest<'a> {
+        type Output = ::std::result::Result<(), crate::error::Error>;
+        type IntoFuture = ::std::pin::Pin<
+            ::std::boxed::Box<
+                dyn ::std::future::Future<Output = Self::Output> + Send + 'a,
+            >,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// One `register` call, sent when awaited (or by [`Register::send`]); built by [`Client::register`](crate::Client::register).
+    #[must_use = "a call is sent only when it is awaited"]
+    pub struct Register<'a> {
+        call_: crate::call::Call<'a>,
+        body: ::menu_client::types::RegisterRequest,
+    }
+    impl<'a> Register<'a> {
+        pub(crate) fn new(
+            call_: crate::call::Call<'a>,
+            body: ::menu_client::types::RegisterRequest,
+        ) -> Self {
+            Self { call_, body }
+        }
+        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
+        /// (every retry of the call carries it too).
+        pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
+            self.call_ = self.call_.request_id(request_id);
+            self
+        }
+        /// Sends the call through the SDK's pipeline: header defaults, authentication,
+        /// automatic token refresh, retries, typed errors, tracing.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<::menu_client::types::Session, crate::error::Error> {
+            let Self { call_, body } = self;
+            let body = &body;
+            call_
+                .send_session(
+                    &::menu_client::operations::REGISTER,
+                    |client| async move {
+                        client
+                            .register(body)
+                            .await
+                            .and_then(|value| value.map(|envelope| envelope.data))
+                    },
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for Register<'a> {
+        type Output = ::std::result::Result<
+            ::menu_client::types::Session,
+            crate::error::Error,
+        >;
+        type IntoFuture = ::std::pin::Pin<
+            ::std::boxed::Box<
+                dyn ::std::future::Future<Output = Self::Output> + Send + 'a,
+            >,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// One `update_customer_account` call, sent when awaited (or by [`UpdateCustomerAccount::send`]); built by [`Client::update_customer_account`](crate::Client::update_customer_account).
+    #[must_use = "a call is sent only when it is awaited"]
+    pub struct UpdateCustomerAccount<'a> {
+        call_: crate::call::Call<'a>,
+        customer_account_id: ::uuid::Uuid,
+        dlc_authorization: ::std::option::Option<::std::string::String>,
+        body: ::menu_client::types::CustomerAccountUpdate,
+    }
+    impl<'a> UpdateCustomerAccount<'a> {
+        pub(crate) fn new(
+            call_: crate::call::Call<'a>,
+            customer_account_id: ::uuid::Uuid,
+            body: ::menu_client::types::CustomerAccountUpdate,
+        ) -> Self {
+            Self {
+                call_,
+                customer_account_id,
+                body,
+                dlc_authorization: ::std::option::Option::None,
+            }
+        }
+        /// Sets the optional parameter `dlc_authorization` (see [`Client::update_customer_account`](crate::Client::update_customer_account)).
+        pub fn dlc_authorization(
+            mut self,
+            value: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            self.dlc_authorization = ::std::option::Option::Some(value.into());
+            self
+        }
+        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
+        /// (every retry of the call carries it too).
+        pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
+            self.call_ = self.call_.request_id(request_id);
+            self
+        }
+        /// Sends the call through the SDK's pipeline: header defaults, authentication,
+        /// automatic token refresh, retries, typed errors, tracing.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::menu_client::types::CustomerAccountPayload,
+            crate::error::Error,
+        > {
+            let Self { call_, customer_account_id, dlc_authorization, body } = self;
+            let customer_account_id = &customer_account_id;
+            let dlc_authorization = &dlc_authorization;
+            let body = &body;
+            call_
+                .send(
+                    &::menu_client::operations::UPDATE_CUSTOMER_ACCOUNT,
+                    |client| async move {
+                        client
+                            .update_customer_account(
+                                customer_account_id,
+                                dlc_authorization.as_deref(),
+                                body,
+                            )
+                            .await
+                            .and_then(|value| value.map(|envelope| envelope.data))
+                    },
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for UpdateCustomerAccount<'a> {
+        type Output = ::std::result::Result<
+            ::menu_client::types::CustomerAccountPayload,
+            crate::error::Error,
+        >;
+        type IntoFuture = ::std::pin::Pin<
+            ::std::boxed::Box<
+                dyn ::std::future::Future<Output = Self::Output> + Send + 'a,
+            >,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// One `delete_customer_account` call, sent when awaited (or by [`DeleteCustomerAccount::send`]); built by [`Client::delete_customer_account`](crate::Client::delete_customer_account).
+    #[must_use = "a call is sent only when it is awaited"]
+    pub struct DeleteCustomerAccount<'a> {
+        call_: crate::call::Call<'a>,
+        customer_account_id: ::uuid::Uuid,
+    }
+    impl<'a> DeleteCustomerAccount<'a> {
+        pub(crate) fn new(
+            call_: crate::call::Call<'a>,
+            customer_account_id: ::uuid::Uuid,
+        ) -> Self {
+            Self { call_, customer_account_id }
+        }
+        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
+        /// (every retry of the call carries it too).
+        pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
+            self.call_ = self.call_.request_id(request_id);
+            self
+        }
+        /// Sends the call through the SDK's pipeline: header defaults, authentication,
+        /// automatic token refresh, retries, typed errors, tracing.
+        pub async fn send(self) -> ::std::result::Result<(), crate::error::Error> {
+            let Self { call_, customer_account_id } = self;
+            let customer_account_id = &customer_account_id;
+            call_
+                .send(
+                    &::menu_client::operations::DELETE_CUSTOMER_ACCOUNT,
+                    |client| async move {
+                        client
+                            .delete_customer_account(customer_account_id)
+                            .await
+                            .and_then(|value| value.map(drop))
+                    },
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for DeleteCustomerAccount<'a> {
+        type Output = ::std::result::Result<(), crate::error::Error>;
+        type IntoFuture = ::std::pin::Pin<
+            ::std::boxed::Box<
+                dyn ::std::future::Future<Output = Self::Output> + Send + 'a,
+            >,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+    /// One `verify_email_update` call, sent when awaited (or by [`VerifyEmailUpdate::send`]); built by [`Client::verify_email_update`](crate::Client::verify_email_update).
+    #[must_use = "a call is sent only when it is awaited"]
+    pub struct VerifyEmailUpdate<'a> {
+        call_: crate::call::Call<'a>,
+        customer_account_id: ::uuid::Uuid,
+        body: ::menu_client::types::VerifyEmailUpdateRequest,
+    }
+    impl<'a> VerifyEmailUpdate<'a> {
+        pub(crate) fn new(
+            call_: crate::call::Call<'a>,
+            customer_account_id: ::uuid::Uuid,
+            body: ::menu_client::types::VerifyEmailUpdateRequest,
+        ) -> Self {
+            Self {
+                call_,
+                customer_account_id,
+                body,
+            }
+        }
+        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
+        /// (every retry of the call carries it too).
+        pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
+            self.call_ = self.call_.request_id(request_id);
+            self
+        }
+        /// Sends the call through the SDK's pipeline: header defaults, authentication,
+        /// automatic token refresh, retries, typed errors, tracing.
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ::menu_client::types::CustomerAccountPayload,
+            crate::error::Error,
+        > {
+            let Self { call_, customer_account_id, body } = self;
+            let customer_account_id = &customer_account_id;
+            let body = &body;
+            call_
+                .send(
+                    &::menu_client::operations::VERIFY_EMAIL_UPDATE,
+                    |client| async move {
+                        client
+                            .verify_email_update(customer_account_id, body)
+                            .await
+                            .and_then(|value| value.map(|envelope| envelope.data))
+                    },
+                )
+                .await
+        }
+    }
+    impl<'a> ::std::future::IntoFuture for VerifyEmailUpdate<'a> {
+        type Output = ::std::result::Result<
+            ::menu_client::types::CustomerAccountPayload,
+            crate::error::Error,
+        >;
+        type IntoFuture = ::std::pin::Pin<
+            ::std::boxed::Box<
+                dyn ::std::future::Future<Output = Self::Output> + Send + 'a,
+            >,
+        >;
+        fn into_future(self) -> Self::IntoFuture {
+            ::std::boxed::Box::pin(self.send())
+        }
+    }
+}

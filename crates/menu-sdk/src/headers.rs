@@ -1,6 +1,7 @@
 //! The headers the SDK sends on every call, whatever the operation: built once per client from
 //! its configuration and applied to each request by the generated client's hooks
-//! (`menu_client::hooks`), which also set the call's `X-Request-ID` and `Authorization`.
+//! (`menu_client::hooks`), which also set the call's `X-Request-ID` and `Authorization`; and the
+//! extra headers a client or a call adds (checked here: never one of the managed headers).
 
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
@@ -48,5 +49,43 @@ pub(crate) fn value(what: &str, value: &str) -> Result<HeaderValue, Error> {
             "{what} contains characters that are not allowed in an HTTP header (control \
              characters such as CR or LF, or non-visible bytes)"
         ))
+    })
+}
+
+/// The headers the SDK sets itself: an extra header may not be one of them.
+pub(crate) const MANAGED: [&str; 8] = [
+    "x-request-id",
+    "application",
+    "api-version",
+    "x-qb-enabled",
+    "accept",
+    "content-type",
+    "user-agent",
+    "authorization",
+];
+
+/// An extra header (a client's or a call's), checked.
+#[derive(Clone)]
+pub(crate) struct Extra {
+    pub(crate) name: HeaderName,
+    pub(crate) value: HeaderValue,
+}
+
+/// Checks an extra header: a valid name that is not one of the [`MANAGED`] headers, a valid value
+/// (never echoed: it may be secret); `sensitive` marks the value so that it is never shown.
+pub(crate) fn extra(name: &str, value: &str, sensitive: bool) -> Result<Extra, Error> {
+    let parsed = HeaderName::from_bytes(name.trim().as_bytes())
+        .map_err(|_| Error::config(format!("`{name}` is not a valid HTTP header name")))?;
+    if MANAGED.contains(&parsed.as_str()) {
+        return Err(Error::config(format!(
+            "`{name}` is a header the SDK sets itself on every call: it cannot be an extra header \
+             (set it through the client's configuration instead)"
+        )));
+    }
+    let mut value = self::value(&format!("the header `{parsed}`"), value)?;
+    value.set_sensitive(sensitive);
+    Ok(Extra {
+        name: parsed,
+        value,
     })
 }

@@ -133,12 +133,25 @@ pub use config::{
 pub use error::{ApiError, Error, TransportErrorKind};
 pub use retry::RetryPolicy;
 pub use session::Session;
+pub use token_store::{FileTokenStore, StoreError, StoreFuture, TokenStore, write_private};
 
+/// The date and time types of [`Token::expires_at`] and [`Timestamp::assume_utc`].
+pub use chrono;
 /// The generated low-level client (see [`Client::generated`]).
 pub use menu_client;
+/// The API's types, generated from the spec: request bodies ([`types::RegisterRequest`], ...)
+/// and payloads ([`types::EmailCheck`], ...).
+pub use menu_client::types;
 pub use menu_client::types::{CustomerAccount, Demographic, ErrorEnvelope};
 pub use menu_client::{JsonCall, Timestamp, Token, TokenClaims, TokenError};
+/// The HTTP client the SDK uses: for [`ClientBuilder::http_client`] and
+/// [`ClientBuilder::tls_root_certificate`], without naming its version yourself.
+pub use reqwest;
+/// A certificate to trust ([`ClientBuilder::tls_root_certificate`]).
+pub use reqwest::Certificate;
 /// The HTTP status type used in errors.
 pub use reqwest::StatusCode;
+/// The JSON value type of [`Client::send_json`] and of undocumented fields.
+pub use serde_json;
 /// The UUID type of customer ids and request ids.
 pub use uuid::Uuid;

@@ -1,49 +1,73 @@
-//! Refreshing the customer token: the refresh request (sent with the token it replaces), and
-//! keeping what it returns (the client switches to the new token and hands it to
-//! `on_token_refresh`). Every refresh, explicit ([`crate::Client::refresh`]) or automatic (for a
-//! call whose token is about to expire or was refused as expired), goes through the client's
-//! single flight (`single_flight.rs`).
+//! Rotating the customer token: the operation the spec marks `x-token: rotates` (`refresh`),
+//! sent with the token it replaces, and keeping what it returns (the client switches to the new
+//! token, hands it to `on_token_refresh` and saves it in its store). Every rotation, explicit
+//! (`Client::refresh`, or the rotating operation by its id) or automatic (for a call whose token
+//! is about to expire or was refused as expired), goes through the client's single flight
+//! (`single_flight.rs`).
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
+use menu_client::ResponseValue;
 use menu_client::operation::Operation;
+use reqwest::header::HeaderMap;
 use uuid::Uuid;
 
 use crate::Token;
 use crate::error::Error;
 use crate::exchange;
+use crate::retry::RetryPolicy;
 use crate::session::{self, Session};
 use crate::shared::Shared;
 use crate::single_flight::{Fresh, Origin};
 
-/// `refresh` as it is sent: a `GET`, but not idempotent (each success invalidates the token it
-/// was sent with), so a gateway's 502 or 504 is not retried: the token may already be rotated.
-static REFRESH: Operation = Operation {
-    idempotent: false,
-    ..menu_client::operations::REFRESH
-};
+/// What the generated rotating call returns.
+pub(crate) type Rotated =
+    Pin<Box<dyn Future<Output = Result<ResponseValue<Session>, menu_client::Error<()>>> + Send>>;
 
-/// An explicit refresh of `token`, sent with `request_id`. Concurrent refreshes of the same token
-/// share one request and its outcome; a call that joined another's failed refresh gets
-/// [`Error::RefreshFailed`] with its own request id.
+/// The operation the spec marks `x-token: rotates` (generated: `crate::generated::ROTATION`).
+#[derive(Clone, Copy)]
+pub(crate) struct Rotation {
+    /// Its entry of the operation table.
+    pub(crate) operation: &'static Operation,
+    /// Sends it with the generated client (which carries the token to rotate).
+    pub(crate) send: fn(menu_client::Client) -> Rotated,
+}
+
+/// How a rotation is sent: the call's options, or the client's (an automatic rotation).
+#[derive(Clone, Default)]
+pub(crate) struct Sending {
+    pub(crate) timeout: Option<Duration>,
+    pub(crate) retry: Option<RetryPolicy>,
+    /// The call's extra headers (the client's when `None`).
+    pub(crate) extra_headers: Option<Arc<HeaderMap>>,
+}
+
+/// An explicit rotation of `token`, sent with `request_id` and the call's options. Concurrent
+/// rotations of the same token share one request and its outcome; a call that joined another's
+/// failed rotation gets [`Error::RefreshFailed`] with its own request id.
 pub(crate) async fn explicit(
     shared: &Arc<Shared>,
+    rotation: Rotation,
     token: Arc<Token>,
     request_id: Uuid,
+    sending: Sending,
 ) -> Result<Session, Error> {
     let (fresh, origin) = shared
         .refresh_gate
         .refresh(
             &token,
             || None,
-            || exchange_token(shared.clone(), token.clone(), request_id),
+            || rotate(shared.clone(), rotation, token.clone(), request_id, sending),
         )
         .await;
     match (fresh, origin) {
         (Ok(Fresh::Refreshed(session)), _) => Ok(Arc::unwrap_or_clone(session)),
         (Err(error), Origin::Ran) => Err(error),
         (Err(error), Origin::Shared) => Err(Error::RefreshFailed {
-            operation: REFRESH.id,
+            operation: rotation.operation.id,
             request_id,
             source: Box::new(error),
         }),
@@ -55,10 +79,11 @@ pub(crate) async fn explicit(
 }
 
 /// A usable token in place of `stale` for a call of `operation` (sent with `request_id`): the
-/// client's current one if it is another, or a refreshed one. A failed refresh is the call's
+/// client's current one if it is another, or a rotated one. A failed rotation is the call's
 /// [`Error::RefreshFailed`], with the call's request id.
 pub(crate) async fn for_call(
     shared: &Arc<Shared>,
+    rotation: Rotation,
     stale: &Arc<Token>,
     operation: &Operation,
     request_id: Uuid,
@@ -74,9 +99,23 @@ pub(crate) async fn for_call(
         .refresh(
             stale,
             || shared.tokens.current(),
-            || exchange_token(shared.clone(), stale.clone(), Uuid::new_v4()),
+            || {
+                let sending = Sending::default();
+                rotate(
+                    shared.clone(),
+                    rotation,
+                    stale.clone(),
+                    Uuid::new_v4(),
+                    sending,
+                )
+            },
         )
         .await;
+    let failed = |source| Error::RefreshFailed {
+        operation: operation.id,
+        request_id,
+        source: Box::new(source),
+    };
     match fresh {
         Ok(Fresh::Current(token)) => Ok(token),
         Ok(Fresh::Refreshed(session)) => Ok(shared
@@ -84,55 +123,71 @@ pub(crate) async fn for_call(
             .current()
             .filter(|t| t.value() == session.token.value())
             .unwrap_or_else(|| Arc::new(session.token.clone()))),
+        // The new token is held, but not saved: that is reported, never dropped.
+        Err(source @ Error::TokenNotSaved { .. }) => Err(failed(source)),
         Err(source) => match shared.tokens.current() {
-            // The refresh failed, yet the client holds a new token (rescued from a refresh body
+            // The rotation failed, yet the client holds a new token (rescued from an answer
             // that did not decode, or set meanwhile): go on with it.
             Some(current) if !Arc::ptr_eq(&current, stale) => Ok(current),
-            _ => Err(Error::RefreshFailed {
-                operation: operation.id,
-                request_id,
-                source: Box::new(source),
-            }),
+            _ => Err(failed(source)),
         },
     }
 }
 
-/// The refresh request with `stale`; on success the client switches to the new token (if it
-/// still holds `stale`) and the application's hook gets it.
-async fn exchange_token(
+/// The rotating request with `stale`; on success the client switches to the new token (if it
+/// still holds `stale`), the application's hook gets it and the store saves it.
+async fn rotate(
     shared: Arc<Shared>,
+    rotation: Rotation,
     stale: Arc<Token>,
     request_id: Uuid,
+    sending: Sending,
 ) -> Result<Arc<Session>, Error> {
+    let operation = rotation.operation;
     // When the server answers 200 it has already invalidated the old token: if the body does
     // not decode as a whole, still keep the new token when it can be found.
+    let rescued = std::sync::Mutex::new(None);
     let salvage = |body: &[u8]| {
         let new = session::token_in(body)?;
-        shared.tokens.replace_from_server(&stale, &new).ok()?;
+        *rescued
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(new);
         Some("the new token it carried was kept and handed to on_token_refresh".to_owned())
     };
-    let response = exchange::run(
-        &shared,
-        &REFRESH,
-        Some(&stale),
+    let call = exchange::Exchange {
+        operation,
+        token: Some(&stale),
         request_id,
-        &|client: menu_client::Client| async move { client.refresh().await },
+        timeout: sending.timeout,
+        retry: sending.retry.as_ref(),
+        extra_headers: sending
+            .extra_headers
+            .unwrap_or_else(|| shared.config.extra_headers.clone()),
+    };
+    let outcome = exchange::run(
+        &shared,
+        &call,
+        &|client: menu_client::Client| (rotation.send)(client),
         Some(&salvage),
     )
-    .await?;
-    let payload = response.data;
-    shared
-        .tokens
-        .replace_from_server(&stale, &payload.token)
-        .map_err(|_| Error::Decode {
-            operation: REFRESH.id,
-            status: reqwest::StatusCode::OK,
-            request_id,
-            reason: "the server issued a token that cannot be sent as a header value".into(),
-            body_snippet: String::new(),
-        })?;
-    Ok(Arc::new(Session {
-        customer_account: payload.customer_account,
-        token: payload.token,
-    }))
+    .await;
+    let rescued = rescued
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match outcome {
+        Ok(session) => {
+            shared
+                .adopt(operation, request_id, Some(&stale), &session.token)
+                .await?;
+            Ok(Arc::new(session))
+        }
+        Err(error) => {
+            if let Some(token) = rescued {
+                shared
+                    .adopt(operation, request_id, Some(&stale), &token)
+                    .await?;
+            }
+            Err(error)
+        }
+    }
 }

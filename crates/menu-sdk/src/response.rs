@@ -13,7 +13,7 @@ use menu_client::ResponseValue;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use menu_client::operation::{Auth, Operation};
+use menu_client::operation::{Auth, Operation, TokenEffect};
 
 use crate::ErrorEnvelope;
 use crate::error::{ApiError, Error, TransportErrorKind};
@@ -27,8 +27,9 @@ pub(crate) struct CallInfo<'a> {
     pub(crate) operation: &'static Operation,
     pub(crate) request_id: Uuid,
     pub(crate) attempts: u32,
-    /// The application key and the token (empty when none was sent): scrubbed from errors.
-    pub(crate) secrets: [&'a str; 2],
+    /// The application key, the token (empty when none was sent) and the values of sensitive
+    /// extra headers: scrubbed from errors.
+    pub(crate) secrets: Vec<&'a str>,
     pub(crate) body_limit: usize,
 }
 
@@ -181,6 +182,7 @@ pub(crate) fn examine(status: u16, body: &[u8], secrets: [&str; 2]) -> Option<St
         method: "GET",
         path: "/examine",
         auth: Auth::None,
+        token: TokenEffect::None,
         idempotent: true,
         success_status: 200,
         summary: "",
@@ -190,12 +192,12 @@ pub(crate) fn examine(status: u16, body: &[u8], secrets: [&str; 2]) -> Option<St
         example: None,
     };
     let status = StatusCode::from_u16(status).ok()?;
-    let _ = serde_json::from_slice::<menu_client::types::RefreshResponse>(body);
-    let _ = serde_json::from_slice::<menu_client::types::VerifyPhoneNumberUpdateResponse>(body);
+    let _ = serde_json::from_slice::<menu_client::types::SessionResponse>(body);
+    let _ = serde_json::from_slice::<menu_client::types::CustomerAccountResponse>(body);
     let info = CallInfo {
         operation: &EXAMINED,
         request_id: Uuid::nil(),
-        secrets,
+        secrets: secrets.to_vec(),
         body_limit: usize::MAX,
         attempts: 1,
     };

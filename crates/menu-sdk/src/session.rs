@@ -1,23 +1,22 @@
-//! What a token refresh returns, and the new token found in a refresh body that does not decode
-//! as a whole.
+//! What a token-issuing operation returns (`register`, `refresh`): the generated `Session` type,
+//! and the new token found in such an answer when it does not decode as a whole.
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize as _;
 
-use crate::{CustomerAccount, Token};
+use crate::Token;
 
-/// The result of [`crate::Client::refresh`]: the customer's account and their new token (which the
-/// client already uses from then on).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Session {
-    /// The customer's account.
-    pub customer_account: CustomerAccount,
-    /// The new token. Its value is redacted in `Debug` and `Display`.
-    pub token: Token,
+/// A signed-in customer: their account and their token (which the client uses from then on).
+/// What [`crate::Client::refresh`] and `register` return. The token's value is redacted in
+/// `Debug` and `Display`.
+pub use menu_client::types::Session;
+
+/// The token at `data.token` of a session answer (an object, or the bare JWT string), if any.
+pub(crate) fn token_in(body: &[u8]) -> Option<Token> {
+    token_at(&serde_json::from_slice(body).ok()?)
 }
 
-/// The token at `data.token` of a refresh body (an object, or the bare JWT string), if any.
-pub(crate) fn token_in(body: &[u8]) -> Option<Token> {
-    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+/// [`token_in`] for an answer already read as JSON.
+pub(crate) fn token_at(value: &serde_json::Value) -> Option<Token> {
     match value.pointer("/data/token")? {
         serde_json::Value::String(jwt) => Some(Token::new(jwt.clone())),
         other => Token::deserialize(other).ok(),

@@ -2,6 +2,9 @@
 //! the customer token, the refresh gate), and what every request of the client is sent with.
 
 use std::fmt;
+use std::sync::Arc;
+
+use menu_client::operation::Operation;
 
 use menu_client::RequestContext;
 use uuid::Uuid;
@@ -10,18 +13,18 @@ use crate::Token;
 use crate::config::Config;
 use crate::error::Error;
 use crate::single_flight::RefreshGate;
-use crate::token_store::TokenStore;
+use crate::token_store::Tokens;
 
 /// What every clone of a client and every call of it reads.
 pub(crate) struct Shared {
     pub(crate) config: Config,
     pub(crate) http: reqwest::Client,
-    pub(crate) tokens: TokenStore,
+    pub(crate) tokens: Tokens,
     pub(crate) refresh_gate: RefreshGate,
 }
 
 impl Shared {
-    pub(crate) fn new(config: Config, http: reqwest::Client, tokens: TokenStore) -> Self {
+    pub(crate) fn new(config: Config, http: reqwest::Client, tokens: Tokens) -> Self {
         Self {
             config,
             http,
@@ -51,6 +54,35 @@ impl Shared {
                 .map_err(|e| Error::config(e.to_string())),
             None => Ok(context),
         }
+    }
+
+    /// Adopts a token the server issued in answer to `operation` (sent with `request_id`):
+    /// switches to it (for a rotation, only if the client still holds the token it `replaces`),
+    /// calls `on_token_refresh`, then saves it in the client's store.
+    pub(crate) async fn adopt(
+        &self,
+        operation: &Operation,
+        request_id: Uuid,
+        replacing: Option<&Arc<Token>>,
+        token: &Token,
+    ) -> Result<(), Error> {
+        self.tokens
+            .adopt(replacing, token)
+            .map_err(|error| Error::Decode {
+                operation: operation.id,
+                status: reqwest::StatusCode::OK,
+                request_id,
+                reason: error.to_string(),
+                body_snippet: String::new(),
+            })?;
+        self.tokens
+            .save(token)
+            .await
+            .map_err(|source| Error::TokenNotSaved {
+                operation: operation.id,
+                request_id,
+                source: Arc::from(source),
+            })
     }
 
     /// Refuses to send the customer token over plain `http://` to a non-loopback host, unless

@@ -1,7 +1,12 @@
-//! The customer token a client holds: read as one immutable snapshot per call, replaced atomically,
-//! and handed to the application (`on_token_refresh`) whenever the server issues a new one.
+//! The customer token: the one a client holds ([`Tokens`]: an immutable snapshot per call,
+//! replaced atomically), and where it is kept between runs ([`TokenStore`], with the
+//! [`FileTokenStore`] the SDK ships). Every token the server issues is adopted here: the client
+//! switches to it, then hands it to `on_token_refresh` and saves it in the store.
 
 use std::fmt;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::Token;
@@ -11,18 +16,140 @@ use crate::headers;
 /// The application's hook for new tokens.
 pub(crate) type OnTokenRefresh = Arc<dyn Fn(&Token) + Send + Sync>;
 
-/// Holds the current token. A call takes an `Arc` snapshot ([`TokenStore::current`]) and uses it
-/// for its whole life: concurrent calls see the old token or the new one, never a mix.
-pub(crate) struct TokenStore {
-    current: RwLock<Option<Arc<Token>>>,
-    on_refresh: Option<OnTokenRefresh>,
+/// What a [`TokenStore`] returns: a boxed future (so that the trait can be used as
+/// `Arc<dyn TokenStore>`).
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// Why a [`TokenStore`] failed: any error (its message must not contain the token).
+pub type StoreError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Where a client keeps the customer token between runs. The client loads the last token when
+/// it is built ([`crate::ClientBuilder::load`]) and saves every token the server issues (a
+/// `register`, a refresh), right after it switched to it. A failed save is the error of the call
+/// that brought the token (the client holds the new token all the same: the server has already
+/// invalidated the old one).
+///
+/// ```
+/// use menu_sdk::{StoreFuture, Token, TokenStore};
+///
+/// /// Keeps the token in a database, say.
+/// struct MyStore;
+///
+/// impl TokenStore for MyStore {
+///     fn load(&self) -> StoreFuture<'_, Option<Token>> {
+///         Box::pin(async { Ok(None) })
+///     }
+///     fn save<'a>(&'a self, token: &'a Token) -> StoreFuture<'a, ()> {
+///         Box::pin(async move {
+///             let _ = token.value(); // write it
+///             Ok(())
+///         })
+///     }
+/// }
+/// ```
+pub trait TokenStore: Send + Sync {
+    /// The last token saved, if any.
+    fn load(&self) -> StoreFuture<'_, Option<Token>>;
+    /// Keeps `token` (replacing the previous one).
+    fn save<'a>(&'a self, token: &'a Token) -> StoreFuture<'a, ()>;
 }
 
-impl TokenStore {
-    pub(crate) fn new(on_refresh: Option<OnTokenRefresh>) -> Self {
+/// A [`TokenStore`] in one file: the token as JSON (`{"value": ..., "ttl": ..., "refresh_ttl":
+/// ...}`), readable only by its owner (mode 0600 on Unix), replaced atomically (written to a
+/// temporary file beside it, synced, then renamed over it), so that a crash never leaves half a
+/// token. A missing file is no token.
+#[derive(Debug, Clone)]
+pub struct FileTokenStore {
+    path: PathBuf,
+}
+
+impl FileTokenStore {
+    /// A store in `path` (created on the first save; its directory must exist).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl TokenStore for FileTokenStore {
+    fn load(&self) -> StoreFuture<'_, Option<Token>> {
+        Box::pin(async move {
+            let text = match std::fs::read(&self.path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                Err(e) => return Err(format!("cannot read {}: {e}", self.path.display()).into()),
+            };
+            // serde's message could quote the token: it is not repeated.
+            let token = serde_json::from_slice::<Token>(&text).map_err(|_| {
+                format!(
+                    "{} does not hold a token (JSON with a `value`)",
+                    self.path.display()
+                )
+            })?;
+            Ok(Some(token))
+        })
+    }
+
+    fn save<'a>(&'a self, token: &'a Token) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let json = serde_json::to_vec(token)?;
+            write_private(&self.path, &json)
+                .map_err(|e| format!("cannot write {}: {e}", self.path.display()).into())
+        })
+    }
+}
+
+/// Replaces `path` with `contents`, readable only by its owner (on Unix): written to a new
+/// temporary file beside it (mode 0600 from its creation), synced, then renamed over `path`, so
+/// that no reader ever sees a part of it and an existing file's permissions never apply.
+pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::other("the path names no file"))?;
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temporary = name.to_owned();
+    temporary.push(format!(".{:016x}.tmp", fastrand::u64(..)));
+    let temporary = dir.join(temporary);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&temporary).and_then(|mut file| {
+        file.write_all(contents)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    });
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+/// The token a client holds. A call takes an `Arc` snapshot ([`Tokens::current`]) and uses it
+/// for its whole life: concurrent calls see the old token or the new one, never a mix.
+pub(crate) struct Tokens {
+    current: RwLock<Option<Arc<Token>>>,
+    on_refresh: Option<OnTokenRefresh>,
+    store: Option<Arc<dyn TokenStore>>,
+}
+
+impl Tokens {
+    pub(crate) fn new(
+        on_refresh: Option<OnTokenRefresh>,
+        store: Option<Arc<dyn TokenStore>>,
+    ) -> Self {
         Self {
             current: RwLock::new(None),
             on_refresh,
+            store,
         }
     }
 
@@ -34,8 +161,8 @@ impl TokenStore {
             .clone()
     }
 
-    /// Replaces the token (after checking it can be sent as a header). Does not call the hook:
-    /// the application set this token itself.
+    /// Replaces the token (after checking it can be sent as a header). Calls neither the hook nor
+    /// the store: the application set this token itself.
     pub(crate) fn set(&self, token: Token) -> Result<(), Error> {
         if token.value().trim().is_empty() {
             return Err(Error::config(
@@ -52,16 +179,12 @@ impl TokenStore {
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
-    /// Switches to a token the server issued in exchange for `previous`, then hands it to the
-    /// application's hook (always: the server has invalidated `previous`).
-    ///
-    /// The switch only happens if the client still holds `previous`: a `set_token` or
-    /// `clear_token` made while the refresh was in flight wins over it (a logout stays a logout).
-    pub(crate) fn replace_from_server(
-        &self,
-        previous: &Arc<Token>,
-        token: &Token,
-    ) -> Result<(), Error> {
+    /// Adopts a token the server issued: switches to it, then hands it to the application's hook
+    /// (always: the server may have invalidated the previous token). For a rotation (`replacing`
+    /// the token it was sent with), the switch only happens if the client still holds that token:
+    /// a `set_token` or `clear_token` made while the rotation was in flight wins over it (a logout
+    /// stays a logout). The token is then saved in the store ([`Tokens::save`]).
+    pub(crate) fn adopt(&self, replacing: Option<&Arc<Token>>, token: &Token) -> Result<(), Error> {
         if token.value().trim().is_empty() {
             return Err(Error::config("the token issued by the server is empty"));
         }
@@ -74,12 +197,16 @@ impl TokenStore {
         }
         {
             let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
-            if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, previous)) {
+            let still_ours = match replacing {
+                Some(previous) => current.as_ref().is_some_and(|c| Arc::ptr_eq(c, previous)),
+                None => true,
+            };
+            if still_ours {
                 *current = Some(Arc::new(token.clone()));
             }
         }
         if let Some(hook) = &self.on_refresh {
-            // A panicking hook must not take the refresh down with it: the new token is kept
+            // A panicking hook must not take the call down with it: the new token is kept
             // (the client switched to it above) and the calls waiting for it go on.
             let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(token)));
             if called.is_err() {
@@ -91,14 +218,57 @@ impl TokenStore {
         }
         Ok(())
     }
+
+    /// Saves an adopted token in the store, if the client has one.
+    pub(crate) async fn save(&self, token: &Token) -> Result<(), StoreError> {
+        match &self.store {
+            Some(store) => store.save(token).await,
+            None => Ok(()),
+        }
+    }
 }
 
-impl fmt::Debug for TokenStore {
+impl fmt::Debug for Tokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // `Token`'s own Debug redacts the value.
-        f.debug_struct("TokenStore")
+        f.debug_struct("Tokens")
             .field("current", &self.current())
             .field("on_refresh", &self.on_refresh.is_some())
+            .field("store", &self.store.is_some())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_file_store_round_trips_a_token_privately() {
+        let dir = std::env::temp_dir().join(format!("menu-sdk-store-{}", fastrand::u64(..)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = FileTokenStore::new(dir.join("token.json"));
+        assert!(store.load().await.unwrap().is_none(), "no file: no token");
+        let token = Token::new("a.b.c").with_ttl(Some(1440), Some(2_628_000));
+        store.save(&token).await.unwrap();
+        assert_eq!(store.load().await.unwrap(), Some(token));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(store.path())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(store.path(), "eyJsecret garbage").unwrap();
+        let err = store.load().await.unwrap_err().to_string();
+        assert!(
+            err.contains("does not hold a token") && !err.contains("eyJ"),
+            "{err}"
+        );
+        // Only the store's file is left: no temporary file.
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -77,7 +77,7 @@ async fn a_new_customer_operation_gets_the_whole_sdk() {
         .request_id(request_id)
         .await
         .unwrap();
-    assert_eq!(response.data.customer_account.optin_status_email, 2);
+    assert_eq!(response.customer_account.optin_status_email, 2);
 
     let requests = server.received_requests().await.unwrap();
     let summary: Vec<(String, String)> = requests
@@ -152,7 +152,7 @@ async fn a_new_operation_without_a_token_gets_the_whole_sdk() {
         .get_venue(VENUE_ID.parse().unwrap())
         .await
         .unwrap();
-    assert_eq!(response.data.venue.name, "Menu Bistro");
+    assert_eq!(response.venue.name, "Menu Bistro");
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 2, "no refresh; the 503 retried once");
     for request in &requests {
@@ -236,4 +236,36 @@ async fn a_new_operation_with_a_text_path_parameter_and_no_content() {
         assert_headers(request, Some(&format!("Bearer {}", client.token().unwrap().value())));
     }
     assert_eq!(header_values(&requests[0], "x-request-id"), header_values(&requests[1], "x-request-id"));
+}
+
+const SIGN_IN_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9vZiJ9.c2lnbmF0dXJl";
+
+#[tokio::test]
+async fn an_unmarked_operation_that_answers_a_session_leaves_the_token_alone() {
+    let server = MockServer::start().await;
+    let body = REFRESH_BODY.replace(REFERENCE_JWT, SIGN_IN_TOKEN);
+    Mock::given(method("POST"))
+        .and(path("/api/customers/sign-in"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(&server)
+        .await;
+    let old = fresh_jwt("old");
+    let hooked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hooked.clone();
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .application_key(APP_KEY)
+        .token(&old)
+        .on_token_refresh(move |_| {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        })
+        .build()
+        .unwrap();
+    let session = client
+        .sign_in(menu_sdk::types::SignInRequest { email: "ivan.djordjevic@partech.com".into(), code: 307242 })
+        .await
+        .unwrap();
+    assert_eq!(session.token.value(), SIGN_IN_TOKEN);
+    assert_eq!(client.token().unwrap().value(), old, "no `x-token` mark: not adopted");
+    assert_eq!(hooked.load(std::sync::atomic::Ordering::SeqCst), 0);
 }

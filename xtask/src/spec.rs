@@ -93,6 +93,8 @@ pub enum Location {
 pub enum Kind {
     String,
     Uuid,
+    /// An email address (`format: email`).
+    Email,
     /// An integer within these bounds (its format's, narrowed by `minimum` and `maximum`).
     Integer {
         minimum: i64,
@@ -366,6 +368,9 @@ fn kind(spec: &OpenAPI, schema: Option<&Schema>) -> Kind {
                 Kind::Enum(values)
             } else if matches!(&string.format, VariantOrUnknownOrEmpty::Unknown(f) if f == "uuid") {
                 Kind::Uuid
+            } else if matches!(&string.format, VariantOrUnknownOrEmpty::Unknown(f) if f == "email")
+            {
+                Kind::Email
             } else if matches!(
                 string.format,
                 VariantOrUnknownOrEmpty::Item(StringFormat::Binary)

@@ -22,6 +22,7 @@ fn kind(kind: &Kind) -> TokenStream {
     match kind {
         Kind::String => quote!(Kind::String),
         Kind::Uuid => quote!(Kind::Uuid),
+        Kind::Email => quote!(Kind::Email),
         Kind::Integer { minimum, maximum } => {
             quote!(Kind::Integer { minimum: #minimum, maximum: #maximum })
         }

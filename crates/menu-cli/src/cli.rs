@@ -73,5 +73,10 @@ pub enum MockCommand {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1")]
         host: IpAddr,
+        /// Keep the mock's state (customers, codes, messages, tokens) in FILE: loaded at start
+        /// when it exists, saved atomically after every change. A file that cannot be read is
+        /// an error, never an empty state.
+        #[arg(long, value_name = "FILE")]
+        state: Option<std::path::PathBuf>,
     },
 }

@@ -65,8 +65,8 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Mock {
-            command: MockCommand::Serve { port, host },
-        } => serve::run(host, port).await,
+            command: MockCommand::Serve { port, host, state },
+        } => serve::run(host, port, state).await,
         Command::Demo => demo::run().await,
     }
 }

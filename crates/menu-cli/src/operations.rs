@@ -241,6 +241,7 @@ fn with_kind(arg: Arg, kind: Kind) -> Arg {
         }
         Kind::String => "TEXT",
         Kind::Uuid => "UUID",
+        Kind::Email => "EMAIL",
         Kind::Integer { .. } => "INTEGER",
         Kind::Number => "NUMBER",
         Kind::Boolean => "true|false",
@@ -286,7 +287,7 @@ fn json_value(kind: Kind, text: &str) -> Value {
         Kind::Number => text.parse::<f64>().ok().map(Value::from),
         Kind::Boolean => text.parse::<bool>().ok().map(Value::from),
         Kind::Json => serde_json::from_str(text).ok(),
-        Kind::String | Kind::Uuid | Kind::Enum(_) => None,
+        Kind::String | Kind::Uuid | Kind::Email | Kind::Enum(_) => None,
     };
     parsed.unwrap_or_else(|| Value::String(text.to_owned()))
 }
@@ -483,7 +484,7 @@ fn template(operation: &Operation) -> String {
                 Kind::Boolean => Value::from(false),
                 Kind::Json => Value::Null,
                 Kind::Enum(values) => Value::from(values.first().copied().unwrap_or_default()),
-                Kind::String | Kind::Uuid => Value::from(""),
+                Kind::String | Kind::Uuid | Kind::Email => Value::from(""),
             };
             (field.name.to_owned(), placeholder)
         })

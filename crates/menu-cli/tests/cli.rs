@@ -301,9 +301,17 @@ impl Drop for Running {
 
 /// Starts `menu mock serve --port 0` and reads its MENU_* lines (within 20 s).
 async fn serve() -> (Running, std::collections::HashMap<String, String>) {
+    serve_with(&[]).await
+}
+
+/// [`serve`] with more arguments.
+async fn serve_with(
+    more: &[&std::ffi::OsStr],
+) -> (Running, std::collections::HashMap<String, String>) {
     use std::io::{BufRead, BufReader};
     let mut child = menu()
         .args(["mock", "serve", "--port", "0"])
+        .args(more)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -445,5 +453,83 @@ async fn token_out_replaces_an_existing_file_with_a_private_one() {
         std::fs::read_dir(dir.path()).unwrap().count(),
         1,
         "no temporary file left"
+    );
+}
+
+#[tokio::test]
+async fn the_mock_state_survives_a_kill_and_a_restart() {
+    use menu_sdk::types::{CustomerAccountUpdate, EmailRequest, RegisterRequest};
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json");
+    let args = [std::ffi::OsStr::new("--state"), file.as_os_str()];
+    let (server, vars) = serve_with(&args).await;
+    let client = |vars: &std::collections::HashMap<String, String>, token: Option<&str>| {
+        let mut builder = menu_sdk::Client::builder()
+            .base_url(&vars["MENU_BASE_URL"])
+            .application_key(&vars["MENU_APPLICATION_KEY"]);
+        if let Some(token) = token {
+            builder = builder.token(token);
+        }
+        builder.build().unwrap()
+    };
+    let email = "kept@example.com";
+    let anonymous = client(&vars, None);
+    anonymous
+        .passwordless_request(EmailRequest {
+            email: email.into(),
+        })
+        .await
+        .unwrap();
+    let outbox = vars["MENU_BASE_URL"].replace("/api", "/_mock/outbox");
+    let messages: serde_json::Value = menu_sdk::reqwest::get(outbox)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = messages[0]["code"].as_str().unwrap().parse().unwrap();
+    let session = anonymous
+        .register(RegisterRequest {
+            passwordless_email: email.into(),
+            passwordless_code: code,
+            first_name: Some("Kept".into()),
+            last_name: None,
+        })
+        .await
+        .unwrap();
+    // SIGKILL: no shutdown, no last save.
+    drop(server);
+
+    let (_server, vars) = serve_with(&args).await;
+    let client = client(&vars, Some(session.token.value()));
+    let account = client
+        .update_customer_account(
+            session.customer_account.id,
+            CustomerAccountUpdate::default(),
+        )
+        .await
+        .unwrap()
+        .customer_account;
+    assert_eq!(
+        account.email, email,
+        "the customer and their token survived"
+    );
+}
+
+#[tokio::test]
+async fn a_corrupt_state_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("state.json");
+    std::fs::write(&file, "{\"format\": 1, \"domain\": [").unwrap();
+    let mut command = menu();
+    command
+        .args(["mock", "serve", "--port", "0", "--state"])
+        .arg(&file);
+    let output = run(command).await;
+    assert_clean_failure(&output, 1, &["state file", "not a mock state file"]);
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "{\"format\": 1, \"domain\": [",
+        "left as it was"
     );
 }

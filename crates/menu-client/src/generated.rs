@@ -208,13 +208,13 @@ pending change until it is verified with the code sent to it.
         pub last_name: ::std::option::Option<::std::string::String>,
         ///The marketing email opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub optin_status_email: ::std::option::Option<i32>,
+        pub optin_status_email: ::std::option::Option<::std::num::NonZeroU32>,
         ///The push notification opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub optin_status_pn: ::std::option::Option<i32>,
+        pub optin_status_pn: ::std::option::Option<::std::num::NonZeroU32>,
         ///The marketing SMS opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub optin_status_sms: ::std::option::Option<i32>,
+        pub optin_status_sms: ::std::option::Option<::std::num::NonZeroU32>,
         ///A new phone number in international format (pending until `verify_phone_number_update`; from the guide).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<::std::string::String>,

@@ -101,6 +101,8 @@ pub enum Kind {
     String,
     /// A UUID (`format: uuid`).
     Uuid,
+    /// An email address (`format: email`).
+    Email,
     /// An integer within these bounds (its format's, narrowed by the schema's `minimum` and
     /// `maximum`).
     Integer {
@@ -161,6 +163,12 @@ impl Kind {
                         }
                     })
             }
+            Kind::Email => value.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && !domain.is_empty()
+                    && !domain.contains('@')
+                    && !value.chars().any(char::is_whitespace)
+            }),
             Kind::Integer { minimum, maximum } => value
                 .parse::<i64>()
                 .is_ok_and(|n| (*minimum..=*maximum).contains(&n)),
@@ -171,10 +179,27 @@ impl Kind {
         }
     }
 
+    /// Whether the JSON `value` of a body field is of this kind (`null` is not: the spec marks
+    /// nothing `nullable`).
+    pub fn accepts_json(&self, value: &serde_json::Value) -> bool {
+        use serde_json::Value;
+        match (self, value) {
+            (Kind::Json, _) => true,
+            (Kind::Integer { minimum, maximum }, Value::Number(n)) => n
+                .as_i64()
+                .is_some_and(|n| (*minimum..=*maximum).contains(&n)),
+            (Kind::Number, Value::Number(_)) | (Kind::Boolean, Value::Bool(_)) => true,
+            (Kind::String, Value::String(_)) => true,
+            (Kind::Uuid | Kind::Email | Kind::Enum(_), Value::String(text)) => self.accepts(text),
+            _ => false,
+        }
+    }
+
     /// What this kind accepts, in words (`an integer from 1 to 100`).
     pub fn describe(&self) -> String {
         match self {
             Kind::Uuid => "a UUID".to_owned(),
+            Kind::Email => "an email address".to_owned(),
             Kind::Integer { minimum, maximum } => match (*minimum, *maximum) {
                 (i64::MIN, i64::MAX) => "an integer".to_owned(),
                 (low, high) => format!("an integer from {low} to {high}"),

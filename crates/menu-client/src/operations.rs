@@ -86,7 +86,7 @@ pub const CHECK_EMAIL: Operation = Operation {
         fields: &[
             Field {
                 name: "email",
-                kind: Kind::String,
+                kind: Kind::Email,
                 required: true,
                 description: "The customer's email address.",
             },
@@ -126,7 +126,7 @@ pub const PASSWORDLESS_REQUEST: Operation = Operation {
         fields: &[
             Field {
                 name: "email",
-                kind: Kind::String,
+                kind: Kind::Email,
                 required: true,
                 description: "The customer's email address.",
             },
@@ -164,7 +164,7 @@ pub const REGISTER: Operation = Operation {
         fields: &[
             Field {
                 name: "passwordless_email",
-                kind: Kind::String,
+                kind: Kind::Email,
                 required: true,
                 description: "The email the one-time code was sent to.",
             },
@@ -252,7 +252,7 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
             },
             Field {
                 name: "email",
-                kind: Kind::String,
+                kind: Kind::Email,
                 required: false,
                 description: "A new email address (pending until `verify_email_update`).",
             },
@@ -271,8 +271,8 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
             Field {
                 name: "optin_status_email",
                 kind: Kind::Integer {
-                    minimum: -2147483648i64,
-                    maximum: 2147483647i64,
+                    minimum: 1i64,
+                    maximum: 3i64,
                 },
                 required: false,
                 description: "The marketing email opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.",
@@ -280,8 +280,8 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
             Field {
                 name: "optin_status_sms",
                 kind: Kind::Integer {
-                    minimum: -2147483648i64,
-                    maximum: 2147483647i64,
+                    minimum: 1i64,
+                    maximum: 3i64,
                 },
                 required: false,
                 description: "The marketing SMS opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.",
@@ -289,8 +289,8 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
             Field {
                 name: "optin_status_pn",
                 kind: Kind::Integer {
-                    minimum: -2147483648i64,
-                    maximum: 2147483647i64,
+                    minimum: 1i64,
+                    maximum: 3i64,
                 },
                 required: false,
                 description: "The push notification opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.",

@@ -1,6 +1,5 @@
-//! The checks every request goes through, whichever operation it is for (the stateful handlers
-//! of `routes.rs` and the spec-driven answers of `generic.rs` alike): the header parameters, the
-//! bearer token, canonical UUIDs, the JSON body.
+//! The checks every request goes through, whichever operation it is for (in the order of
+//! `pipeline.rs`): the header parameters, the bearer token, canonical UUIDs, the JSON body.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
@@ -78,17 +77,18 @@ pub(crate) fn check_header_parameters(
     Ok(())
 }
 
-/// The customer a valid bearer token names (a 401 otherwise).
+/// The customer a valid bearer token names, and the token (a 401 otherwise).
 pub(crate) fn authenticate(
     state: &MockState,
     headers: &HeaderMap,
     for_refresh: bool,
-) -> Result<TokenSubject, Failure> {
+) -> Result<(TokenSubject, String), Failure> {
     let jwt = bearer_token(headers)?;
-    state
+    let subject = state
         .tokens()
         .check(jwt, for_refresh, Utc::now())
-        .map_err(|rejection| Failure::unauthorized(rejection.to_string()))
+        .map_err(|rejection| Failure::unauthorized(rejection.to_string()))?;
+    Ok((subject, jwt.to_owned()))
 }
 
 /// The bearer token of the one `Authorization` header (a 401 otherwise).

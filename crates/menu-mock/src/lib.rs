@@ -31,8 +31,12 @@
 //! customer -> 404, a wrong code or no pending change -> 400, and any malformed request -> a 4xx
 //! with a JSON error envelope. Every response echoes `X-Request-ID`.
 
+mod actions;
 mod checks;
-mod generic;
+mod controls;
+pub mod faults;
+pub mod outbox;
+mod pipeline;
 mod reply;
 mod routes;
 pub mod state;
@@ -43,6 +47,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -50,15 +55,20 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
+use tower::ServiceExt as _;
 
 pub use checks::MAX_REQUEST_BODY_BYTES;
-pub use routes::REQUEST_BODY_TIMEOUT;
+pub use outbox::{Message, MessageKind};
+pub use routes::{OUTBOX_PATH, REQUEST_BODY_TIMEOUT};
 
 /// A client must send its request headers within this time, or the connection is closed.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long [`MockServer::shutdown`] lets in-flight requests finish before cutting them off.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
-pub use state::{DEFAULT_APPLICATION_KEY, MockState, PendingPhoneChange, StateError};
+pub use state::{
+    DEFAULT_APPLICATION_KEY, DEFAULT_CODE_LIFETIME, MockState, Notice, PendingPhoneChange,
+    StateError,
+};
 pub use tokens::{DEFAULT_REFRESH_TTL, DEFAULT_TTL, TokenRejection, TokenSpec};
 
 /// A running mock server. Dropping it stops it (see [`MockServer::shutdown`] to wait for that).
@@ -167,7 +177,23 @@ async fn serve(
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 };
-                let service = TowerToHyperService::new(app.clone());
+                let app = app.clone();
+                // A fault may ask for the connection to be dropped: the service then fails, and
+                // hyper closes the connection without an answer.
+                let service = tower::service_fn(move |request: hyper::Request<Incoming>| {
+                    let app = app.clone();
+                    async move {
+                        let response = app
+                            .oneshot(request.map(axum::body::Body::new))
+                            .await
+                            .unwrap_or_else(|never| match never {});
+                        if response.extensions().get::<faults::DropConnection>().is_some() {
+                            return Err(std::io::Error::other("a fault dropped the connection"));
+                        }
+                        Ok(response)
+                    }
+                });
+                let service = TowerToHyperService::new(service);
                 let connection = builder
                     .serve_connection(TokioIo::new(stream), service)
                     .into_owned();

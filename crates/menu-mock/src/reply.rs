@@ -24,6 +24,11 @@ pub(crate) fn ok(data: impl Serialize) -> Response {
     )
 }
 
+/// `{"status":"OK","code":200}`: a success without `data`.
+pub(crate) fn envelope_only() -> Response {
+    raw_json(StatusCode::OK, r#"{"status":"OK","code":200}"#)
+}
+
 /// An error: `{"status":"ERROR","code":N,"message":"..."}` (plus `errors` for field problems).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Failure {

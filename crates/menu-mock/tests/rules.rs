@@ -346,15 +346,15 @@ async fn malformed_verify_requests_are_4xx_json_errors() {
         ),
         (
             post(good.clone()).json(&serde_json::json!({"confirmation_code": 164138})),
-            "must be a string",
+            "expected a string",
         ),
         (
             post(good.clone()).json(&serde_json::json!({})),
-            "is required",
+            "missing field `confirmation_code`",
         ),
         (
             post(good.clone()).json(&serde_json::json!(["164138"])),
-            "is required",
+            "expected a JSON object",
         ),
         (
             post(good.clone())

@@ -351,7 +351,12 @@ impl ClientBuilder {
                 .max_response_body_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BODY_BYTES),
         };
-        Ok(Client::new(Shared::new(config, http, tokens)))
+        Ok(Client::new(Shared::new(
+            config,
+            http,
+            tokens,
+            crate::generated::ROTATION,
+        )))
     }
 }
 

@@ -31,9 +31,9 @@ use uuid::Uuid;
 use crate::error::Error;
 use crate::headers::{self, Extra};
 use crate::retry::RetryPolicy;
-use crate::session::Session;
+use crate::session::{Rotation, Session};
 use crate::shared::Shared;
-use crate::{Token, exchange, generated, refresh};
+use crate::{Token, exchange, refresh};
 
 /// One call's options: `client.call().request_id(id).timeout(t).refresh()`. Obtained from
 /// [`crate::Client::call`] or [`crate::Client::with_request_id`]; every operation's method is on
@@ -173,7 +173,7 @@ impl<'a> Call<'a> {
                 exchange::run(shared, &call, attempt, None).await
             }
         };
-        let (mut token, rotation) = match (token, generated::ROTATION) {
+        let (mut token, rotation) = match (token, shared.rotation) {
             (Some(token), Some(rotation)) if config.auto_refresh => (token, rotation),
             (other, _) => return exchange(other).await,
         };
@@ -217,7 +217,7 @@ impl<'a> Call<'a> {
         F: Fn(menu_client::Client) -> Fut,
         Fut: Future<Output = Result<ResponseValue<Session>, menu_client::Error<E>>>,
     {
-        match generated::ROTATION {
+        match self.shared.rotation {
             Some(rotation) if rotation.operation == operation => self.rotate(rotation).await,
             _ => {
                 let shared = self.shared;
@@ -232,7 +232,7 @@ impl<'a> Call<'a> {
     }
 
     /// Rotates the client's token (through the single flight).
-    pub(crate) async fn rotate(self, rotation: refresh::Rotation) -> Result<Session, Error> {
+    pub(crate) async fn rotate(self, rotation: Rotation) -> Result<Session, Error> {
         if let Some(invalid) = self.options.invalid {
             return Err(invalid);
         }

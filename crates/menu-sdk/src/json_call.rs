@@ -11,7 +11,6 @@ use serde_json::Value;
 use crate::call::Call;
 use crate::client::Client;
 use crate::error::Error;
-use crate::generated;
 use crate::session;
 
 impl Client {
@@ -31,7 +30,8 @@ impl Call<'_> {
     pub async fn send_json(self, operation_id: &str, call: JsonCall) -> Result<Value, Error> {
         let operation = operations::find(operation_id)
             .ok_or_else(|| Error::config(format!("the spec has no operation `{operation_id}`")))?;
-        if let Some(rotation) = generated::ROTATION.filter(|r| r.operation == operation) {
+        let rotation = self.shared().rotation;
+        if let Some(rotation) = rotation.filter(|r| r.operation == operation) {
             let session = self.rotate(rotation).await?;
             return serde_json::to_value(session)
                 .map_err(|e| Error::config(format!("cannot show the session as JSON: {e}")));

@@ -5,12 +5,9 @@
 //! is about to expire or was refused as expired), goes through the client's single flight
 //! (`single_flight.rs`).
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use menu_client::ResponseValue;
 use menu_client::operation::Operation;
 use reqwest::header::HeaderMap;
 use uuid::Uuid;
@@ -19,22 +16,9 @@ use crate::Token;
 use crate::error::Error;
 use crate::exchange;
 use crate::retry::RetryPolicy;
-use crate::session::{self, Session};
+use crate::session::{self, Rotation, Session};
 use crate::shared::Shared;
 use crate::single_flight::{Fresh, Origin};
-
-/// What the generated rotating call returns.
-pub(crate) type Rotated =
-    Pin<Box<dyn Future<Output = Result<ResponseValue<Session>, menu_client::Error<()>>> + Send>>;
-
-/// The operation the spec marks `x-token: rotates` (generated: `crate::generated::ROTATION`).
-#[derive(Clone, Copy)]
-pub(crate) struct Rotation {
-    /// Its entry of the operation table.
-    pub(crate) operation: &'static Operation,
-    /// Sends it with the generated client (which carries the token to rotate).
-    pub(crate) send: fn(menu_client::Client) -> Rotated,
-}
 
 /// How a rotation is sent: the call's options, or the client's (an automatic rotation).
 #[derive(Clone, Default)]

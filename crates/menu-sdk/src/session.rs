@@ -1,6 +1,12 @@
-//! What a token-issuing operation returns (`register`, `refresh`): the generated `Session` type,
-//! and the new token found in such an answer when it does not decode as a whole.
+//! What a token-issuing operation returns (`register`, `refresh`): the generated `Session` type;
+//! the operation that rotates the token ([`Rotation`], generated from the spec's mark); and the
+//! new token found in such an answer when it does not decode as a whole.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use menu_client::ResponseValue;
+use menu_client::operation::Operation;
 use serde::Deserialize as _;
 
 use crate::Token;
@@ -21,4 +27,17 @@ pub(crate) fn token_at(value: &serde_json::Value) -> Option<Token> {
         serde_json::Value::String(jwt) => Some(Token::new(jwt.clone())),
         other => Token::deserialize(other).ok(),
     }
+}
+
+/// What the generated rotating call returns.
+pub(crate) type Rotated =
+    Pin<Box<dyn Future<Output = Result<ResponseValue<Session>, menu_client::Error<()>>> + Send>>;
+
+/// The operation the spec marks `x-token: rotates` (generated: `crate::generated::ROTATION`).
+#[derive(Clone, Copy)]
+pub(crate) struct Rotation {
+    /// Its entry of the operation table.
+    pub(crate) operation: &'static Operation,
+    /// Sends it with the generated client (which carries the token to rotate).
+    pub(crate) send: fn(menu_client::Client) -> Rotated,
 }

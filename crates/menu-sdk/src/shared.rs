@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::Token;
 use crate::config::Config;
 use crate::error::Error;
+use crate::session::Rotation;
 use crate::single_flight::RefreshGate;
 use crate::token_store::Tokens;
 
@@ -21,15 +22,24 @@ pub(crate) struct Shared {
     pub(crate) http: reqwest::Client,
     pub(crate) tokens: Tokens,
     pub(crate) refresh_gate: RefreshGate,
+    /// The operation that rotates the token (generated from the spec's mark): what automatic
+    /// refresh sends; `None` when the spec has none (then there is no automatic refresh).
+    pub(crate) rotation: Option<Rotation>,
 }
 
 impl Shared {
-    pub(crate) fn new(config: Config, http: reqwest::Client, tokens: Tokens) -> Self {
+    pub(crate) fn new(
+        config: Config,
+        http: reqwest::Client,
+        tokens: Tokens,
+        rotation: Option<Rotation>,
+    ) -> Self {
         Self {
             config,
             http,
             tokens,
             refresh_gate: RefreshGate::default(),
+            rotation,
         }
     }
 

@@ -1,18 +1,20 @@
-//! The answer of an operation that has no stateful handler, from the spec (the operation table):
-//! the mock checks what the real API would, then answers the documented example. In order, the
-//! first problem answering:
+//! The one order of checks every request goes through, whatever its operation, then the
+//! operation's own action (`actions.rs`: its stateful handler, or the documented example). The
+//! checks are those the real API makes, read from the spec (the operation table); the first
+//! problem answers:
 //! 1. the header parameters every operation of the API declares (`X-Request-ID`, `Application`,
-//!    `API-Version`, `X-QB-Enabled`: see `checks.rs`; the mock requires them of every operation,
-//!    as the API's conventions do) -> 400, or 401 for an unknown application;
-//! 2. the bearer token, when the operation takes one: present (if required), ours, not expired,
-//!    not invalidated -> 401 (authentication comes before the rest, as on the real API);
+//!    `API-Version`, `X-QB-Enabled`: see `checks.rs`) -> 400, or 401 for an unknown application;
+//! 2. the bearer token, when the operation takes one (`security`): present (if required), ours,
+//!    not expired (the rotating operation, `x-token: rotates`, takes an expired one inside its
+//!    refresh window), not invalidated, its customer still there -> 401 (authentication comes
+//!    before the rest, as on the real API);
 //! 3. the path parameters' formats (a canonical UUID, an integer, one of an enum's values) -> 400;
 //! 4. the query and header parameters: the required ones present, each of its format -> 400;
 //! 5. the body: present if required, JSON, within the size limit, valid against its schema
 //!    (decoded into the generated type; an object body must be an object) -> 400;
-//! 6. a `customer_id` path parameter: an unknown customer -> 404; another customer's token -> 403;
-//! 7. the documented success status, with the documented example (no body for an operation that
-//!    documents none; a 501 when the spec gives no example to answer with).
+//! 6. a customer in the path (`customer_id`, `customer_account_id`): unknown -> 404; not the
+//!    token's customer -> 403;
+//! 7. the operation's action.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,12 +22,29 @@ use std::sync::Arc;
 use axum::extract::{FromRequestParts as _, Path, Query, Request};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use menu_client::operation::{Auth, Kind, Location, Operation};
+use menu_client::operation::{Auth, Kind, Location, Operation, TokenEffect};
 use uuid::Uuid;
 
+use crate::actions;
 use crate::checks::{authenticate, check_header_parameters, json_body, strict_uuid};
-use crate::reply::{self, Failure};
+use crate::reply::Failure;
 use crate::state::MockState;
+use crate::tokens::TokenSubject;
+
+/// The path parameters that name the customer an operation acts on.
+const CUSTOMER_PARAMETERS: [&str; 2] = ["customer_id", "customer_account_id"];
+
+/// What the checks found: the request, ready for its action.
+pub(crate) struct Checked {
+    /// The customer the token names (when the operation took one).
+    pub(crate) subject: Option<TokenSubject>,
+    /// The bearer token itself.
+    pub(crate) bearer: Option<String>,
+    /// The customer the path names, checked against the token.
+    pub(crate) customer: Option<Uuid>,
+    /// The body, as JSON (checked against its schema).
+    pub(crate) body: Option<serde_json::Value>,
+}
 
 /// Answers `request` for `operation` (see the module documentation).
 pub(crate) async fn answer(
@@ -34,7 +53,7 @@ pub(crate) async fn answer(
     request: Request,
 ) -> Response {
     match check(&state, operation, request).await {
-        Ok(()) => success(operation),
+        Ok(checked) => actions::act(&state, operation, checked),
         Err(failure) => failure.into_response(),
     }
 }
@@ -43,23 +62,45 @@ async fn check(
     state: &MockState,
     operation: &'static Operation,
     request: Request,
-) -> Result<(), Failure> {
+) -> Result<Checked, Failure> {
     let (mut parts, body) = request.into_parts();
     check_header_parameters(state, &parts.headers)?;
-    let subject = match operation.auth {
-        Auth::Customer => Some(authenticate(state, &parts.headers, false)?),
+    let for_refresh = operation.token == TokenEffect::Rotates;
+    let authenticated = match operation.auth {
+        Auth::Customer => Some(authenticate(state, &parts.headers, for_refresh)?),
         Auth::Optional if parts.headers.contains_key(header::AUTHORIZATION) => {
-            Some(authenticate(state, &parts.headers, false)?)
+            Some(authenticate(state, &parts.headers, for_refresh)?)
         }
         Auth::Optional | Auth::None => None,
     };
-    if let Some(subject) = &subject {
-        state.with(|tx| tx.check_not_revoked(subject))?;
+    if let Some((subject, _)) = &authenticated {
+        state.step(|step| step.check_subject(subject))?;
     }
-    let path = Path::<HashMap<String, String>>::from_request_parts(&mut parts, &())
-        .await
-        .map(|Path(values)| values)
-        .unwrap_or_default();
+    let (subject, bearer) = match authenticated {
+        Some((subject, bearer)) => (Some(subject), Some(bearer)),
+        None => (None, None),
+    };
+    let path = match Path::<HashMap<String, String>>::from_request_parts(&mut parts, &()).await {
+        Ok(Path(values)) => values,
+        // Not UTF-8 once percent-decoded: no parameter can be of its kind.
+        Err(_) => {
+            let first = operation
+                .params
+                .iter()
+                .find(|p| p.location == Location::Path);
+            return Err(match first {
+                Some(param) => Failure::invalid_field(
+                    param.name,
+                    format!(
+                        "The {} parameter must be {}.",
+                        param.name,
+                        param.kind.describe()
+                    ),
+                ),
+                None => Failure::bad_request("The path cannot be read."),
+            });
+        }
+    };
     let query = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
         .map(|Query(pairs)| pairs)
         .map_err(|_| Failure::bad_request("The query string cannot be read."))?;
@@ -88,14 +129,23 @@ async fn check(
             }
         }
     }
-    if let Some(schema) = &operation.body {
-        check_body(&parts.headers, body, schema).await?;
-    }
-    let customer = path.get("customer_id").and_then(|id| strict_uuid(id));
+    let body = match &operation.body {
+        Some(schema) => check_body(&parts.headers, body, schema).await?,
+        None => None,
+    };
+    let customer = CUSTOMER_PARAMETERS
+        .iter()
+        .find_map(|name| path.get(*name))
+        .and_then(|id| strict_uuid(id));
     if let (Some(subject), Some(customer)) = (&subject, customer) {
         customer_matches(state, subject.customer_id, customer)?;
     }
-    Ok(())
+    Ok(Checked {
+        subject,
+        bearer,
+        customer,
+        body,
+    })
 }
 
 /// A parameter's value against its kind.
@@ -109,33 +159,52 @@ fn check_kind(name: &str, kind: Kind, value: &str) -> Result<(), Failure> {
     ))
 }
 
-/// The body against its schema.
+/// The body against its schema; the body as JSON when there is one.
 async fn check_body(
     headers: &HeaderMap,
     body: axum::body::Body,
     schema: &menu_client::operation::Body,
-) -> Result<(), Failure> {
+) -> Result<Option<serde_json::Value>, Failure> {
     let absent = !headers.contains_key(header::CONTENT_TYPE)
         && headers
             .get(header::CONTENT_LENGTH)
             .is_none_or(|length| length == "0");
     match (absent, schema.required) {
-        (true, false) => return Ok(()),
+        (true, false) => return Ok(None),
         (true, true) => return Err(Failure::bad_request("The request body is required.")),
         _ => {}
     }
     let bytes = json_body(headers, body).await?;
     if bytes.is_empty() && !schema.required {
-        return Ok(());
+        return Ok(None);
     }
-    (schema.check)(&bytes)
-        .map_err(|reason| Failure::bad_request(format!("The request body is invalid: {reason}.")))
+    let value: serde_json::Value = serde_json::from_slice(&bytes)
+        .map_err(|e| Failure::bad_request(format!("The request body is not valid JSON: {e}.")))?;
+    (schema.check)(&bytes).map_err(|reason| {
+        Failure::bad_request(format!("The request body is invalid: {reason}."))
+    })?;
+    // What decoding lets through: formats, bounds, a `null` for an optional field.
+    for field in schema.fields {
+        if let Some(given) = value.get(field.name)
+            && !field.kind.accepts_json(given)
+        {
+            return Err(Failure::invalid_field(
+                field.name,
+                format!(
+                    "The {} field must be {}.",
+                    field.name,
+                    field.kind.describe()
+                ),
+            ));
+        }
+    }
+    Ok(Some(value))
 }
 
 /// The customer of the path exists, and is the token's.
 fn customer_matches(state: &MockState, subject: Uuid, customer: Uuid) -> Result<(), Failure> {
-    state.with(|tx| {
-        if !tx.customer_exists(customer) {
+    state.step(|step| {
+        if !step.customer_exists(customer) {
             return Err(Failure::new(
                 StatusCode::NOT_FOUND,
                 format!("Customer {customer} not found."),
@@ -149,26 +218,6 @@ fn customer_matches(state: &MockState, subject: Uuid, customer: Uuid) -> Result<
         }
         Ok(())
     })
-}
-
-/// The documented success: the example, or no body.
-fn success(operation: &'static Operation) -> Response {
-    let status = StatusCode::from_u16(operation.success_status).unwrap_or(StatusCode::OK);
-    match operation.example {
-        Some(example) => reply::raw_json(status, example),
-        None if status == StatusCode::NO_CONTENT || status == StatusCode::ACCEPTED => {
-            status.into_response()
-        }
-        None => Failure::new(
-            StatusCode::NOT_IMPLEMENTED,
-            format!(
-                "The spec documents no example of a {} answer to {}: the mock has nothing to \
-                 answer with.",
-                operation.success_status, operation.id
-            ),
-        )
-        .into_response(),
-    }
 }
 
 #[cfg(test)]
@@ -446,7 +495,7 @@ mod tests {
                     .header("content-type", "application/json")
                     .body("{\"quantity\":"),
                 400,
-                "The request body is invalid",
+                "The request body is not valid JSON",
             ),
             (
                 request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS)).body("quantity=2"),

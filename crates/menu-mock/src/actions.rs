@@ -1,0 +1,188 @@
+//! What each operation does once its request passed the checks (`pipeline.rs`): the stateful
+//! handlers of the customer's lifecycle, by operation (this is the mock's meaning, so it names
+//! operations), the rotation of the operation the spec marks `x-token: rotates`, and, for any
+//! other operation, its documented example.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use menu_client::Token;
+use menu_client::operation::{Operation, TokenEffect};
+use menu_client::types::{
+    CustomerAccount, CustomerAccountUpdate, EmailRequest, RegisterRequest,
+    VerifyEmailUpdateRequest, VerifyPhoneNumberUpdateRequest,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+
+use crate::pipeline::Checked;
+use crate::reply::{self, Failure, ok};
+use crate::state::MockState;
+use crate::tokens::TokenSpec;
+
+/// The action of `operation` for a checked request.
+pub(crate) fn act(state: &MockState, operation: &'static Operation, checked: Checked) -> Response {
+    let outcome = if operation.token == TokenEffect::Rotates {
+        rotate(state, checked)
+    } else {
+        match operation.id {
+            "check_email" => check_email(state, checked),
+            "passwordless_request" => passwordless_request(state, checked),
+            "register" => register(state, checked),
+            "update_customer_account" => update(state, checked),
+            "verify_email_update" => verify_email(state, checked),
+            "verify_phone_number_update" => verify_phone(state, checked),
+            "delete_customer_account" => delete(state, checked),
+            _ => Ok(example(operation)),
+        }
+    };
+    outcome.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The body, as its generated type (the pipeline checked it already).
+fn body<T: DeserializeOwned>(checked: &Checked) -> Result<T, Failure> {
+    let value = checked.body.clone().unwrap_or(serde_json::Value::Null);
+    serde_json::from_value(value)
+        .map_err(|e| Failure::bad_request(format!("The request body is invalid: {e}.")))
+}
+
+/// The customer the path names (the pipeline checked that it is the token's).
+fn customer(checked: &Checked) -> Result<uuid::Uuid, Failure> {
+    checked
+        .customer
+        .ok_or_else(|| Failure::new(StatusCode::NOT_FOUND, "Customer not found."))
+}
+
+/// The payload of an answer with the customer's account.
+#[derive(Serialize)]
+struct AccountData<'a> {
+    customer_account: &'a CustomerAccount,
+}
+
+/// The payload of an answer with a session.
+#[derive(Serialize)]
+struct SessionData<'a, A: Serialize> {
+    customer_account: A,
+    token: &'a Token,
+}
+
+/// The payload of `check_email`.
+#[derive(Serialize)]
+struct EmailCheck {
+    exists: bool,
+    is_social: bool,
+}
+
+fn check_email(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+    let request: EmailRequest = body(&checked)?;
+    let exists = state.step(|step| step.email_exists(&request.email));
+    Ok(ok(&EmailCheck {
+        exists,
+        is_social: false,
+    }))
+}
+
+fn passwordless_request(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+    let request: EmailRequest = body(&checked)?;
+    state.step(|step| step.send_passcode(&request.email));
+    Ok(reply::envelope_only())
+}
+
+fn register(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+    let request: RegisterRequest = body(&checked)?;
+    let account = state.step(|step| {
+        step.register(
+            &request.passwordless_email,
+            &request.passwordless_code.to_string(),
+            request.first_name.as_deref().unwrap_or_default(),
+            request.last_name.as_deref().unwrap_or_default(),
+        )
+    })?;
+    let token = state.tokens().issue(account.id, TokenSpec::now());
+    Ok(ok(&SessionData {
+        customer_account: &account,
+        token: &token,
+    }))
+}
+
+fn update(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+    let update: CustomerAccountUpdate = body(&checked)?;
+    let id = customer(&checked)?;
+    let account = state.step(|step| step.update(id, &update))?;
+    Ok(ok(&AccountData {
+        customer_account: &account,
+    }))
+}
+
+fn verify_email(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+    let request: VerifyEmailUpdateRequest = body(&checked)?;
+    let id = customer(&checked)?;
+    let account =
+        state.step(|step| step.verify_email(id, &request.confirmation_code.to_string()))?;
+    Ok(ok(&AccountData {
+        customer_account: &account,
+    }))
+}
+
+fn verify_phone(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+    let request: VerifyPhoneNumberUpdateRequest = body(&checked)?;
+    let id = customer(&checked)?;
+    let account = state.step(|step| step.verify_phone(id, &request.confirmation_code))?;
+    Ok(ok(&AccountData {
+        customer_account: &account,
+    }))
+}
+
+fn delete(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+    let id = customer(&checked)?;
+    state.step(|step| step.delete(id))?;
+    Ok(reply::envelope_only())
+}
+
+/// The rotation: the token the request carried is invalidated, and a new one issued with the same
+/// lifetimes.
+fn rotate(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+    let subject = checked
+        .subject
+        .ok_or_else(|| Failure::unauthorized("Token not provided"))?;
+    let customer_id = subject.customer_id;
+    let (account, successor): (std::sync::Arc<RawValue>, TokenSpec) = state.step(|step| {
+        step.check_subject(&subject)?;
+        let Some(account) = step.account_json(customer_id) else {
+            return Err(Failure::new(
+                StatusCode::NOT_FOUND,
+                format!("Customer {customer_id} not found."),
+            ));
+        };
+        Ok((account, step.revoke_for_rotation(subject)))
+    })?;
+    // Signed outside the state's lock; the old token is already invalid.
+    let token = state.tokens().issue(customer_id, successor);
+    if let Some(old) = &checked.bearer {
+        state.tokens().forget(old);
+    }
+    Ok(ok(&SessionData {
+        customer_account: &*account,
+        token: &token,
+    }))
+}
+
+/// The documented success: the example, or no body.
+fn example(operation: &'static Operation) -> Response {
+    let status = StatusCode::from_u16(operation.success_status).unwrap_or(StatusCode::OK);
+    match operation.example {
+        Some(example) => reply::raw_json(status, example),
+        None if status == StatusCode::NO_CONTENT || status == StatusCode::ACCEPTED => {
+            status.into_response()
+        }
+        None => Failure::new(
+            StatusCode::NOT_IMPLEMENTED,
+            format!(
+                "The spec documents no example of a {} answer to {}: the mock has nothing to \
+                 answer with.",
+                operation.success_status, operation.id
+            ),
+        )
+        .into_response(),
+    }
+}

@@ -1,0 +1,70 @@
+//! What tests control and count, apart from the API's state: the answers a test set for an
+//! operation ([`crate::MockState::respond`]), the requests each operation received, and how many
+//! attempts of a request id asked for a fault (`faults.rs`).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use axum::http::StatusCode;
+
+/// At most this many request ids are remembered for `Prefer: attempts=N`; when full, the
+/// memory is emptied.
+const REMEMBERED_REQUEST_IDS: usize = 16 * 1024;
+
+#[derive(Default)]
+struct Inner {
+    /// Answers set by tests, by `operationId`.
+    answers: HashMap<String, (StatusCode, serde_json::Value)>,
+    /// Requests received, by `operationId`.
+    requests: HashMap<&'static str, u64>,
+    /// Requests that asked for a fault, by request id.
+    attempts: HashMap<String, u32>,
+}
+
+/// The test controls of a mock.
+#[derive(Default)]
+pub(crate) struct Controls {
+    inner: Mutex<Inner>,
+}
+
+impl Controls {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn respond(&self, operation_id: &str, status: StatusCode, body: serde_json::Value) {
+        self.lock()
+            .answers
+            .insert(operation_id.to_owned(), (status, body));
+    }
+
+    pub(crate) fn clear_response(&self, operation_id: &str) {
+        self.lock().answers.remove(operation_id);
+    }
+
+    /// The answer a test set for `operation_id`.
+    pub(crate) fn answer_for(&self, operation_id: &str) -> Option<(StatusCode, serde_json::Value)> {
+        self.lock().answers.get(operation_id).cloned()
+    }
+
+    pub(crate) fn requests(&self, operation_id: &str) -> u64 {
+        self.lock().requests.get(operation_id).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn count_request(&self, operation_id: &'static str) {
+        *self.lock().requests.entry(operation_id).or_default() += 1;
+    }
+
+    /// Counts an attempt of `request_id` and returns its number (1 for the first).
+    pub(crate) fn attempt(&self, request_id: &str) -> u32 {
+        let mut inner = self.lock();
+        if inner.attempts.len() >= REMEMBERED_REQUEST_IDS
+            && !inner.attempts.contains_key(request_id)
+        {
+            inner.attempts.clear();
+        }
+        let count = inner.attempts.entry(request_id.to_owned()).or_default();
+        *count = count.saturating_add(1);
+        *count
+    }
+}

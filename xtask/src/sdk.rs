@@ -339,7 +339,7 @@ fn method(file: &syn::File, function: &syn::ImplItemFn) -> Result<Method, String
 
 /// Names the SDK's hand-written `Client` and `Call` methods use: an operation may not take them.
 /// (Kept in step with `client.rs`, `builder.rs`, `call.rs`; the compiler catches a miss.)
-const RESERVED_METHODS: [&str; 24] = [
+const RESERVED_METHODS: [&str; 28] = [
     "builder",
     "from_env",
     "new",
@@ -364,6 +364,10 @@ const RESERVED_METHODS: [&str; 24] = [
     "options",
     "adopt",
     "rotate",
+    "fix_request_id",
+    "extra",
+    "prepare_json",
+    "logout",
 ];
 
 /// Commands the `menu` command line has by hand: an operation may not be named like them.
@@ -513,10 +517,10 @@ pub fn render(
         let passes: Vec<_> = method.args.iter().map(Arg::pass).collect();
         let generated_call = method.to_payload(quote!(client.#fn_name(#(#passes),*).await));
         // An operation that issues a token answers a session, which the pipeline adopts.
-        let pipeline = if op.token == TokenEffect::None {
-            quote!(send)
-        } else {
+        let pipeline = if matches!(op.token, TokenEffect::Issues | TokenEffect::Rotates) {
             quote!(send_session)
+        } else {
+            quote!(send)
         };
         if op.token == TokenEffect::Rotates {
             let call = method.to_payload(quote!(client.#fn_name().await));

@@ -38,6 +38,8 @@ pub enum TokenEffect {
     /// `x-token: rotates`: issues a token and invalidates the one it was sent with; automatic
     /// refresh sends it.
     Rotates,
+    /// `x-token: revokes`: invalidates the token it was sent with, for good.
+    Revokes,
 }
 
 /// The schema every token-issuing operation answers with (as its envelope's `data`).
@@ -187,7 +189,7 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
             ops.push(Op {
                 auth,
                 token,
-                idempotent: token != TokenEffect::Rotates
+                idempotent: !matches!(token, TokenEffect::Rotates | TokenEffect::Revokes)
                     && matches!(method, "get" | "head" | "options" | "put" | "delete"),
                 method: method.to_uppercase(),
                 summary: operation.summary.clone().unwrap_or_default(),
@@ -215,8 +217,17 @@ fn token_effect(
         None => return Ok(TokenEffect::None),
         Some(serde_json::Value::String(value)) if value == "issues" => TokenEffect::Issues,
         Some(serde_json::Value::String(value)) if value == "rotates" => TokenEffect::Rotates,
+        Some(serde_json::Value::String(value)) if value == "revokes" => {
+            return if auth(spec, operation)? == Auth::Customer {
+                Ok(TokenEffect::Revokes)
+            } else {
+                Err("`x-token: revokes` is for an operation that takes the customer token".into())
+            };
+        }
         Some(other) => {
-            return Err(format!("`x-token: {other}` is not `issues` or `rotates`"));
+            return Err(format!(
+                "`x-token: {other}` is not `issues`, `rotates` or `revokes`"
+            ));
         }
     };
     let data = operation
@@ -653,8 +664,8 @@ mod tests {
                     "delete_customer_account",
                     "DELETE",
                     Auth::Customer,
-                    T::None,
-                    true
+                    T::Revokes,
+                    false
                 ),
                 ("verify_email_update", "PUT", Auth::Customer, T::None, true),
             ]
@@ -672,6 +683,8 @@ mod tests {
             operations(&parse(&text).unwrap()).map(|_| ())
         };
         // A mark on an operation that answers no session.
+        let err = mark("check_email", "revokes").unwrap_err();
+        assert!(err.contains("takes the customer token"), "{err}");
         let err = mark("check_email", "issues").unwrap_err();
         assert!(
             err.starts_with("check_email (POST") && err.contains("Session"),
@@ -680,7 +693,7 @@ mod tests {
         assert!(
             mark("verify_email_update", "sideways")
                 .unwrap_err()
-                .contains("not `issues` or `rotates`")
+                .contains("not `issues`, `rotates` or `revokes`")
         );
         // One rotating operation, with nothing but the token.
         let text = SPEC.replace("      x-token: issues\n", "      x-token: rotates\n");

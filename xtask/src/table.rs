@@ -108,7 +108,6 @@ fn body(body: &Body, method: &Method) -> Result<TokenStream, String> {
     })
 }
 
-/// The table for `ops`, paired with progenitor's methods for their names and body types.
 /// The names of the types of the generated `types` module (structs and enums).
 pub fn models(file: &syn::File) -> Vec<syn::Ident> {
     let mut names = Vec::new();
@@ -163,6 +162,7 @@ pub fn render(
             TokenEffect::None => quote!(TokenEffect::None),
             TokenEffect::Issues => quote!(TokenEffect::Issues),
             TokenEffect::Rotates => quote!(TokenEffect::Rotates),
+            TokenEffect::Revokes => quote!(TokenEffect::Revokes),
         };
         let params = op.params.iter().map(|param| {
             let (name, required, description) = (&param.name, param.required, &param.description);

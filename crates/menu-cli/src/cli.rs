@@ -11,10 +11,16 @@ use uuid::Uuid;
     name = "menu",
     version,
     about = "A command-line client of the Menu customer API, with an offline mock server and demo.",
-    after_help = "Exit codes: 0 success, 2 bad usage or configuration, 3 the API answered with an \
-                  error status, 4 no usable response (network, timeout, undecodable body), \
-                  1 anything else.\n\nTry it offline: `menu demo`, or `menu mock serve` in one \
-                  terminal and the printed MENU_* variables in another."
+    after_help = "Settings come from, in this order: a flag (--base-url), the environment \
+                  (MENU_BASE_URL), the profile (--profile or MENU_PROFILE, `default` unless \
+                  named, in the credentials file `menu/credentials.toml` of the config directory: \
+                  $XDG_CONFIG_HOME or ~/.config), then the default. A token from the profile is \
+                  written back there whenever the server issues a new one (a refresh, automatic \
+                  or not, a sign-up), under a lock that makes concurrent `menu` processes take \
+                  turns.\n\nExit codes: 0 success, 2 bad usage or configuration, 3 the API \
+                  answered with an error status, 4 no usable response (network, timeout, \
+                  undecodable body), 1 anything else.\n\nTry it offline: `menu demo`, or `menu \
+                  mock serve` in one terminal and `menu signup` in another."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -26,10 +32,13 @@ pub struct Cli {
 /// Options of every API command.
 #[derive(Debug, Args)]
 pub struct GlobalOptions {
-    /// The API's base URL [default: the public demo host].
+    /// The profile to use (its base URL, application key and token).
+    #[arg(long, env = "MENU_PROFILE", global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The API's base URL [default: the profile's, or the public demo host].
     #[arg(long, env = "MENU_BASE_URL", global = true)]
     pub base_url: Option<String>,
-    /// The application key (sent as `Application`).
+    /// The application key (sent as `Application`) [default: the profile's].
     #[arg(
         long,
         env = "MENU_APPLICATION_KEY",
@@ -37,7 +46,8 @@ pub struct GlobalOptions {
         global = true
     )]
     pub application_key: Option<String>,
-    /// The customer's token (a JWT, sent as `Authorization: Bearer ...`).
+    /// The customer's token (a JWT, sent as `Authorization: Bearer ...`) [default: the
+    /// profile's]. A token given here is not written to the profile.
     #[arg(long, env = "MENU_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
     /// The `API-Version` to send [default: 5.0.0].
@@ -46,19 +56,54 @@ pub struct GlobalOptions {
     /// The `X-Request-ID` of the call (a UUID) [default: a fresh UUID v4].
     #[arg(long, global = true)]
     pub request_id: Option<Uuid>,
-    /// Log each call (operation, request id, status, duration) to stderr. Never logs secrets.
+    /// Print the request as a curl command (secrets masked) and send nothing.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// Say what each exchange sends and gets (method, URL, headers with secrets masked, status,
+    /// attempts, duration) on stderr.
     #[arg(long, short, global = true)]
     pub verbose: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Sign a new customer up with a one-time code, and keep their token in the profile.
+    ///
+    /// Requests a code for the email and asks for it (or takes --code, a code already sent),
+    /// registers, and stores the base URL, the application key and the customer's token in the
+    /// profile.
+    Signup {
+        /// The customer's email.
+        #[arg(long)]
+        email: String,
+        /// A one-time code already sent to the email [default: request one, and ask for it].
+        #[arg(long)]
+        code: Option<String>,
+        /// The customer's first name.
+        #[arg(long)]
+        first_name: Option<String>,
+        /// The customer's last name.
+        #[arg(long)]
+        last_name: Option<String>,
+    },
+    /// Keep a customer token (a JWT) in the profile: from --token, or one line of standard input.
+    Login,
+    /// Forget the profile's customer token.
+    Logout,
+    /// Show the profile (secrets masked) and its token's customer and expiry.
+    Whoami,
+    /// Print a completion script for a shell (`menu completions bash > /etc/bash_completion.d/menu`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Run the mock Menu server.
     Mock {
         #[command(subcommand)]
         command: MockCommand,
     },
-    /// Start the mock on a free port and walk the whole flow through the SDK.
+    /// Start the mock on a free port and walk a customer's life through the SDK.
     Demo,
 }
 

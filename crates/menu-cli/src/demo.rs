@@ -1,7 +1,11 @@
-//! `menu demo`: the whole flow, offline, through the SDK against the embedded mock.
+//! `menu demo`: a customer's life, offline, through the SDK against the embedded mock: sign-up
+//! with the code from the mock's outbox, a phone number change and an email change, each
+//! confirmed with its code, a token refresh, and the account's deletion.
 
-use menu_mock::MockServer;
-use menu_mock::state::{DRAGOS, DRAGOS_CONFIRMATION_CODE};
+use menu_mock::{MessageKind, MockServer};
+use menu_sdk::types::{
+    CustomerAccountUpdate, EmailRequest, RegisterRequest, VerifyEmailUpdateRequest,
+};
 use menu_sdk::{Client, CustomerAccount};
 
 use crate::output::{Failure, describe};
@@ -22,76 +26,152 @@ pub async fn run() -> Result<(), Failure> {
     result
 }
 
-async fn walk(server: &MockServer) -> Result<(), Failure> {
-    say!("1. Started the mock Menu API at {}", server.base_url());
-    let token = server
+/// The code of the last message of `kind` the mock sent to `to`.
+fn code(server: &MockServer, to: &str, kind: MessageKind) -> Result<String, Failure> {
+    server
         .state()
-        .issue_token(DRAGOS)
-        .map_err(|e| Failure::other(e.to_string()))?;
+        .last_code(to, kind)
+        .ok_or_else(|| Failure::other(format!("the mock sent no code to {to}")))
+}
+
+fn number(code: &str) -> Result<i32, Failure> {
+    code.parse()
+        .map_err(|_| Failure::other(format!("the code {code} is not a number")))
+}
+
+async fn walk(server: &MockServer) -> Result<(), Failure> {
+    say!("Started the mock Menu API at {}", server.base_url());
     let client = Client::builder()
         .base_url(server.base_url())
         .application_key(server.application_key())
-        .token(token.value())
         .on_token_refresh(|token| {
             let _ = crate::output::say(format!(
-                "   on_token_refresh: the application stores the new token ({token})"
+                "   on_token_refresh: the application keeps the new token ({token})"
             ));
         })
         .build()?;
-    say!("   The customer signed in; their token: {token}");
+    let email = "ana.popescu@example.com";
 
-    say!("\n2. Refresh the customer token (GET /customers/refresh)");
-    let session = client.refresh().await?;
-    let before = session.customer_account;
+    say!("\n1. Sign up {email} (POST /customers/check-email, passwordless-request, register)");
+    let check = client
+        .check_email(EmailRequest {
+            email: email.into(),
+        })
+        .await?;
+    say!("   Registered already: {}", check.exists);
+    client
+        .passwordless_request(EmailRequest {
+            email: email.into(),
+        })
+        .await?;
+    let sign_up = code(server, email, MessageKind::SignUpCode)?;
+    say!("   The mock's outbox: sign-up code {sign_up} sent to {email}");
+    let session = client
+        .register(RegisterRequest {
+            passwordless_email: email.into(),
+            passwordless_code: number(&sign_up)?,
+            first_name: Some("Ana".into()),
+            last_name: Some("Popescu".into()),
+        })
+        .await?;
+    let id = session.customer_account.id;
     say!(
-        "   {} {} now holds a new token ({}); the old one is invalid.",
-        before.first_name,
-        before.last_name,
+        "   Customer {id} signed up; the client holds their token ({}).",
         session.token
     );
-    let pending = server
-        .state()
-        .pending_phone_change(DRAGOS)
-        .map(|p| p.phone_number)
-        .unwrap_or_default();
-    say!(
-        "   Phone number {}, with a pending change to {pending}.",
-        before.phone_number
-    );
 
-    say!("\n3. Confirm the change with a wrong code (POST .../verify-phone-number-update)");
-    match client.verify_phone_number_update(DRAGOS, "000000").await {
+    say!("\n2. Add a phone number, confirmed with the code sent to it");
+    let phone = "+40700123456";
+    let pending = client
+        .update_customer_account(
+            id,
+            CustomerAccountUpdate {
+                phone_number: Some(phone.into()),
+                ..Default::default()
+            },
+        )
+        .await?
+        .customer_account;
+    say!(
+        "   Pending phone number change: {}",
+        pending.has_pending_phone_number_change
+    );
+    match client.verify_phone_number_update(id, "000000").await {
         Err(error) => say!(
-            "   Rejected, as the user sees it:\n   error: {}",
+            "   A wrong code is rejected, as the user sees it:\n   error: {}",
             describe(&error)
         ),
         Ok(_) => return Err(Failure::other("the mock accepted a wrong code")),
     }
+    let phone_code = code(server, phone, MessageKind::PhoneChange)?;
+    let account = client.verify_phone_number_update(id, &phone_code).await?;
+    show_changes(&pending, &account)?;
 
-    say!("\n4. Confirm it with the code sent to {pending} ({DRAGOS_CONFIRMATION_CODE})");
-    let after = client
-        .verify_phone_number_update(DRAGOS, DRAGOS_CONFIRMATION_CODE)
-        .await?;
-    say!("   Confirmed. What changed:");
-    for line in changes(&before, &after) {
-        say!("     {line}");
+    say!("\n3. Change the email, confirmed with the code sent to the new one");
+    let new_email = "ana@example.org";
+    let pending = client
+        .update_customer_account(
+            id,
+            CustomerAccountUpdate {
+                email: Some(new_email.into()),
+                ..Default::default()
+            },
+        )
+        .await?
+        .customer_account;
+    let email_code = code(server, new_email, MessageKind::EmailChange)?;
+    let account = client
+        .verify_email_update(
+            id,
+            VerifyEmailUpdateRequest {
+                confirmation_code: number(&email_code)?,
+            },
+        )
+        .await?
+        .customer_account;
+    show_changes(&pending, &account)?;
+
+    say!("\n4. Refresh the token (GET /customers/refresh)");
+    let session = client.refresh().await?;
+    say!(
+        "   New token {}; the old one is now refused.",
+        session.token
+    );
+
+    say!("\n5. Delete the account (DELETE /customer-accounts/{id})");
+    client.delete_customer_account(id).await?;
+    let refused = Client::builder()
+        .base_url(server.base_url())
+        .application_key(server.application_key())
+        .token(session.token.value())
+        .auto_refresh(false)
+        .build()?
+        .delete_customer_account(id)
+        .await;
+    if let Err(error) = refused {
+        say!(
+            "   Deleted. Its tokens are refused from now on:\n   error: {}",
+            describe(&error)
+        );
     }
     say!("\nDone: every call went through menu-sdk to a real HTTP server on loopback.");
     Ok(())
 }
 
-/// The fields that differ between two versions of an account, as `field: before -> after`.
-fn changes(before: &CustomerAccount, after: &CustomerAccount) -> Vec<String> {
+/// Prints the fields that differ between two versions of an account, as `field: before -> after`.
+fn show_changes(before: &CustomerAccount, after: &CustomerAccount) -> Result<(), Failure> {
     let (Ok(serde_json::Value::Object(old)), Ok(serde_json::Value::Object(new))) =
         (serde_json::to_value(before), serde_json::to_value(after))
     else {
-        return Vec::new();
+        return Ok(());
     };
-    new.iter()
+    say!("   Confirmed. What changed:");
+    for (field, value) in new
+        .iter()
         .filter(|(field, value)| old.get(*field) != Some(value))
-        .map(|(field, value)| {
-            let old = old.get(field).map_or("(none)".into(), |v| v.to_string());
-            format!("{field}: {old} -> {value}")
-        })
-        .collect()
+    {
+        let old = old.get(field).map_or("(none)".into(), |v| v.to_string());
+        say!("     {field}: {old} -> {value}");
+    }
+    Ok(())
 }

@@ -1,16 +1,20 @@
-//! `menu`: a command-line client of the Menu customer API, built on `menu-sdk`, with the
-//! embedded mock server (`menu mock serve`) and an offline walk-through (`menu demo`).
+//! `menu`: a command-line client of the Menu customer API, built on `menu-sdk`, with profiles,
+//! the embedded mock server (`menu mock serve`) and an offline walk-through (`menu demo`).
 
+mod account;
 mod cli;
 mod demo;
 mod operations;
 mod output;
+mod profile;
 mod serve;
+mod settings;
+mod show;
+mod verbose;
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory as _, FromArgMatches as _};
-use menu_sdk::Client;
 
 use cli::{Cli, Command, GlobalOptions, MockCommand};
 use output::Failure;
@@ -26,16 +30,10 @@ fn main() -> ExitCode {
             .unwrap_or_default();
         eprintln!("error: internal error in menu (please report it): {message}");
     }));
-    // The hand-written commands, and one command per other operation of the spec.
-    let hand_written = Cli::command();
-    let matches = operations::with_operations(hand_written.clone()).get_matches();
+    let matches = command().get_matches();
     let global = GlobalOptions::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if global.verbose {
-        let _ = tracing_subscriber::fmt()
-            .with_writer(std::io::stderr)
-            .with_max_level(tracing_subscriber::filter::LevelFilter::DEBUG)
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-            .try_init();
+        verbose::install();
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -43,14 +41,11 @@ fn main() -> ExitCode {
     };
     let generated = matches
         .subcommand()
-        .and_then(|(name, arguments)| Some((operations::find(&hand_written, name)?, arguments)));
+        .and_then(|(name, arguments)| Some((operations::find(&Cli::command(), name)?, arguments)));
     let outcome = match generated {
-        Some((operation, arguments)) => runtime.block_on(operations::run(
-            || client(&global),
-            global.request_id,
-            operation,
-            arguments,
-        )),
+        Some((operation, arguments)) => {
+            runtime.block_on(operations::run(&global, operation, arguments))
+        }
         None => {
             let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
             runtime.block_on(run(cli))
@@ -62,30 +57,47 @@ fn main() -> ExitCode {
     }
 }
 
+/// The whole command line: the hand-written commands, and one command per other operation of
+/// the spec. The global options (profile, base URL, ...) are not shown under the commands that
+/// do not call the API.
+pub fn command() -> clap::Command {
+    let command = operations::with_operations(Cli::command());
+    // Hidden copies of the global options in the commands that do not call the API: clap does
+    // not propagate a global option to a command that has its own of that name.
+    let hidden: Vec<clap::Arg> = command
+        .get_arguments()
+        .filter(|arg| arg.is_global_set())
+        .map(|arg| arg.clone().global(false).hide(true))
+        .collect();
+    let hide = move |command: clap::Command| command.args(hidden.clone());
+    let (mock, serve) = (hide.clone(), hide.clone());
+    command
+        .mut_subcommand("mock", |command| {
+            mock(command).mut_subcommand("serve", serve)
+        })
+        .mut_subcommand("demo", hide.clone())
+        .mut_subcommand("completions", hide)
+}
+
 async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
+        Command::Signup {
+            email,
+            code,
+            first_name,
+            last_name,
+        } => account::signup(&cli.global, &email, code, first_name, last_name).await,
+        Command::Login => account::login(&cli.global),
+        Command::Logout => account::logout(&cli.global),
+        Command::Whoami => account::whoami(&cli.global),
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut command(), "menu", &mut out);
+            Ok(())
+        }
         Command::Mock {
             command: MockCommand::Serve { port, host, state },
         } => serve::run(host, port, state).await,
         Command::Demo => demo::run().await,
     }
-}
-
-/// A client from the global options (which clap has already filled from the environment). The
-/// token is optional: an operation that needs one fails without it, before sending anything.
-fn client(global: &GlobalOptions) -> Result<Client, Failure> {
-    let key = global.application_key.clone().ok_or_else(|| {
-        Failure::usage("no application key: pass --application-key or set MENU_APPLICATION_KEY")
-    })?;
-    let mut builder = Client::builder().application_key(key);
-    if let Some(token) = &global.token {
-        builder = builder.token(token);
-    }
-    if let Some(url) = &global.base_url {
-        builder = builder.base_url(url);
-    }
-    if let Some(version) = &global.api_version {
-        builder = builder.api_version(version);
-    }
-    Ok(builder.build()?)
 }

@@ -1,11 +1,12 @@
 //! One subcommand per operation of the spec, read from the operation table that
 //! `cargo xtask generate` writes (`menu_client::operations`): a new operation in the spec is a
-//! new command, with no line here. An operation with a hand-written command (`refresh`,
-//! `verify-phone-number-update`) keeps it.
+//! new command, with no line here.
 //!
-//! An operation that issues a customer token (`x-token` in the spec: `register`, `refresh`)
-//! insists on `--show-token` or `--token-out FILE` (checked before anything is sent): the server
-//! may have invalidated the old token, so the new one must be kept.
+//! An operation that issues a customer token (`x-token: issues` or `rotates` in the spec:
+//! `register`, `refresh`) stores it in the profile (the client's token store); with a token given
+//! by flag or environment, it insists on `--show-token` or `--token-out FILE` (checked before
+//! anything is sent): the server may have invalidated the old token, so the new one must be
+//! kept.
 //!
 //! A command is the kebab-case `operationId`; path parameters are its arguments, in the path's
 //! order; query and header parameters and the body's top-level fields are flags named after them
@@ -24,10 +25,17 @@ use menu_sdk::menu_client::operation::{
     Auth, Field, Kind, Location, Operation, Param, TokenEffect,
 };
 use menu_sdk::menu_client::operations::ALL;
-use menu_sdk::{Client, JsonCall, Token};
+use menu_sdk::{JsonCall, Token};
 use serde_json::{Map, Value};
 
+use crate::cli::GlobalOptions;
 use crate::output::{Failure, pretty, say, token_json};
+use crate::settings::Session;
+
+/// Whether `operation` answers a new token (the spec's `x-token: issues` or `rotates`).
+fn issues_token(operation: &Operation) -> bool {
+    matches!(operation.token, TokenEffect::Issues | TokenEffect::Rotates)
+}
 
 /// The command name of `operation`.
 fn name(operation: &Operation) -> String {
@@ -62,13 +70,15 @@ pub fn find(hand_written: &Command, command: &str) -> Option<&'static Operation>
 }
 
 /// The flags the command line already has (global options, the body flags, clap's own).
-const TAKEN: [&str; 12] = [
+const TAKEN: [&str; 14] = [
     "base-url",
     "application-key",
     "token",
     "api-version",
     "request-id",
     "verbose",
+    "profile",
+    "dry-run",
     "json-body",
     "json-body-template",
     "show-token",
@@ -162,7 +172,7 @@ fn command(operation: &'static Operation) -> Command {
     let mut command = Command::new(name(operation))
         .about(summary.to_owned())
         .long_about(long_about);
-    if operation.token != TokenEffect::None {
+    if issues_token(operation) {
         command = command
             .arg(
                 Arg::new("show-token")
@@ -349,10 +359,10 @@ fn json_call(
     Ok(call)
 }
 
-/// Runs `operation`'s command, with the client `client` makes and the global `request_id`.
+/// Runs `operation`'s command with the global options: a dry run prints the request instead of
+/// sending it; `-v` shows it before sending.
 pub async fn run(
-    client: impl FnOnce() -> Result<Client, Failure>,
-    request_id: Option<uuid::Uuid>,
+    global: &GlobalOptions,
     operation: &'static Operation,
     matches: &ArgMatches,
 ) -> Result<(), Failure> {
@@ -365,13 +375,32 @@ pub async fn run(
         return say(template(operation));
     }
     let arguments = json_call(operation, matches, read_body)?;
-    let keep = keeping(operation, matches)?;
-    let client = client()?;
-    let call = match request_id {
-        Some(id) => client.with_request_id(id),
-        None => client.call(),
+    let session = Session::open(global, !global.dry_run).await?;
+    // With a profile, the profile keeps the new token; otherwise the command must.
+    let keep = keeping(operation, matches, !session.profile_keeps_tokens)?;
+    let request_id = global.request_id.unwrap_or_else(uuid::Uuid::new_v4);
+    let call = || session.client.with_request_id(request_id);
+    if global.dry_run || global.verbose {
+        let request = call().prepare_json(operation.id, &arguments).await?;
+        if global.dry_run {
+            return say(crate::show::curl(&request));
+        }
+        for line in crate::show::lines(&request) {
+            eprintln!("{line}");
+        }
+    }
+    let before = session.client.token();
+    let mut answer = match call().send_json(operation.id, arguments).await {
+        Ok(answer) => answer,
+        Err(error) => {
+            // The answer did not decode, yet the SDK kept the token it carried: keep it here too.
+            let after = session.client.token();
+            if let (Some(keep), Some(new)) = (&keep, after.filter(|t| Some(t) != before.as_ref())) {
+                keep_rescued(keep, &new)?;
+            }
+            return Err(error.into());
+        }
     };
-    let mut answer = call.send_json(operation.id, arguments).await?;
     let Some(keep) = keep else {
         return say(pretty(&answer))
             .map_err(|e| Failure::other(format!("{} (the call itself succeeded)", e.message)));
@@ -403,12 +432,30 @@ pub async fn run(
             stdout.message,
             if show {
                 ", and it could not be shown"
-            } else {
+            } else if keep.out.is_some() {
                 " (saved with --token-out)"
+            } else {
+                " (saved in the profile)"
             }
         )));
     }
     failure.map_or(Ok(()), Err)
+}
+
+/// Keeps a token rescued from an answer that did not decode (the call itself failed): written
+/// to `--token-out`, or shown on stdout.
+fn keep_rescued(keep: &Keep, token: &Token) -> Result<(), Failure> {
+    if let Some(path) = &keep.out
+        && write_secret(path, token.value()).is_ok()
+    {
+        return Ok(());
+    }
+    if keep.out.is_some() || keep.show {
+        return say(pretty(
+            &serde_json::json!({ "token": token_json(token, true) }),
+        ));
+    }
+    Ok(())
 }
 
 /// How a token-issuing command keeps the new token.
@@ -418,16 +465,25 @@ struct Keep {
 }
 
 /// For an operation that issues a token: `--show-token` or `--token-out` (a file that can be
-/// written), checked before anything is sent.
-fn keeping(operation: &Operation, matches: &ArgMatches) -> Result<Option<Keep>, Failure> {
-    if operation.token == TokenEffect::None {
+/// written), checked before anything is sent; `required` unless the profile keeps the token.
+fn keeping(
+    operation: &Operation,
+    matches: &ArgMatches,
+    required: bool,
+) -> Result<Option<Keep>, Failure> {
+    if !issues_token(operation) {
         return Ok(None);
     }
     let show = matches.get_flag("show-token");
     let out = matches.get_one::<PathBuf>("token-out").cloned();
     if !show && out.is_none() {
+        if !required {
+            // The profile keeps it; the output shows it redacted.
+            return Ok(Some(Keep { show, out }));
+        }
         return Err(Failure::usage(format!(
-            "{} issues a new customer token (the old one may stop working): pass --show-token or \
+            "{} issues a new customer token (the old one may stop working), and a token given \
+             with --token or MENU_TOKEN is not kept in the profile: pass --show-token or \
              --token-out FILE to keep it (nothing was sent)",
             name(operation)
         )));

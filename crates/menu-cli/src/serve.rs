@@ -11,8 +11,15 @@ use crate::output::Failure;
 
 pub async fn run(host: IpAddr, port: u16, file: Option<PathBuf>) -> Result<(), Failure> {
     let state = match &file {
-        Some(path) if path.exists() => MockState::load(path),
-        _ => Ok(MockState::seeded()),
+        Some(path) => match path.try_exists() {
+            Ok(true) => MockState::load(path),
+            Ok(false) => Ok(MockState::seeded()),
+            Err(e) => Err(menu_mock::StateError::File {
+                path: path.clone(),
+                reason: format!("cannot tell whether it exists: {e}"),
+            }),
+        },
+        None => Ok(MockState::seeded()),
     }
     .map_err(|e| Failure::other(format!("cannot start the mock: {e}")))?;
     let state = match &file {

@@ -7,17 +7,27 @@ use std::process::{Command, Output, Stdio};
 use menu_mock::MockServer;
 use menu_mock::state::{DRAGOS, DRAGOS_CONFIRMATION_CODE};
 
-/// `menu` with a clean environment (no MENU_* from the developer's shell).
+/// `menu` with a clean environment (no MENU_* from the developer's shell, and a config directory
+/// of its own, empty: no profile).
 fn menu() -> Command {
+    let config = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("no-config-{}", uuid::Uuid::new_v4()));
+    menu_with_config(&config)
+}
+
+/// `menu` with a clean environment and `config` as its config directory (`XDG_CONFIG_HOME`).
+fn menu_with_config(config: &std::path::Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_menu"));
     for var in [
         "MENU_BASE_URL",
         "MENU_APPLICATION_KEY",
         "MENU_TOKEN",
         "MENU_API_VERSION",
+        "MENU_PROFILE",
     ] {
         command.env_remove(var);
     }
+    command.env("XDG_CONFIG_HOME", config);
     command.env("RUST_BACKTRACE", "1").stdin(Stdio::null());
     command
 }
@@ -249,10 +259,23 @@ async fn secrets_stay_out_of_errors_and_verbose_logs() {
         ]);
     let output = run(command).await;
     let all = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    // Plain words: the request (secrets masked), then what came back.
+    for expected in [
+        "> POST http://127.0.0.1:",
+        "/verify-phone-number-update",
+        "> authorization: Bearer <redacted>",
+        "> application: <redacted>",
+        "> x-qb-enabled: true",
+        "< verify_phone_number_update: answered 400 after 1 attempt in ",
+    ] {
+        assert!(all.contains(expected), "{expected:?} in: {all}");
+    }
+    // Nothing of the transport libraries, no raw floats.
     assert!(
-        all.contains("menu_sdk.call"),
-        "verbose logs the call: {all}"
+        !all.contains("hyper") && !all.contains("reqwest::"),
+        "{all}"
     );
+    assert!(!all.contains("duration_ms"), "{all}");
     assert!(!all.contains(token.value()), "{all}");
     assert!(!all.contains(server.application_key()), "{all}");
     // --help shows no environment values of secrets.
@@ -278,11 +301,18 @@ async fn demo_walks_the_whole_flow() {
     assert!(output.status.success(), "{stdout}{}", text(&output.stderr));
     for expected in [
         "Started the mock Menu API at http://127.0.0.1:",
-        "Refresh the customer token",
-        "on_token_refresh",
+        "1. Sign up ana.popescu@example.com",
+        "The mock's outbox: sign-up code ",
+        "2. Add a phone number, confirmed with the code sent to it",
         "error: verify_phone_number_update: the Menu API answered 400 Bad Request \"The confirmation code is invalid.\" (request id ",
-        "phone_number: \"+40700000000\" -> \"+40724373613\"",
+        "phone_number: \"\" -> \"+40700123456\"",
         "has_pending_phone_number_change: true -> false",
+        "3. Change the email, confirmed with the code sent to the new one",
+        "email: \"ana.popescu@example.com\" -> \"ana@example.org\"",
+        "4. Refresh the token",
+        "on_token_refresh",
+        "5. Delete the account",
+        "answered 401 Unauthorized \"The customer account of this token no longer exists.\"",
     ] {
         assert!(stdout.contains(expected), "{expected:?} in:\n{stdout}");
     }
@@ -532,4 +562,341 @@ async fn a_corrupt_state_file_is_a_clear_error() {
         "{\"format\": 1, \"domain\": [",
         "left as it was"
     );
+}
+
+/// A `menu mock serve` whose stdout lines arrive on a channel (the codes it prints included).
+struct Serving {
+    _running: Running,
+    lines: std::sync::mpsc::Receiver<String>,
+    base_url: String,
+}
+
+impl Serving {
+    fn start(args: &[&str]) -> Self {
+        use std::io::{BufRead, BufReader};
+        let mut child = menu()
+            .args(["mock", "serve"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut serving = Self {
+            _running: Running(child),
+            lines,
+            base_url: String::new(),
+        };
+        let first = serving.next_line(|line| line.contains("listening on http://"));
+        serving.base_url = first
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap()
+            .to_owned();
+        serving
+    }
+
+    /// The next line that `wanted` accepts (within 20 s).
+    fn next_line(&mut self, wanted: impl Fn(&str) -> bool) -> String {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(std::time::Duration::from_secs(20))
+                .expect("the mock printed the line in time");
+            if wanted(&line) {
+                return line;
+            }
+        }
+    }
+
+    /// The code the mock printed as sent to `to`.
+    fn code_sent_to(&mut self, to: &str) -> String {
+        let line = self.next_line(|line| line.starts_with(&format!("# sent to {to}: ")));
+        line.split_whitespace().last().unwrap().to_owned()
+    }
+}
+
+#[tokio::test]
+async fn the_readme_walkthrough_runs_as_written() {
+    let readme = include_str!("../../../README.md");
+    let block = readme
+        .split("<!-- cli-walkthrough -->\n```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("README.md has the CLI walkthrough");
+    let config = tempfile::tempdir().unwrap();
+    let mut mock: Option<Serving> = None;
+    let mut env: Vec<(String, String)> = Vec::new();
+    let (mut customer, mut ran) = (String::new(), 0);
+    for line in block.lines().filter(|l| !l.trim_start().starts_with('#')) {
+        if let Some(assignment) = line.strip_prefix("export ") {
+            let (name, value) = assignment.split_once('=').unwrap();
+            // The mock listens where this test could bind it, not necessarily on 8080.
+            let actual = mock.as_ref().unwrap().base_url.clone();
+            env.push((
+                name.to_owned(),
+                value.replace("http://127.0.0.1:8080/api", &actual),
+            ));
+            continue;
+        }
+        let args: Vec<&str> = line
+            .strip_prefix("cargo run -- ")
+            .unwrap_or_else(|| panic!("a line the walkthrough test does not know: {line}"))
+            .split_whitespace()
+            .collect();
+        if args.starts_with(&["mock", "serve"]) {
+            let port = args.iter().position(|a| *a == "--port").unwrap();
+            let mut args = args[2..].to_vec();
+            args[port - 1] = "0";
+            mock = Some(Serving::start(&args));
+            continue;
+        }
+        let mock = mock.as_mut().unwrap();
+        let mut filled: Vec<String> = Vec::new();
+        for arg in &args {
+            filled.push(match *arg {
+                "CUSTOMER_ID" => customer.clone(),
+                "CODE" => mock.code_sent_to("+40700123456"),
+                other => other.to_owned(),
+            });
+        }
+        let mut command = menu_with_config(config.path());
+        command.envs(env.iter().map(|(n, v)| (n, v))).args(&filled);
+        let output = if args[0] == "signup" {
+            // Asks for the code: typed in from what the mock printed.
+            let mut child = command
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let code = mock.code_sent_to("ana@example.com");
+            use std::io::Write as _;
+            let mut stdin = child.stdin.take().unwrap();
+            writeln!(stdin, "{code}").unwrap();
+            drop(stdin);
+            tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+                .await
+                .unwrap()
+        } else {
+            run(command).await
+        };
+        assert!(
+            output.status.success(),
+            "`{line}` failed: {}{}",
+            text(&output.stdout),
+            text(&output.stderr)
+        );
+        if args[0] == "signup" {
+            let account: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+            customer = account["id"].as_str().unwrap().to_owned();
+            assert!(text(&output.stderr).contains("stored in the profile `default`"));
+        }
+        ran += 1;
+    }
+    assert_eq!(ran, 8, "every command of the walkthrough ran");
+}
+
+/// Logs `menu` in on a fresh profile (in `config`) with a token of Dragos on `server`.
+async fn logged_in(server: &MockServer, config: &std::path::Path) {
+    let token = server.state().issue_token(DRAGOS).unwrap();
+    let mut command = menu_with_config(config);
+    command.args([
+        "--base-url",
+        server.base_url(),
+        "--application-key",
+        server.application_key(),
+        "--token",
+        token.value(),
+        "login",
+    ]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
+/// The token the profile `default` in `config` holds.
+fn stored_token(config: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(config.join("menu/credentials.toml")).unwrap();
+    let value: toml::Value = toml::from_str(&text).unwrap();
+    value["profiles"]["default"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_profile_keeps_the_token_through_rotations_and_is_private() {
+    let server = MockServer::start().await.unwrap();
+    let config = tempfile::tempdir().unwrap();
+    logged_in(&server, config.path()).await;
+    let file = config.path().join("menu/credentials.toml");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
+    let first = stored_token(config.path());
+    // A customer command with no token flag or variable.
+    let mut command = menu_with_config(config.path());
+    command.args([
+        "verify-phone-number-update",
+        &DRAGOS.to_string(),
+        "--confirmation-code",
+        DRAGOS_CONFIRMATION_CODE,
+    ]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    // `menu refresh` rotates the stored token: no --show-token, no --token-out.
+    let mut command = menu_with_config(config.path());
+    command.arg("refresh");
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let second = stored_token(config.path());
+    assert_ne!(first, second);
+    assert!(
+        !text(&output.stdout).contains(&second),
+        "the token is not shown"
+    );
+    assert!(!server.state().accepts_token(&first, true));
+    assert!(server.state().accepts_token(&second, false));
+    // whoami shows the profile, secrets masked.
+    let mut command = menu_with_config(config.path());
+    command.arg("whoami");
+    let shown = text(&run(command).await.stdout);
+    assert!(
+        shown.contains("profile: default") && shown.contains("customer "),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains(&second) && !shown.contains(server.application_key()),
+        "{shown}"
+    );
+    // A file others can read is refused.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut command = menu_with_config(config.path());
+        command.arg("refresh");
+        let output = run(command).await;
+        assert_clean_failure(&output, 2, &["other users can access it", "chmod 600"]);
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    assert_eq!(
+        server.state().refresh_requests(),
+        1,
+        "the refused command sent nothing"
+    );
+    // Logout forgets the token: a customer command then sends nothing.
+    let mut command = menu_with_config(config.path());
+    command.arg("logout");
+    assert!(run(command).await.status.success());
+    let mut command = menu_with_config(config.path());
+    command.arg("refresh");
+    assert_clean_failure(&run(command).await, 2, &["no customer token"]);
+    assert_eq!(server.state().refresh_requests(), 1);
+}
+
+#[tokio::test]
+async fn eight_concurrent_refreshes_of_one_profile_take_turns() {
+    let server = MockServer::start().await.unwrap();
+    let config = tempfile::tempdir().unwrap();
+    logged_in(&server, config.path()).await;
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            menu_with_config(config.path())
+                .arg("refresh")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs = tokio::task::spawn_blocking(move || {
+        children
+            .into_iter()
+            .map(|child| child.wait_with_output().unwrap())
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    for output in &outputs {
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    }
+    // Each sent the token the previous one stored: had two sent one token, the second would
+    // have been refused (it was invalidated), and its `menu` would have failed.
+    assert_eq!(server.state().refresh_requests(), 8);
+    assert!(
+        server
+            .state()
+            .accepts_token(&stored_token(config.path()), false)
+    );
+}
+
+#[tokio::test]
+async fn dry_run_prints_curl_with_masked_secrets_and_sends_nothing() {
+    let server = MockServer::start().await.unwrap();
+    let token = server.state().issue_token(DRAGOS).unwrap();
+    let mut command = menu_for(&server);
+    command.args([
+        "--dry-run",
+        "verify-phone-number-update",
+        &DRAGOS.to_string(),
+        "--confirmation-code",
+        DRAGOS_CONFIRMATION_CODE,
+    ]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let curl = text(&output.stdout);
+    for expected in [
+        "curl --request POST 'http://127.0.0.1:",
+        "/verify-phone-number-update'",
+        "--header 'authorization: Bearer <redacted>'",
+        "--header 'application: <redacted>'",
+        "--data '{\"confirmation_code\":\"164138\"}'",
+    ] {
+        assert!(curl.contains(expected), "{expected}: {curl}");
+    }
+    assert!(!curl.contains(token.value()) && !curl.contains(server.application_key()));
+    assert_eq!(server.state().verify_requests(), 0, "nothing was sent");
+}
+
+#[tokio::test]
+async fn completions_are_a_script_bash_accepts() {
+    let mut command = menu();
+    command.args(["completions", "bash"]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("menu.bash");
+    std::fs::write(&script, &output.stdout).unwrap();
+    assert!(text(&output.stdout).contains("verify-phone-number-update"));
+    let checked = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .output()
+        .unwrap();
+    assert!(checked.status.success(), "{}", text(&checked.stderr));
+}
+
+#[tokio::test]
+async fn mock_serve_help_shows_only_the_servers_options() {
+    let mut command = menu();
+    command.args(["mock", "serve", "--help"]);
+    let help = text(&run(command).await.stdout);
+    assert!(
+        help.contains("--port") && help.contains("--state"),
+        "{help}"
+    );
+    for global in ["--base-url", "--token", "--profile", "--dry-run"] {
+        assert!(!help.contains(global), "{global}: {help}");
+    }
 }

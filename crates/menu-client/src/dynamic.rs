@@ -71,14 +71,13 @@ fn expand(template: &str, path: &[(String, String)]) -> Result<String, String> {
 }
 
 impl Client {
-    /// Sends `operation` with `call`'s arguments, as its generated method would (the same hooks),
-    /// and returns its success body as JSON (`null` when empty). Any other status is
-    /// [`Error::UnexpectedResponse`], its body unread.
-    pub async fn send_json(
+    /// The request `operation` with `call`'s arguments would be, hooks applied (headers, request
+    /// id, token, timeout), without sending it: for a dry run, or to show what is sent.
+    pub async fn json_request(
         &self,
         operation: &'static Operation,
         call: &JsonCall,
-    ) -> Result<ResponseValue<Value>, Error<()>> {
+    ) -> Result<reqwest::Request, Error<()>> {
         let path = expand(operation.path, &call.path).map_err(Error::InvalidRequest)?;
         let method = reqwest::Method::from_bytes(operation.method.as_bytes())
             .map_err(|e| Error::InvalidRequest(format!("method {}: {e}", operation.method)))?;
@@ -103,6 +102,21 @@ impl Client {
             operation_id: operation.id,
         };
         self.pre(&mut request, &info).await?;
+        Ok(request)
+    }
+
+    /// Sends `operation` with `call`'s arguments, as its generated method would (the same hooks),
+    /// and returns its success body as JSON (`null` when empty). Any other status is
+    /// [`Error::UnexpectedResponse`], its body unread.
+    pub async fn send_json(
+        &self,
+        operation: &'static Operation,
+        call: &JsonCall,
+    ) -> Result<ResponseValue<Value>, Error<()>> {
+        let request = self.json_request(operation, call).await?;
+        let info = OperationInfo {
+            operation_id: operation.id,
+        };
         let result = self.exec(request, &info).await;
         self.post(&result, &info).await?;
         let response = result?;

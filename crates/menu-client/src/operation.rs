@@ -26,6 +26,9 @@ pub enum TokenEffect {
     /// As `Issues`, and the token it was sent with is invalidated: clients refresh an expiring
     /// token with it (`refresh`). One operation at most.
     Rotates,
+    /// Its success invalidates the token it was sent with, for good: clients forget it
+    /// (`delete_customer_account`).
+    Revokes,
 }
 
 /// One operation of the spec. Two are equal when they have the same `operationId` (the spec
@@ -43,7 +46,8 @@ pub struct Operation {
     /// What it does to the customer token.
     pub token: TokenEffect,
     /// Whether sending it twice has the effect of sending it once, by its method (`GET`,
-    /// `HEAD`, `OPTIONS`, `PUT`, `DELETE`); never for an operation that rotates the token.
+    /// `HEAD`, `OPTIONS`, `PUT`, `DELETE`); never for an operation that rotates or revokes the
+    /// token (a second attempt would be refused, though the first one acted).
     pub idempotent: bool,
     /// The documented success status (the one whose body the generated method decodes).
     pub success_status: u16,

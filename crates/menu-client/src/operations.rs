@@ -320,11 +320,11 @@ pub const DELETE_CUSTOMER_ACCOUNT: Operation = Operation {
     method: "DELETE",
     path: "/customer-accounts/{customer_account_id}",
     auth: Auth::Customer,
-    token: TokenEffect::None,
-    idempotent: true,
+    token: TokenEffect::Revokes,
+    idempotent: false,
     success_status: 200u16,
     summary: "Delete the customer account",
-    description: "Requests the permanent deletion of the account and its data; the deletion \"can last up to one\nminute\". From then on the customer's tokens are refused. There is no reference page for this\ncall: it is described from the guide \"How to Remove Customer Account\" (which also sends a\n`Device-UUID` header). The answer has no `data`.\n",
+    description: "Requests the permanent deletion of the account and its data; the deletion \"can last up to one\nminute\". From then on the customer's tokens are refused, so clients forget theirs\n(`x-token: revokes`). There is no reference page for this call: it is described from the\nguide \"How to Remove Customer Account\" (which also sends a `Device-UUID` header). The answer\nhas no `data`.\n",
     params: &[
         Param {
             name: "customer_account_id",

@@ -1,7 +1,9 @@
 //! A faithful, stateful mock of the Menu customer API, served by axum on tokio: every operation of
-//! the spec. `verify_phone_number_update` and `refresh` keep customers, pending phone number
-//! changes and real HS256 tokens in memory; every other operation answers its documented example
-//! once the request passes the checks the API would make.
+//! the spec, the customer's lifecycle with state (sign-up with one-time codes kept in an outbox,
+//! account changes confirmed with codes, real HS256 tokens that a refresh rotates and a deletion
+//! revokes), faults on request (the `Prefer` header, see [`faults`]), and a state file that
+//! survives restarts ([`MockState::save_to`]). An operation without a stateful handler answers
+//! its documented example once the request passes the checks the API would make.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -25,7 +27,7 @@
 //! # }
 //! ```
 //!
-//! What it validates, and in which order, is documented in the `routes` module source; in short:
+//! What it validates, and in which order, is documented in the `pipeline` module source; in short:
 //! malformed or missing header parameters -> 400 (unknown `Application` -> 401), a missing,
 //! invalid, expired or invalidated token -> 401, another customer's token -> 403, an unknown
 //! customer -> 404, a wrong code or no pending change -> 400, and any malformed request -> a 4xx

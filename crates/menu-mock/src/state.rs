@@ -101,6 +101,9 @@ struct PendingEmailChange {
 struct Customer {
     account: CustomerAccount,
     pending_phone: Option<PendingPhoneChange>,
+    /// When the pending phone change's code was sent (`None`: set by a test, no expiry).
+    #[serde(default)]
+    pending_phone_sent_at: Option<DateTime<Utc>>,
     pending_email: Option<PendingEmailChange>,
     /// `account` serialized, kept until the account changes ([`Customer::account_mut`]): a
     /// refresh answers with it, unchanged most of the time.
@@ -113,6 +116,7 @@ impl Customer {
         Self {
             account,
             pending_phone: None,
+            pending_phone_sent_at: None,
             pending_email: None,
             account_json: None,
         }
@@ -362,6 +366,7 @@ impl MockState {
                 phone_number: phone_number.into(),
                 confirmation_code: confirmation_code.into(),
             });
+            customer.pending_phone_sent_at = None;
             customer.account_mut().has_pending_phone_number_change = true;
         }
         self.changed();
@@ -633,16 +638,17 @@ impl Step<'_> {
                 "The one-time code has expired.",
             ));
         }
-        if let Some(code) = self.domain.codes.get_mut(&email.to_ascii_lowercase()) {
-            code.used = true;
-        }
-        self.changed = true;
         if self.email_exists(email) {
             return Err(Failure::invalid_field(
                 "passwordless_email",
                 "The email has already been taken.",
             ));
         }
+        // Every check passed: the code is used up by this registration.
+        if let Some(code) = self.domain.codes.get_mut(&email.to_ascii_lowercase()) {
+            code.used = true;
+        }
+        self.changed = true;
         let now = now_timestamp();
         let account = CustomerAccount {
             id: Uuid::new_v4(),
@@ -719,6 +725,7 @@ impl Step<'_> {
                 phone_number: phone.to_owned(),
                 confirmation_code: code.clone(),
             });
+            customer.pending_phone_sent_at = Some(Utc::now());
             sends.push((phone.to_owned(), MessageKind::PhoneChange, code));
         }
         let has_email = customer.pending_email.is_some();
@@ -816,6 +823,12 @@ impl Step<'_> {
         id: Uuid,
         code: &str,
     ) -> Result<CustomerAccount, Failure> {
+        let sent_at = self
+            .domain
+            .customers
+            .get(&id)
+            .and_then(|c| c.pending_phone_sent_at);
+        let expired = sent_at.is_some_and(|at| !self.fresh(at));
         let customer = self
             .domain
             .customers
@@ -832,8 +845,15 @@ impl Step<'_> {
                 "The confirmation code is invalid.",
             ));
         }
+        if expired {
+            return Err(Failure::invalid_field(
+                "confirmation_code",
+                "The confirmation code has expired.",
+            ));
+        }
         let phone_number = pending.phone_number.clone();
         customer.pending_phone = None;
+        customer.pending_phone_sent_at = None;
         let account = customer.account_mut();
         account.phone_number = phone_number;
         account.has_pending_phone_number_change = false;

@@ -136,12 +136,11 @@ async fn a_customer_lives_from_sign_up_to_deletion() {
     let new = session.token;
     assert_ne!(old.value(), new.value());
 
-    // 8. Delete the account.
+    // 8. Delete the account: the client forgets the token it revoked (`x-token: revokes`).
     client.delete_customer_account(id).await.unwrap();
     assert!(server.state().customer(id).is_none());
-    // (Asked without the deleted customer's token, which the mock now refuses.)
-    let anonymous = self::client(&server);
-    let check = anonymous.check_email(email(new_email)).await.unwrap();
+    assert!(client.token().is_none());
+    let check = client.check_email(email(new_email)).await.unwrap();
     assert!(!check.exists, "the email is free");
 
     // 9. Both tokens are refused with 401.
@@ -219,6 +218,26 @@ async fn wrong_used_and_expired_codes_and_a_taken_email_are_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("expired"), "{err}");
     assert!(server.state().customer_by_email(other).is_none());
+    // So do the codes of a phone number change.
+    let account = server.state().customer_by_email(EMAIL).unwrap();
+    let phone = "+40700999888";
+    let change = CustomerAccountUpdate {
+        phone_number: Some(phone.into()),
+        ..Default::default()
+    };
+    client
+        .update_customer_account(account.id, change)
+        .await
+        .unwrap();
+    let code = server
+        .state()
+        .last_code(phone, MessageKind::PhoneChange)
+        .unwrap();
+    let err = client
+        .verify_phone_number_update(account.id, code)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("expired"), "{err}");
 }
 
 #[tokio::test]
@@ -354,6 +373,7 @@ async fn every_other_fault_kind() {
         .await
         .unwrap_err();
     assert_eq!(status(&err), 400);
-    // Nothing was registered on the way.
-    assert!(server.state().outbox().is_empty());
+    // Every request reached the mock, and none of them answered with the operation's action.
+    assert_eq!(server.state().requests("check_email"), 5);
+    assert!(server.state().customer_by_email(EMAIL).is_none());
 }

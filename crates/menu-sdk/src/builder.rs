@@ -206,8 +206,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Called with every new token the server issues (from [`Client::refresh`] or an automatic
-    /// refresh), once per refresh, after the client has switched to it (unless a `set_token` or
+    /// Called with every new token the server issues (`register`, [`Client::refresh`] or an
+    /// automatic refresh), once per token, after the client has switched to it (unless a `set_token` or
     /// `clear_token` made during the refresh stands). **Persist it**: the server invalidates the
     /// old token, so losing the new one logs the customer out. Keep the callback quick and do not
     /// make client calls from it: it runs inside the refresh, which other calls may be waiting for.
@@ -238,7 +238,7 @@ impl ClientBuilder {
     /// Keep the customer token in `store` between runs (for example a [`crate::FileTokenStore`]):
     /// [`ClientBuilder::load`] builds the client with the token the store holds, and every token
     /// the server issues is saved there (a failed save is the error of the call that brought the
-    /// token: [`Error::TokenNotSaved`]). A token given with [`ClientBuilder::token`] wins over the
+    /// token: [`Error::TokenStore`]). A token given with [`ClientBuilder::token`] wins over the
     /// stored one.
     pub fn token_store(mut self, store: impl TokenStore + 'static) -> Self {
         self.token_store = Some(Arc::new(store));

@@ -24,14 +24,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use menu_client::ResponseValue;
-use menu_client::operation::{Auth, Operation};
+use menu_client::operation::{Auth, Operation, TokenEffect};
 use reqwest::header::HeaderMap;
 use uuid::Uuid;
 
 use crate::error::Error;
 use crate::headers::{self, Extra};
+use crate::response::Salvage;
 use crate::retry::RetryPolicy;
-use crate::session::{Rotation, Session};
+use crate::session::{Rescue, Rotation, Session};
 use crate::shared::Shared;
 use crate::{Token, exchange, refresh};
 
@@ -122,7 +123,7 @@ impl<'a> Call<'a> {
     }
 
     /// The token to send for `operation`, checked before anything is sent.
-    fn token_for(&self, operation: &Operation) -> Result<Option<Arc<Token>>, Error> {
+    pub(crate) fn token_for(&self, operation: &Operation) -> Result<Option<Arc<Token>>, Error> {
         let shared = self.shared;
         match operation.auth {
             Auth::None => Ok(None),
@@ -139,11 +140,43 @@ impl<'a> Call<'a> {
     }
 
     /// Sends `operation` (see the module documentation): `attempt` sends it through the generated
-    /// client it is given, once per attempt, and answers its payload.
+    /// client it is given, once per attempt, and answers its payload. After an operation that
+    /// revokes the token (`x-token: revokes`), the client forgets it, and so does its store.
     pub(crate) async fn send<T, E, F, Fut>(
         self,
         operation: &'static Operation,
         attempt: F,
+    ) -> Result<T, Error>
+    where
+        F: Fn(menu_client::Client) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, menu_client::Error<E>>>,
+    {
+        let shared = self.shared;
+        let request_id = self.request_id.unwrap_or_else(Uuid::new_v4);
+        let payload = self
+            .request_id(request_id)
+            .send_with(operation, attempt, None)
+            .await?;
+        if operation.token == TokenEffect::Revokes {
+            shared
+                .tokens
+                .forget()
+                .await
+                .map_err(|source| Error::TokenStore {
+                    operation: operation.id,
+                    request_id,
+                    source: Arc::from(source),
+                })?;
+        }
+        Ok(payload)
+    }
+
+    /// [`Call::send`], with a look at a success body that does not decode (`salvage`).
+    async fn send_with<T, E, F, Fut>(
+        self,
+        operation: &'static Operation,
+        attempt: F,
+        salvage: Option<Salvage<'_>>,
     ) -> Result<T, Error>
     where
         F: Fn(menu_client::Client) -> Fut,
@@ -170,10 +203,17 @@ impl<'a> Call<'a> {
                     retry: options.retry.as_ref(),
                     extra_headers: extra,
                 };
-                exchange::run(shared, &call, attempt, None).await
+                exchange::run(shared, &call, attempt, salvage).await
             }
         };
         let (mut token, rotation) = match (token, shared.rotation) {
+            // A token the operation does not need: one it refuses is dropped, not refreshed.
+            (Some(token), _) if operation.auth == Auth::Optional => {
+                return match exchange(Some(token)).await {
+                    Err(error) if is_unauthorized(&error) => exchange(None).await,
+                    outcome => outcome,
+                };
+            }
             (Some(token), Some(rotation)) if config.auto_refresh => (token, rotation),
             (other, _) => return exchange(other).await,
         };
@@ -222,11 +262,21 @@ impl<'a> Call<'a> {
             _ => {
                 let shared = self.shared;
                 let request_id = self.request_id.unwrap_or_else(Uuid::new_v4);
-                let session = self.request_id(request_id).send(operation, attempt).await?;
-                shared
-                    .adopt(operation, request_id, None, &session.token)
-                    .await?;
-                Ok(session)
+                // The server issued a token even if the answer does not decode as a whole.
+                let rescue = Rescue::default();
+                let salvage = |body: &[u8]| rescue.salvage(body);
+                let outcome = self
+                    .request_id(request_id)
+                    .send_with(operation, attempt, Some(&salvage))
+                    .await;
+                let issued = match &outcome {
+                    Ok(session) => Some(session.token.clone()),
+                    Err(_) => rescue.take(),
+                };
+                if let Some(token) = issued {
+                    shared.adopt(operation, request_id, None, &token).await?;
+                }
+                outcome
             }
         }
     }

@@ -68,9 +68,16 @@ impl Client {
         self.shared.tokens.set(token)
     }
 
-    /// Forgets the customer token; customer calls then fail with [`Error::MissingToken`].
+    /// Forgets the customer token in memory; customer calls then fail with
+    /// [`Error::MissingToken`]. The token store keeps its token: see [`Client::logout`].
     pub fn clear_token(&self) {
         self.shared.tokens.clear();
+    }
+
+    /// Forgets the customer token, in memory and in the client's token store
+    /// ([`crate::TokenStore::clear`]), so that the next run does not sign the customer back in.
+    pub async fn logout(&self) -> Result<(), crate::StoreError> {
+        self.shared.tokens.forget().await
     }
 
     /// The base URL calls go to.

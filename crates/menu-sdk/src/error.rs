@@ -91,16 +91,17 @@ pub enum Error {
         source: Box<Error>,
     },
 
-    /// The server issued a new token (a `register`, a refresh), which the client now holds
-    /// ([`crate::Client::token`]), but the client's [`crate::TokenStore`] could not save it. The
-    /// previous token may no longer work (a refresh invalidates it): fix the store, and keep the
-    /// current token meanwhile.
+    /// The call succeeded, but the client's [`crate::TokenStore`] failed: it could not save the
+    /// new token the server issued (a `register`, a refresh), or forget a revoked one. The client
+    /// itself is up to date ([`crate::Client::token`]: the new token, or none); the previous
+    /// token may no longer work (a refresh invalidates it). Fix the store, and keep the current
+    /// token meanwhile.
     #[error(
-        "{operation}: the server issued a new token, which the client now holds, but the token \
-         store could not save it (request id {request_id}): {source}. Fix the store; until then \
-         keep `Client::token()` yourself: the previous token may no longer work"
+        "{operation}: the call succeeded, but the token store failed (request id {request_id}): \
+         {source}. The client holds the token the server left it with (`Client::token()`): keep \
+         it yourself until the store works; the previous token may no longer work"
     )]
-    TokenNotSaved {
+    TokenStore {
         /// The operation that brought the token.
         operation: &'static str,
         /// The request id it was sent with.
@@ -136,9 +137,9 @@ impl Error {
             Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status(),
             Error::RefreshFailed { source, .. } => source.status(),
-            Error::InvalidConfig { .. }
-            | Error::MissingToken { .. }
-            | Error::TokenNotSaved { .. } => None,
+            Error::InvalidConfig { .. } | Error::MissingToken { .. } | Error::TokenStore { .. } => {
+                None
+            }
         }
     }
 
@@ -149,7 +150,7 @@ impl Error {
             Error::Transport { request_id, .. }
             | Error::Decode { request_id, .. }
             | Error::RefreshFailed { request_id, .. }
-            | Error::TokenNotSaved { request_id, .. }
+            | Error::TokenStore { request_id, .. }
             | Error::ResponseTooLarge { request_id, .. } => Some(*request_id),
             Error::InvalidConfig { .. } | Error::MissingToken { .. } => None,
         }

@@ -88,9 +88,10 @@ Arguments:
     /**Delete the customer account
 
 Requests the permanent deletion of the account and its data; the deletion "can last up to one
-minute". From then on the customer's tokens are refused. There is no reference page for this
-call: it is described from the guide "How to Remove Customer Account" (which also sends a
-`Device-UUID` header). The answer has no `data`.
+minute". From then on the customer's tokens are refused, so clients forget theirs
+(`x-token: revokes`). There is no reference page for this call: it is described from the
+guide "How to Remove Customer Account" (which also sends a `Device-UUID` header). The answer
+has no `data`.
 
 
 Sends a `DELETE` request to `/customer-accounts/{customer_account_id}`

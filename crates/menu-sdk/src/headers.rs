@@ -52,8 +52,8 @@ pub(crate) fn value(what: &str, value: &str) -> Result<HeaderValue, Error> {
     })
 }
 
-/// The headers the SDK sets itself: an extra header may not be one of them.
-pub(crate) const MANAGED: [&str; 8] = [
+/// The headers the SDK (or HTTP itself) sets: an extra header may not be one of them.
+pub(crate) const MANAGED: [&str; 17] = [
     "x-request-id",
     "application",
     "api-version",
@@ -62,6 +62,16 @@ pub(crate) const MANAGED: [&str; 8] = [
     "content-type",
     "user-agent",
     "authorization",
+    // The framing and routing of the request: reqwest and hyper set them.
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "connection",
+    "te",
+    "trailer",
+    "upgrade",
+    "keep-alive",
+    "proxy-connection",
 ];
 
 /// An extra header (a client's or a call's), checked.

@@ -22,6 +22,37 @@ impl Client {
 }
 
 impl Call<'_> {
+    /// The request the operation `operation_id` with `call`'s arguments would send first, built
+    /// by the same pipeline and hooks (headers, the call's request id, the token the operation
+    /// takes, extra headers), without sending anything: for a dry run or a verbose log. Secret
+    /// header values (`Application`, `Authorization`, sensitive extra headers) are marked
+    /// sensitive ([`reqwest::header::HeaderValue::is_sensitive`]): mask them when you show it.
+    /// An automatic refresh a real call might make first is not shown.
+    pub async fn prepare_json(
+        self,
+        operation_id: &str,
+        call: &JsonCall,
+    ) -> Result<reqwest::Request, Error> {
+        let operation = operations::find(operation_id)
+            .ok_or_else(|| Error::config(format!("the spec has no operation `{operation_id}`")))?;
+        if let Some(invalid) = self.options.invalid.clone() {
+            return Err(invalid);
+        }
+        let shared = self.shared();
+        let token = self.token_for(operation)?;
+        let context = shared
+            .context(token.as_deref(), Some(self.fix_request_id()))?
+            .timeout(self.options.timeout.unwrap_or(shared.config.timeout))
+            .extra_headers(crate::call::merged(
+                &shared.config.extra_headers,
+                &self.options.headers,
+            ));
+        menu_client::Client::new_with_client(&shared.config.base_url, shared.http.clone(), context)
+            .json_request(operation, call)
+            .await
+            .map_err(|e| Error::config(format!("cannot build the request: {e}")))
+    }
+
     /// Sends the operation `operation_id` with `call`'s untyped arguments (the body is sent as it
     /// is: the server judges it) through the SDK's pipeline, and returns its payload as JSON: the
     /// envelope's `data`, or `null` when it has none. A token the operation issues is adopted, as
@@ -45,7 +76,7 @@ impl Call<'_> {
                 client.send_json(operation, call).await
             })
             .await?;
-        if operation.token != TokenEffect::None {
+        if operation.token == TokenEffect::Issues {
             match session::token_at(&body) {
                 Some(token) => shared.adopt(operation, request_id, None, &token).await?,
                 None => {

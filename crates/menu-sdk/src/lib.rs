@@ -71,7 +71,7 @@
 //! - **The customer token.** A token-issuing call (`register`, [`Client::refresh`]) swaps in the
 //!   new token atomically, hands it to your [`ClientBuilder::on_token_refresh`] hook and saves it
 //!   in your [`TokenStore`] ([`FileTokenStore`]: mode 0600, written atomically; a failed save is
-//!   [`Error::TokenNotSaved`], and the client holds the new token all the same). A customer call
+//!   [`Error::TokenStore`], and the client holds the new token all the same). A customer call
 //!   without a token fails with [`Error::MissingToken`] before anything is sent; an operation with
 //!   `security: []` needs none, and the sign-up calls send one only if the client has one.
 //! - **Options.** Extra headers for every call ([`ClientBuilder::header`],

@@ -108,7 +108,7 @@ pub(crate) async fn for_call(
             .filter(|t| t.value() == session.token.value())
             .unwrap_or_else(|| Arc::new(session.token.clone()))),
         // The new token is held, but not saved: that is reported, never dropped.
-        Err(source @ Error::TokenNotSaved { .. }) => Err(failed(source)),
+        Err(source @ Error::TokenStore { .. }) => Err(failed(source)),
         Err(source) => match shared.tokens.current() {
             // The rotation failed, yet the client holds a new token (rescued from an answer
             // that did not decode, or set meanwhile): go on with it.
@@ -130,14 +130,8 @@ async fn rotate(
     let operation = rotation.operation;
     // When the server answers 200 it has already invalidated the old token: if the body does
     // not decode as a whole, still keep the new token when it can be found.
-    let rescued = std::sync::Mutex::new(None);
-    let salvage = |body: &[u8]| {
-        let new = session::token_in(body)?;
-        *rescued
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(new);
-        Some("the new token it carried was kept and handed to on_token_refresh".to_owned())
-    };
+    let rescue = session::Rescue::default();
+    let salvage = |body: &[u8]| rescue.salvage(body);
     let call = exchange::Exchange {
         operation,
         token: Some(&stale),
@@ -155,9 +149,7 @@ async fn rotate(
         Some(&salvage),
     )
     .await;
-    let rescued = rescued
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let rescued = rescue.take();
     match outcome {
         Ok(session) => {
             shared

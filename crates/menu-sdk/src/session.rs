@@ -16,6 +16,30 @@ use crate::Token;
 /// `Debug` and `Display`.
 pub use menu_client::types::Session;
 
+/// The token of a session answer that did not decode as a whole: the server issued it all the
+/// same (and may have invalidated the old one), so it is kept.
+#[derive(Default)]
+pub(crate) struct Rescue(std::sync::Mutex<Option<Token>>);
+
+impl Rescue {
+    /// Looks for the token in a success body that did not decode; says so when it found one.
+    pub(crate) fn salvage(&self, body: &[u8]) -> Option<String> {
+        let token = token_in(body)?;
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token);
+        Some("the new token it carried was kept and handed to on_token_refresh".to_owned())
+    }
+
+    /// The token found, if any.
+    pub(crate) fn take(self) -> Option<Token> {
+        self.0
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 /// The token at `data.token` of a session answer (an object, or the bare JWT string), if any.
 pub(crate) fn token_in(body: &[u8]) -> Option<Token> {
     token_at(&serde_json::from_slice(body).ok()?)

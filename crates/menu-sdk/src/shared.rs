@@ -76,7 +76,8 @@ impl Shared {
         replacing: Option<&Arc<Token>>,
         token: &Token,
     ) -> Result<(), Error> {
-        self.tokens
+        let switched = self
+            .tokens
             .adopt(replacing, token)
             .map_err(|error| Error::Decode {
                 operation: operation.id,
@@ -85,10 +86,14 @@ impl Shared {
                 reason: error.to_string(),
                 body_snippet: String::new(),
             })?;
+        if !switched {
+            // A `set_token` or a logout while the token was on its way stands: nothing to keep.
+            return Ok(());
+        }
         self.tokens
             .save(token)
             .await
-            .map_err(|source| Error::TokenNotSaved {
+            .map_err(|source| Error::TokenStore {
                 operation: operation.id,
                 request_id,
                 source: Arc::from(source),

@@ -52,6 +52,11 @@ pub trait TokenStore: Send + Sync {
     fn load(&self) -> StoreFuture<'_, Option<Token>>;
     /// Keeps `token` (replacing the previous one).
     fn save<'a>(&'a self, token: &'a Token) -> StoreFuture<'a, ()>;
+    /// Forgets the token ([`crate::Client::logout`], or an operation that revokes the token);
+    /// by default, does nothing.
+    fn clear(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async { Ok(()) })
+    }
 }
 
 /// A [`TokenStore`] in one file: the token as JSON (`{"value": ..., "ttl": ..., "refresh_ttl":
@@ -78,7 +83,12 @@ impl FileTokenStore {
 impl TokenStore for FileTokenStore {
     fn load(&self) -> StoreFuture<'_, Option<Token>> {
         Box::pin(async move {
-            let text = match std::fs::read(&self.path) {
+            let path = self.path.clone();
+            // A small file, read off the async runtime's workers all the same.
+            let read = tokio::task::spawn_blocking(move || std::fs::read(path))
+                .await
+                .map_err(|e| format!("cannot read {}: {e}", self.path.display()))?;
+            let text = match read {
                 Ok(text) => text,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
                 Err(e) => return Err(format!("cannot read {}: {e}", self.path.display()).into()),
@@ -97,8 +107,22 @@ impl TokenStore for FileTokenStore {
     fn save<'a>(&'a self, token: &'a Token) -> StoreFuture<'a, ()> {
         Box::pin(async move {
             let json = serde_json::to_vec(token)?;
-            write_private(&self.path, &json)
+            let path = self.path.clone();
+            tokio::task::spawn_blocking(move || write_private(&path, &json))
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|written| written)
                 .map_err(|e| format!("cannot write {}: {e}", self.path.display()).into())
+        })
+    }
+
+    fn clear(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            match std::fs::remove_file(&self.path) {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(format!("cannot remove {}: {e}", self.path.display()).into()),
+            }
         })
     }
 }
@@ -183,8 +207,13 @@ impl Tokens {
     /// (always: the server may have invalidated the previous token). For a rotation (`replacing`
     /// the token it was sent with), the switch only happens if the client still holds that token:
     /// a `set_token` or `clear_token` made while the rotation was in flight wins over it (a logout
-    /// stays a logout). The token is then saved in the store ([`Tokens::save`]).
-    pub(crate) fn adopt(&self, replacing: Option<&Arc<Token>>, token: &Token) -> Result<(), Error> {
+    /// stays a logout). The token is then saved in the store ([`Tokens::save`]), if the client
+    /// switched to it (`true`).
+    pub(crate) fn adopt(
+        &self,
+        replacing: Option<&Arc<Token>>,
+        token: &Token,
+    ) -> Result<bool, Error> {
         if token.value().trim().is_empty() {
             return Err(Error::config("the token issued by the server is empty"));
         }
@@ -195,7 +224,7 @@ impl Tokens {
                  HTTP header",
             ));
         }
-        {
+        let switched = {
             let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
             let still_ours = match replacing {
                 Some(previous) => current.as_ref().is_some_and(|c| Arc::ptr_eq(c, previous)),
@@ -204,7 +233,8 @@ impl Tokens {
             if still_ours {
                 *current = Some(Arc::new(token.clone()));
             }
-        }
+            still_ours
+        };
         if let Some(hook) = &self.on_refresh {
             // A panicking hook must not take the call down with it: the new token is kept
             // (the client switched to it above) and the calls waiting for it go on.
@@ -216,7 +246,16 @@ impl Tokens {
                 );
             }
         }
-        Ok(())
+        Ok(switched)
+    }
+
+    /// Forgets the token, in memory and in the store.
+    pub(crate) async fn forget(&self) -> Result<(), StoreError> {
+        self.clear();
+        match &self.store {
+            Some(store) => store.clear().await,
+            None => Ok(()),
+        }
     }
 
     /// Saves an adopted token in the store, if the client has one.

@@ -160,3 +160,63 @@ async fn an_answer_without_data_is_unit() {
         r#"{"email":"ivan.djordjevic@partech.com"}"#
     );
 }
+
+#[tokio::test]
+async fn a_token_the_sign_up_calls_do_not_need_is_dropped_when_refused() {
+    let server = MockServer::start().await;
+    let dead = fresh_jwt("deleted-customer");
+    // The server refuses the dead token, and answers without one.
+    Mock::given(method("POST"))
+        .and(path("/api/customers/check-email"))
+        .and(wiremock::matchers::header_exists("authorization"))
+        .respond_with(ResponseTemplate::new(401).set_body_raw(
+            r#"{"status":"ERROR","code":401,"message":"Token is invalid"}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/customers/check-email"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"status":"OK","code":200,"data":{"exists":false,"is_social":false}}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let client = client(&server, &dead);
+    let check = client
+        .check_email(EmailRequest {
+            email: "someone@example.com".into(),
+        })
+        .await
+        .unwrap();
+    assert!(!check.exists);
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 2, "with the token, then without");
+    assert!(header_values(&requests[1], "authorization").is_empty());
+    assert_eq!(
+        header_values(&requests[0], "x-request-id"),
+        header_values(&requests[1], "x-request-id")
+    );
+}
+
+#[tokio::test]
+async fn a_register_answer_that_does_not_decode_still_keeps_its_token() {
+    let server = MockServer::start().await;
+    let issued = fresh_jwt("registered");
+    let body = format!(
+        r#"{{"status":"OK","code":200,"data":{{"customer_account":{{"id":"not-a-uuid"}},"token":{{"value":"{issued}"}}}}}}"#
+    );
+    Mock::given(method("POST"))
+        .and(path("/api/customers/register"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(&server)
+        .await;
+    let (client, seen) = anonymous(&server);
+    let err = client.register(registration()).await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(err.to_string().contains("was kept"), "{err}");
+    assert!(!err.to_string().contains(&issued), "{err}");
+    assert_eq!(client.token().unwrap().value(), issued);
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}

@@ -128,11 +128,8 @@ async fn a_store_that_cannot_write_is_reported_and_the_new_token_is_held() {
     let Error::RefreshFailed { source, .. } = &err else {
         panic!("{err:?}")
     };
-    assert!(
-        matches!(**source, Error::TokenNotSaved { .. }),
-        "{source:?}"
-    );
-    assert!(err.to_string().contains("could not save"), "{err}");
+    assert!(matches!(**source, Error::TokenStore { .. }), "{source:?}");
+    assert!(err.to_string().contains("the token store failed"), "{err}");
     assert!(!err.to_string().contains(&new), "{err}");
     assert_eq!(
         client.token().unwrap().value(),
@@ -170,7 +167,49 @@ async fn an_explicit_refresh_reports_a_failed_save() {
         .await
         .unwrap();
     let err = client.refresh().await.unwrap_err();
-    assert!(matches!(err, Error::TokenNotSaved { .. }), "{err:?}");
+    assert!(matches!(err, Error::TokenStore { .. }), "{err:?}");
     assert!(err.to_string().contains("missing"), "{err}");
     assert_eq!(client.token().unwrap().value(), new);
+}
+
+#[tokio::test]
+async fn a_revoking_operation_and_a_logout_clear_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token.json");
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(r#"{"status":"OK","code":200}"#, "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let token = fresh_jwt("doomed");
+    FileTokenStore::new(&file)
+        .save(&Token::new(&token))
+        .await
+        .unwrap();
+    let client = builder(&server)
+        .token_store(FileTokenStore::new(&file))
+        .load()
+        .await
+        .unwrap();
+    // `delete_customer_account` is marked `x-token: revokes`.
+    client.delete_customer_account(customer_id()).await.unwrap();
+    assert!(client.token().is_none());
+    assert!(!file.exists(), "the store forgot it too");
+    // A logout clears the store as well (`clear_token` alone does not).
+    FileTokenStore::new(&file)
+        .save(&Token::new(&token))
+        .await
+        .unwrap();
+    let client = builder(&server)
+        .token_store(FileTokenStore::new(&file))
+        .load()
+        .await
+        .unwrap();
+    client.clear_token();
+    assert!(file.exists());
+    client.logout().await.unwrap();
+    assert!(client.token().is_none() && !file.exists());
 }

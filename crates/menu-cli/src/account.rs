@@ -1,0 +1,230 @@
+//! Signing in and out of a profile: `signup` (the passwordless sign-up, its token stored),
+//! `login` (a token given), `logout`, `whoami`.
+
+use std::io::BufRead as _;
+
+use menu_sdk::menu_client::operation::Kind;
+use menu_sdk::types::{EmailRequest, RegisterRequest};
+use menu_sdk::{Token, TokenClaims};
+
+use crate::cli::GlobalOptions;
+use crate::output::{Failure, say};
+use crate::profile::Profiles;
+use crate::settings::Session;
+
+/// Tells the person at the terminal what is happening (stderr: stdout stays for results).
+fn step(text: &str) {
+    eprintln!("{text}");
+}
+
+/// `menu signup`: request a code and ask for it (unless `--code` gives one already sent),
+/// register, keep the token (and the settings that made the call) in the profile.
+pub async fn signup(
+    global: &GlobalOptions,
+    email: &str,
+    code: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+) -> Result<(), Failure> {
+    // Everything that can be checked is checked before anything is sent.
+    if !Kind::Email.accepts(email) {
+        return Err(Failure::usage(format!(
+            "`{email}` is not an email address (nothing was sent)"
+        )));
+    }
+    let given = code.map(|code| checked_code(&code)).transpose()?;
+    if global.token.is_some() {
+        return Err(Failure::usage(
+            "signup stores the new customer's token in the profile: do not pass --token or \
+             MENU_TOKEN (nothing was sent)",
+        ));
+    }
+    let session = Session::open(global, true).await?;
+    let request = EmailRequest {
+        email: email.to_owned(),
+    };
+    if global.dry_run {
+        let prepared = session
+            .call(global)
+            .prepare_json("passwordless_request", &json_call(&request))
+            .await?;
+        return say(crate::show::curl(&prepared));
+    }
+    let code = match given {
+        // A code the customer already has (from an earlier request): nothing more to request.
+        Some(code) => code,
+        None => {
+            step(&format!("Requesting a one-time code for {email}..."));
+            session.call(global).passwordless_request(request).await?;
+            eprint!("Enter the code sent to {email}: ");
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| Failure::other(format!("cannot read the code: {e}")))?;
+            checked_code(line.trim())?
+        }
+    };
+    step("Registering...");
+    let account = session
+        .call(global)
+        .register(RegisterRequest {
+            passwordless_email: email.to_owned(),
+            passwordless_code: code,
+            first_name,
+            last_name,
+        })
+        .await?
+        .customer_account;
+    let profiles = Profiles::new(global.profile.as_deref())?;
+    // The token is in the profile already (it is the client's store); the settings too now.
+    profiles.update(|profile| {
+        if let Some(url) = &global.base_url {
+            profile.base_url = Some(url.clone());
+        }
+        if let Some(key) = &global.application_key {
+            profile.application_key = Some(key.clone());
+        }
+    })?;
+    step(&format!(
+        "Signed up as customer {}; the token is stored in the profile `{}` ({}).",
+        account.id,
+        profiles.name(),
+        profiles.path().display()
+    ));
+    say(crate::output::pretty(&account))
+}
+
+/// A one-time code: digits, not empty.
+fn checked_code(code: &str) -> Result<i32, Failure> {
+    let code = code.trim();
+    if code.is_empty() {
+        return Err(Failure::usage("the code is empty (nothing more was sent)"));
+    }
+    code.parse::<i32>()
+        .ok()
+        .filter(|c| *c >= 0)
+        .ok_or_else(|| Failure::usage(format!("the code `{code}` is not a number")))
+}
+
+/// The JSON arguments of a body-only call.
+fn json_call(body: &impl serde::Serialize) -> menu_sdk::JsonCall {
+    menu_sdk::JsonCall {
+        body: serde_json::to_value(body).ok(),
+        ..menu_sdk::JsonCall::default()
+    }
+}
+
+/// `menu login`: keep a token (from `--token`/`MENU_TOKEN`, or one line of standard input) in the
+/// profile, once it is checked to be a JWT.
+pub fn login(global: &GlobalOptions) -> Result<(), Failure> {
+    let token = match &global.token {
+        Some(token) => token.trim().to_owned(),
+        None => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| Failure::other(format!("cannot read the token: {e}")))?;
+            line.trim().to_owned()
+        }
+    };
+    if token.is_empty() {
+        return Err(Failure::usage(
+            "no token: pass --token, or give it on standard input",
+        ));
+    }
+    let claims = TokenClaims::decode(&token)
+        .map_err(|e| Failure::usage(format!("not a customer token: {e}")))?;
+    let profiles = Profiles::new(global.profile.as_deref())?;
+    let _lock = profiles.lock()?;
+    profiles.update(|profile| {
+        profile.token = Some(token.clone());
+        if let Some(url) = &global.base_url {
+            profile.base_url = Some(url.clone());
+        }
+        if let Some(key) = &global.application_key {
+            profile.application_key = Some(key.clone());
+        }
+    })?;
+    step(&format!(
+        "The token{} is stored in the profile `{}`.",
+        expiry(&claims),
+        profiles.name()
+    ));
+    Ok(())
+}
+
+/// `menu logout`: forget the profile's token.
+pub fn logout(global: &GlobalOptions) -> Result<(), Failure> {
+    let profiles = Profiles::new(global.profile.as_deref())?;
+    let _lock = profiles.lock()?;
+    let had = profiles.read()?.token.is_some();
+    profiles.update(|profile| profile.token = None)?;
+    step(&if had {
+        format!(
+            "Logged out: the profile `{}` has no token now.",
+            profiles.name()
+        )
+    } else {
+        format!("The profile `{}` had no token.", profiles.name())
+    });
+    Ok(())
+}
+
+/// ` (customer 42, expires ...)` for a token's claims.
+fn expiry(claims: &TokenClaims) -> String {
+    let mut parts = Vec::new();
+    if let Some(subject) = &claims.subject {
+        parts.push(format!("customer {subject}"));
+    }
+    if let Some(at) = claims.expires_at {
+        let state = if at <= menu_sdk::chrono::Utc::now() {
+            "expired"
+        } else {
+            "expires"
+        };
+        parts.push(format!("{state} {}", at.to_rfc3339()));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
+}
+
+/// `menu whoami`: the profile, secrets masked, and the token's customer and expiry.
+pub fn whoami(global: &GlobalOptions) -> Result<(), Failure> {
+    let profiles = Profiles::new(global.profile.as_deref())?;
+    let profile = profiles.read()?;
+    let source = |flag: bool, stored: bool| match (flag, stored) {
+        (true, _) => "from the command line or the environment",
+        (false, true) => "from the profile",
+        (false, false) => "not set",
+    };
+    let base_url = global
+        .base_url
+        .clone()
+        .or(profile.base_url.clone())
+        .unwrap_or_else(|| format!("{} (the default)", menu_sdk::DEFAULT_BASE_URL));
+    let token = global.token.clone().or(profile.token.clone());
+    let token_line = match &token {
+        Some(value) => match Token::new(value).claims() {
+            Ok(claims) => format!("<redacted>{}", expiry(&claims)),
+            Err(e) => format!("<redacted> ({e})"),
+        },
+        None => "none: `menu signup` or `menu login`".to_owned(),
+    };
+    let key_set = global.application_key.is_some() || profile.application_key.is_some();
+    say(format!(
+        "profile: {} ({})\nbase URL: {base_url}\napplication key: {} ({})\ntoken: {token_line} ({})",
+        profiles.name(),
+        profiles.path().display(),
+        if key_set { "<redacted>" } else { "none" },
+        source(
+            global.application_key.is_some(),
+            profile.application_key.is_some()
+        ),
+        source(global.token.is_some(), profile.token.is_some()),
+    ))
+}

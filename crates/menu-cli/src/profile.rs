@@ -1,0 +1,212 @@
+//! Profiles: the credentials file (`menu/credentials.toml` in the platform's config directory,
+//! `$XDG_CONFIG_HOME` honoured; mode 0600, refused when looser), one named profile per section
+//! (`[profiles.default]`) with the base URL, the application key and the customer token.
+//!
+//! A command that uses a profile holds an inter-process lock (`credentials.toml.lock`, through
+//! fs4) from before it reads the file until it exits, so that two `menu` processes never refresh
+//! one token: the second one waits, then reads the profile again and uses the token the first
+//! one stored. The profile is the client's [`TokenStore`]: every token the server issues (a
+//! refresh, automatic or explicit, a `register`) is written back, atomically, before the command
+//! exits.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use menu_sdk::{StoreFuture, Token, TokenStore};
+use serde::{Deserialize, Serialize};
+
+use crate::output::Failure;
+
+/// The profile used when none is named.
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// One profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application_key: Option<String>,
+    /// The customer token (the JWT).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// The credentials file's contents.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Credentials {
+    #[serde(default)]
+    profiles: BTreeMap<String, Profile>,
+}
+
+/// The credentials file of one profile.
+#[derive(Debug, Clone)]
+pub struct Profiles {
+    path: PathBuf,
+    name: String,
+}
+
+/// The inter-process lock, held until dropped.
+pub struct Locked {
+    _file: std::fs::File,
+}
+
+impl Profiles {
+    /// The credentials file in the platform's config directory, for profile `name`.
+    pub fn new(name: Option<&str>) -> Result<Self, Failure> {
+        let name = name.unwrap_or(DEFAULT_PROFILE).trim();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            return Err(Failure::usage(format!(
+                "`{name}` is not a profile name (letters, digits, `-`, `_`, `.`)"
+            )));
+        }
+        let dir = dirs::config_dir()
+            .ok_or_else(|| Failure::usage("no config directory: set XDG_CONFIG_HOME (or HOME)"))?;
+        Ok(Self {
+            path: dir.join("menu").join("credentials.toml"),
+            name: name.to_owned(),
+        })
+    }
+
+    /// The profile's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The credentials file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Takes the inter-process lock (waiting for another `menu` that holds it).
+    pub fn lock(&self) -> Result<Locked, Failure> {
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        create_private_dir(dir)
+            .map_err(|e| Failure::other(format!("cannot create {}: {e}", dir.display())))?;
+        let lock = self.path.with_extension("toml.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+            .map_err(|e| Failure::other(format!("cannot open {}: {e}", lock.display())))?;
+        fs4::FileExt::lock(&file)
+            .map_err(|e| Failure::other(format!("cannot lock {}: {e}", lock.display())))?;
+        Ok(Locked { _file: file })
+    }
+
+    /// The profile (empty when the file or the profile does not exist). A file readable or
+    /// writable by others is refused.
+    pub fn read(&self) -> Result<Profile, Failure> {
+        Ok(self
+            .credentials()?
+            .profiles
+            .remove(&self.name)
+            .unwrap_or_default())
+    }
+
+    fn credentials(&self) -> Result<Credentials, Failure> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Credentials::default());
+            }
+            Err(e) => {
+                return Err(Failure::other(format!(
+                    "cannot read {}: {e}",
+                    self.path.display()
+                )));
+            }
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&self.path)
+                .map_err(|e| Failure::other(format!("cannot read {}: {e}", self.path.display())))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                return Err(Failure::usage(format!(
+                    "{} holds secrets but other users can access it (mode {:o}): run `chmod 600 {}`",
+                    self.path.display(),
+                    mode & 0o777,
+                    self.path.display()
+                )));
+            }
+        }
+        // toml's message quotes the line, which may hold a secret: only its position is kept.
+        toml::from_str(&text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|span| {
+                    let line = text[..span.start.min(text.len())].lines().count().max(1);
+                    format!(" (line {line})")
+                })
+                .unwrap_or_default();
+            Failure::usage(format!(
+                "{} is not a valid credentials file{at}",
+                self.path.display()
+            ))
+        })
+    }
+
+    /// Changes the profile with `change` and writes the file back (mode 0600, atomically). The
+    /// caller holds the lock.
+    pub fn update(&self, change: impl FnOnce(&mut Profile)) -> Result<(), Failure> {
+        let mut credentials = self.credentials()?;
+        change(credentials.profiles.entry(self.name.clone()).or_default());
+        let text = toml::to_string(&credentials)
+            .map_err(|e| Failure::other(format!("cannot encode the credentials: {e}")))?;
+        let text = format!(
+            "# Credentials of the `menu` command line. Secrets: keep this file private (mode 0600).\n{text}"
+        );
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        create_private_dir(dir)
+            .map_err(|e| Failure::other(format!("cannot create {}: {e}", dir.display())))?;
+        menu_sdk::write_private(&self.path, text.as_bytes())
+            .map_err(|e| Failure::other(format!("cannot write {}: {e}", self.path.display())))
+    }
+}
+
+/// Creates `dir` (and its parents) readable only by its owner, if it does not exist.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// A profile as the client's token store: every token the server issues is written to it.
+pub struct ProfileStore {
+    pub profiles: Profiles,
+}
+
+impl TokenStore for ProfileStore {
+    fn load(&self) -> StoreFuture<'_, Option<Token>> {
+        Box::pin(async move {
+            let profile = self.profiles.read().map_err(|f| f.message)?;
+            Ok(profile.token.map(Token::new))
+        })
+    }
+
+    fn save<'a>(&'a self, token: &'a Token) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            self.profiles
+                .update(|profile| profile.token = Some(token.value().to_owned()))
+                .map_err(|f| f.message.into())
+        })
+    }
+
+    fn clear(&self) -> StoreFuture<'_, ()> {
+        Box::pin(async move {
+            self.profiles
+                .update(|profile| profile.token = None)
+                .map_err(|f| f.message.into())
+        })
+    }
+}

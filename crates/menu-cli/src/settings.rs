@@ -1,0 +1,73 @@
+//! A command's client, from its settings: flag > environment > profile > default (clap merges the
+//! first two). A token from the profile makes the profile the client's token store, under the
+//! inter-process lock (`profile.rs`); a token from a flag or the environment is the caller's to
+//! keep.
+
+use menu_sdk::{Call, Client};
+
+use crate::cli::GlobalOptions;
+use crate::output::Failure;
+use crate::profile::{Locked, ProfileStore, Profiles};
+
+/// A client ready for one command.
+pub struct Session {
+    pub client: Client,
+    /// Whether the profile keeps the tokens the server issues (a token from a flag or the
+    /// environment is not the profile's).
+    pub profile_keeps_tokens: bool,
+    /// Held until the command ends.
+    _lock: Option<Locked>,
+}
+
+impl Session {
+    /// The client of `global`, for a command that sends requests (`lock`: take the profile's
+    /// lock first, so that no other `menu` rotates its token meanwhile).
+    pub async fn open(global: &GlobalOptions, lock: bool) -> Result<Self, Failure> {
+        let profiles = Profiles::new(global.profile.as_deref())?;
+        let token_given = global.token.is_some();
+        // Read after taking the lock: another `menu` may have just stored a new token.
+        let lock = if lock && !token_given {
+            Some(profiles.lock()?)
+        } else {
+            None
+        };
+        let profile = profiles.read()?;
+        let key = global
+            .application_key
+            .clone()
+            .or(profile.application_key.clone())
+            .ok_or_else(|| {
+                Failure::usage(format!(
+                    "no application key: pass --application-key, set MENU_APPLICATION_KEY, or \
+                     sign up to store one in the profile `{}`",
+                    profiles.name()
+                ))
+            })?;
+        let mut builder = Client::builder().application_key(key);
+        if let Some(url) = global.base_url.as_ref().or(profile.base_url.as_ref()) {
+            builder = builder.base_url(url);
+        }
+        if let Some(version) = &global.api_version {
+            builder = builder.api_version(version);
+        }
+        let profile_keeps_tokens = !token_given;
+        let builder = match (&global.token, profile.token) {
+            (Some(token), _) => builder.token(token),
+            (None, Some(token)) => builder.token(token).token_store(ProfileStore { profiles }),
+            (None, None) => builder.token_store(ProfileStore { profiles }),
+        };
+        Ok(Self {
+            client: builder.load().await?,
+            profile_keeps_tokens,
+            _lock: lock,
+        })
+    }
+
+    /// A call with the global request id, if one was given.
+    pub fn call(&self, global: &GlobalOptions) -> Call<'_> {
+        match global.request_id {
+            Some(id) => self.client.with_request_id(id),
+            None => self.client.call(),
+        }
+    }
+}

@@ -8,7 +8,9 @@
 //! ```
 
 mod bench;
+mod client_file;
 mod generate;
+mod panics;
 mod sdk;
 mod spec;
 mod surface;

@@ -134,7 +134,7 @@ pub struct Field {
 /// Parses the spec text. Some invalid documents (a duplicated key, for one) make openapiv3 panic
 /// instead of failing: that is reported as an error too.
 pub fn parse(text: &str) -> Result<OpenAPI, String> {
-    let parsed = crate::generate::without_panicking(|| serde_yaml_ng::from_str::<OpenAPI>(text))
+    let parsed = crate::panics::without_panicking(|| serde_yaml_ng::from_str::<OpenAPI>(text))
         .map_err(|panic| format!("openapiv3 cannot read it ({panic})"))?;
     parsed.map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))
 }

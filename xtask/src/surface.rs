@@ -21,7 +21,7 @@ use std::fmt;
 
 use quote::ToTokens as _;
 
-use crate::sdk;
+use crate::client_file;
 
 /// The callers' view of the generated files.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -103,7 +103,7 @@ impl Surface {
     /// The surface of a generated client file and, when given, of its operation table.
     pub fn of(file: &syn::File, table: Option<&syn::File>) -> Result<Self, String> {
         let mut surface = Surface::default();
-        for method in sdk::methods(file)? {
+        for method in client_file::methods(file)? {
             let params = method
                 .args
                 .iter()

@@ -7,16 +7,11 @@
 //! read it.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::quote;
 use syn::visit_mut::VisitMut;
 
-use crate::sdk::Method;
+use crate::client_file::{Method, constant};
 use crate::spec::{Auth, Body, Kind, Location, Op, TokenEffect};
-
-/// The name of an operation's constant: its method's name in upper case.
-pub fn constant(method: &Method) -> syn::Ident {
-    format_ident!("{}", method.name.to_string().to_uppercase())
-}
 
 fn kind(kind: &Kind) -> TokenStream {
     match kind {
@@ -106,28 +101,6 @@ fn body(body: &Body, method: &Method) -> Result<TokenStream, String> {
             },
         })
     })
-}
-
-/// The names of the types of the generated `types` module (structs and enums).
-pub fn models(file: &syn::File) -> Vec<syn::Ident> {
-    let mut names = Vec::new();
-    for item in &file.items {
-        let syn::Item::Mod(module) = item else {
-            continue;
-        };
-        if module.ident != "types" {
-            continue;
-        }
-        for item in module.content.iter().flat_map(|(_, items)| items) {
-            match item {
-                syn::Item::Struct(s) => names.push(s.ident.clone()),
-                syn::Item::Enum(e) => names.push(e.ident.clone()),
-                _ => {}
-            }
-        }
-    }
-    names.sort();
-    names
 }
 
 /// The table for `ops`, paired with progenitor's methods for their names and body types, and the

@@ -17,15 +17,12 @@
 //! 7. the operation's action.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use axum::extract::{FromRequestParts as _, Path, Query, Request};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use menu_client::operation::{Auth, Kind, Location, Operation, TokenEffect};
 use uuid::Uuid;
 
-use crate::actions;
 use crate::checks::{authenticate, check_header_parameters, json_body, strict_uuid};
 use crate::reply::Failure;
 use crate::state::MockState;
@@ -46,19 +43,9 @@ pub(crate) struct Checked {
     pub(crate) body: Option<serde_json::Value>,
 }
 
-/// Answers `request` for `operation` (see the module documentation).
-pub(crate) async fn answer(
-    state: Arc<MockState>,
-    operation: &'static Operation,
-    request: Request,
-) -> Response {
-    match check(&state, operation, request).await {
-        Ok(checked) => actions::act(&state, operation, checked),
-        Err(failure) => failure.into_response(),
-    }
-}
-
-async fn check(
+/// Checks `request` for `operation` (see the module documentation): what its action needs, or
+/// the first problem.
+pub(crate) async fn check(
     state: &MockState,
     operation: &'static Operation,
     request: Request,

@@ -21,9 +21,9 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 use uuid::Uuid;
 
 use crate::faults::Fault;
-use crate::pipeline;
 use crate::reply::{self, Failure};
 use crate::state::MockState;
+use crate::{actions, pipeline};
 
 /// The mock-only path of the outbox (outside the API's base path `/api`).
 pub const OUTBOX_PATH: &str = "/_mock/outbox";
@@ -78,8 +78,11 @@ fn route(operation: &'static Operation) -> MethodRouter<Arc<MockState>> {
     .unwrap_or(MethodFilter::GET);
     let route = on(
         method,
-        move |State(state): State<Arc<MockState>>, request: Request| {
-            pipeline::answer(state, operation, request)
+        move |State(state): State<Arc<MockState>>, request: Request| async move {
+            match pipeline::check(&state, operation, request).await {
+                Ok(checked) => actions::act(&state, operation, checked),
+                Err(failure) => failure.into_response(),
+            }
         },
     );
     if operation.token == TokenEffect::Rotates && operation.method == "GET" {

@@ -18,7 +18,7 @@ use crate::exchange;
 use crate::retry::RetryPolicy;
 use crate::session::{self, Rotation, Session};
 use crate::shared::Shared;
-use crate::single_flight::{Fresh, Origin};
+use crate::single_flight::Origin;
 
 /// How a rotation is sent: the call's options, or the client's (an automatic rotation).
 #[derive(Clone, Default)]
@@ -39,26 +39,21 @@ pub(crate) async fn explicit(
     request_id: Uuid,
     sending: Sending,
 ) -> Result<Session, Error> {
-    let (fresh, origin) = shared
+    let (outcome, origin) = shared
         .refresh_gate
         .refresh(
             &token,
-            || None,
-            || rotate(shared.clone(), rotation, token.clone(), request_id, sending),
+            rotate(shared.clone(), rotation, token.clone(), request_id, sending),
         )
         .await;
-    match (fresh, origin) {
-        (Ok(Fresh::Refreshed(session)), _) => Ok(Arc::unwrap_or_clone(session)),
+    match (outcome, origin) {
+        (Ok(session), _) => Ok(Arc::unwrap_or_clone(session)),
         (Err(error), Origin::Ran) => Err(error),
         (Err(error), Origin::Shared) => Err(Error::RefreshFailed {
             operation: rotation.operation.id,
             request_id,
             source: Box::new(error),
         }),
-        // `current` above never offers another token, so the gate cannot answer this.
-        (Ok(Fresh::Current(_)), _) => Err(Error::config(
-            "internal error: the refresh gate offered a token to an explicit refresh",
-        )),
     }
 }
 
@@ -78,21 +73,21 @@ pub(crate) async fn for_call(
             operation: operation.id,
         });
     }
-    let (fresh, _) = shared
+    // Replaced meanwhile (by a concurrent refresh, or `set_token`): go on with the current one.
+    if let Some(current) = shared.tokens.current().filter(|t| !Arc::ptr_eq(t, stale)) {
+        return Ok(current);
+    }
+    let (outcome, _) = shared
         .refresh_gate
         .refresh(
             stale,
-            || shared.tokens.current(),
-            || {
-                let sending = Sending::default();
-                rotate(
-                    shared.clone(),
-                    rotation,
-                    stale.clone(),
-                    Uuid::new_v4(),
-                    sending,
-                )
-            },
+            rotate(
+                shared.clone(),
+                rotation,
+                stale.clone(),
+                Uuid::new_v4(),
+                Sending::default(),
+            ),
         )
         .await;
     let failed = |source| Error::RefreshFailed {
@@ -100,9 +95,8 @@ pub(crate) async fn for_call(
         request_id,
         source: Box::new(source),
     };
-    match fresh {
-        Ok(Fresh::Current(token)) => Ok(token),
-        Ok(Fresh::Refreshed(session)) => Ok(shared
+    match outcome {
+        Ok(session) => Ok(shared
             .tokens
             .current()
             .filter(|t| t.value() == session.token.value())

@@ -359,57 +359,123 @@ async fn the_token_is_never_sent_over_plain_http_to_another_host() {
     ));
 }
 
+/// A server whose refresh answer waits for the test's signal: it says when a refresh arrived,
+/// and answers it (with `token`) only once released. Any other request gets the verify body.
+struct Gated {
+    base_url: String,
+    arrived: tokio::sync::mpsc::UnboundedReceiver<()>,
+    release: Arc<tokio::sync::Notify>,
+    refreshes: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Gated {
+    async fn start(token: String) -> Self {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base_url = format!("http://{}/api", listener.local_addr().unwrap());
+        let (arrived_tx, arrived) = tokio::sync::mpsc::unbounded_channel();
+        let release = Arc::new(tokio::sync::Notify::new());
+        let refreshes = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (gate, count) = (release.clone(), refreshes.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else {
+                    return;
+                };
+                let (arrived, gate, count, token) = (
+                    arrived_tx.clone(),
+                    gate.clone(),
+                    count.clone(),
+                    token.clone(),
+                );
+                tokio::spawn(async move {
+                    loop {
+                        // One request: its head, and its body (`Content-Length`).
+                        let mut head = Vec::new();
+                        let mut byte = [0u8; 1];
+                        while !head.ends_with(b"\r\n\r\n") {
+                            if stream.read(&mut byte).await.unwrap_or(0) == 0 {
+                                return;
+                            }
+                            head.push(byte[0]);
+                        }
+                        let head = String::from_utf8_lossy(&head).to_ascii_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|n| n.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        let mut body = vec![0u8; length];
+                        if stream.read_exact(&mut body).await.is_err() {
+                            return;
+                        }
+                        let answer = if head.starts_with("get ") {
+                            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            let _ = arrived.send(());
+                            gate.notified().await;
+                            refresh_body_with(&token)
+                        } else {
+                            VERIFY_BODY.to_owned()
+                        };
+                        let response = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{answer}",
+                            answer.len()
+                        );
+                        if stream.write_all(response.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        Self {
+            base_url,
+            arrived,
+            release,
+            refreshes,
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_cancelled_call_does_not_lose_the_refreshed_token() {
     let new = fresh_jwt("new");
-    let server = Wiremock::start().await;
-    Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_raw(refresh_body_with(&new), "application/json")
-                .set_delay(Duration::from_millis(300)),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(VERIFY_BODY, "application/json"))
-        .mount(&server)
-        .await;
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let sink = seen.clone();
+    let mut server = Gated::start(new.clone()).await;
+    let (hooked, mut hook) = tokio::sync::mpsc::unbounded_channel();
     let client = Client::builder()
-        .base_url(format!("{}/api", server.uri()))
+        .base_url(&server.base_url)
         .application_key(APP_KEY)
         .token(jwt("old", Utc::now().timestamp() - 10))
-        .on_token_refresh(move |t| sink.lock().unwrap().push(t.value().to_owned()))
+        .on_token_refresh(move |t| {
+            let _ = hooked.send(t.value().to_owned());
+        })
         .build()
         .unwrap();
-    // The caller gives up while the refresh is in flight.
-    let call = client.verify_phone_number_update(customer_id(), "1");
-    assert!(
-        tokio::time::timeout(Duration::from_millis(50), call)
-            .await
-            .is_err()
-    );
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        client.token().unwrap().value(),
-        new,
-        "the refresh completed and was kept"
-    );
-    assert_eq!(seen.lock().unwrap().as_slice(), std::slice::from_ref(&new));
+    // The call's refresh reaches the server; then the caller gives up.
+    let call = {
+        let client = client.clone();
+        tokio::spawn(async move { client.verify_phone_number_update(customer_id(), "1").await })
+    };
+    server.arrived.recv().await.unwrap();
+    call.abort();
+    assert!(call.await.unwrap_err().is_cancelled());
+    // The server answers only now: the refresh still completes, and its token is kept.
+    server.release.notify_one();
+    let handed = tokio::time::timeout(Duration::from_secs(10), hook.recv())
+        .await
+        .expect("the refresh completed after its caller gave up")
+        .unwrap();
+    assert_eq!(handed, new);
+    assert_eq!(client.token().unwrap().value(), new, "the client kept it");
     client
         .verify_phone_number_update(customer_id(), "1")
         .await
         .unwrap();
-    let gets = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.method.as_str() == "GET")
-        .count();
-    assert_eq!(gets, 1, "no second refresh of the rotated token");
+    assert_eq!(
+        server.refreshes.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "no second refresh of the rotated token"
+    );
 }
 
 #[tokio::test]

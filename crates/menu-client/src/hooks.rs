@@ -10,7 +10,8 @@
 //!   context's `API-Version`, never doubled), except `Accept` and `Content-Type`, which only fill
 //!   in for an operation that sets none (a body keeps its media type); `X-Request-ID` is the context's, or a fresh UUID v4
 //!   per request; `Authorization: Bearer <token>` when it holds a token (marked sensitive) and
-//!   the operation is not one that needs none (`security: []` in the spec, as the operation
+//!   the caller decided the operation takes it ([`RequestContext::token_decided`]) or, without
+//!   that, the operation is not one that needs none (`security: []` in the spec, as the operation
 //!   table says); its timeout replaces the HTTP client's.
 //! - **`exec`**: sends the request; with a body limit, a response body without a
 //!   `Content-Length` within the limit is wrapped in [`http_body_util::Limited`], so reading more
@@ -44,6 +45,8 @@ pub struct RequestContext {
     extra_headers: Option<Arc<HeaderMap>>,
     request_id: Option<HeaderValue>,
     authorization: Option<HeaderValue>,
+    /// The caller decided which operations get the token: no look-up in the operation table.
+    token_decided: bool,
     timeout: Option<Duration>,
     max_response_body_bytes: Option<usize>,
 }
@@ -84,6 +87,14 @@ impl RequestContext {
     pub fn token(mut self, token: &Token) -> Result<Self, InvalidToken> {
         self.authorization = Some(token.bearer_header().ok_or(InvalidToken(()))?.clone());
         Ok(self)
+    }
+
+    /// Sends the token to every operation this context is used for: the caller already decided
+    /// (by the operation table's `Auth`) that the operation takes it. Without this, an operation
+    /// whose `security` is empty never gets the token (looked up in the table per request).
+    pub fn token_decided(mut self) -> Self {
+        self.token_decided = true;
+        self
     }
 
     /// Like [`RequestContext::token`], from the JWT alone.
@@ -174,8 +185,12 @@ fn prepare(context: &RequestContext, request: &mut reqwest::Request, operation_i
     if let Some(request_id) = request_id {
         headers.insert(X_REQUEST_ID, request_id);
     }
-    let needs_no_token = operations::find(operation_id).is_some_and(|op| op.auth == Auth::None);
-    if let Some(authorization) = context.authorization.as_ref().filter(|_| !needs_no_token) {
+    let needs_no_token = || operations::find(operation_id).is_some_and(|op| op.auth == Auth::None);
+    if let Some(authorization) = context
+        .authorization
+        .as_ref()
+        .filter(|_| context.token_decided || !needs_no_token())
+    {
         headers.insert(AUTHORIZATION, authorization.clone());
     }
     if let Some(timeout) = context.timeout {

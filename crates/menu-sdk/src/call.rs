@@ -30,9 +30,8 @@ use uuid::Uuid;
 
 use crate::error::Error;
 use crate::headers::{self, Extra};
-use crate::response::Salvage;
 use crate::retry::RetryPolicy;
-use crate::session::{Rescue, Rotation, Session};
+use crate::session::{self, Rescue, Rotation, Session};
 use crate::shared::Shared;
 use crate::{Token, exchange, refresh};
 
@@ -155,7 +154,7 @@ impl<'a> Call<'a> {
         let request_id = self.request_id.unwrap_or_else(Uuid::new_v4);
         let payload = self
             .request_id(request_id)
-            .send_with(operation, attempt, None)
+            .send_once(operation, attempt)
             .await?;
         if operation.token == TokenEffect::Revokes {
             shared
@@ -171,12 +170,11 @@ impl<'a> Call<'a> {
         Ok(payload)
     }
 
-    /// [`Call::send`], with a look at a success body that does not decode (`salvage`).
-    async fn send_with<T, E, F, Fut>(
+    /// [`Call::send`] but for what follows the answer (steps 1 to 4 of the module documentation).
+    async fn send_once<T, E, F, Fut>(
         self,
         operation: &'static Operation,
         attempt: F,
-        salvage: Option<Salvage<'_>>,
     ) -> Result<T, Error>
     where
         F: Fn(menu_client::Client) -> Fut,
@@ -203,7 +201,7 @@ impl<'a> Call<'a> {
                     retry: options.retry.as_ref(),
                     extra_headers: extra,
                 };
-                exchange::run(shared, &call, attempt, salvage).await
+                exchange::run(shared, &call, attempt).await
             }
         };
         let (mut token, rotation) = match (token, shared.rotation) {
@@ -264,19 +262,31 @@ impl<'a> Call<'a> {
                 let request_id = self.request_id.unwrap_or_else(Uuid::new_v4);
                 // The server issued a token even if the answer does not decode as a whole.
                 let rescue = Rescue::default();
-                let salvage = |body: &[u8]| rescue.salvage(body);
+                let attempt = |client| {
+                    let sent = attempt(client);
+                    async {
+                        let outcome = sent.await;
+                        rescue.watch(&outcome);
+                        outcome
+                    }
+                };
                 let outcome = self
                     .request_id(request_id)
-                    .send_with(operation, attempt, Some(&salvage))
+                    .send_once(operation, attempt)
                     .await;
-                let issued = match &outcome {
-                    Ok(session) => Some(session.token.clone()),
-                    Err(_) => rescue.take(),
-                };
-                if let Some(token) = issued {
-                    shared.adopt(operation, request_id, None, &token).await?;
+                match (outcome, rescue.take()) {
+                    (Ok(session), _) => {
+                        shared
+                            .adopt(operation, request_id, None, &session.token)
+                            .await?;
+                        Ok(session)
+                    }
+                    (Err(error), Some(token)) => {
+                        shared.adopt(operation, request_id, None, &token).await?;
+                        Err(session::kept(error))
+                    }
+                    (Err(error), None) => Err(error),
                 }
-                outcome
             }
         }
     }

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::Token;
 use crate::error::Error;
-use crate::response::{self, CallInfo, Salvage};
+use crate::response::{self, CallInfo};
 use crate::retry::{self, RetryPolicy};
 use crate::shared::Shared;
 use reqwest::header::HeaderMap;
@@ -42,7 +42,6 @@ pub(crate) async fn run<T, E, F, Fut>(
     shared: &Shared,
     call: &Exchange<'_>,
     attempt: &F,
-    salvage: Option<Salvage<'_>>,
 ) -> Result<T, Error>
 where
     F: Fn(menu_client::Client) -> Fut,
@@ -57,9 +56,7 @@ where
         duration_ms = tracing::field::Empty,
     );
     let started = Instant::now();
-    let result = send(shared, call, attempt, salvage)
-        .instrument(span.clone())
-        .await;
+    let result = send(shared, call, attempt).instrument(span.clone()).await;
     span.record("duration_ms", started.elapsed().as_secs_f64() * 1000.0);
     match &result {
         Ok(_) => tracing::debug!(parent: &span, "call succeeded"),
@@ -68,19 +65,16 @@ where
     result
 }
 
-async fn send<T, E, F, Fut>(
-    shared: &Shared,
-    call: &Exchange<'_>,
-    attempt: &F,
-    salvage: Option<Salvage<'_>>,
-) -> Result<T, Error>
+async fn send<T, E, F, Fut>(shared: &Shared, call: &Exchange<'_>, attempt: &F) -> Result<T, Error>
 where
     F: Fn(menu_client::Client) -> Fut,
     Fut: Future<Output = Result<ResponseValue<T>, menu_client::Error<E>>>,
 {
     let config = &shared.config;
+    // The pipeline decided whether the operation takes the token (`Call::token_for`).
     let context = shared
         .context(call.token, Some(call.request_id))?
+        .token_decided()
         .timeout(call.timeout.unwrap_or(config.timeout))
         .extra_headers(call.extra_headers.clone());
     let client = || {
@@ -113,5 +107,5 @@ where
         secrets,
         body_limit: config.max_response_body_bytes,
     };
-    response::read(outcome, &info, salvage).await
+    response::read(outcome, &info).await
 }

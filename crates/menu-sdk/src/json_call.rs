@@ -42,6 +42,7 @@ impl Call<'_> {
         let token = self.token_for(operation)?;
         let context = shared
             .context(token.as_deref(), Some(self.fix_request_id()))?
+            .token_decided()
             .timeout(self.options.timeout.unwrap_or(shared.config.timeout))
             .extra_headers(crate::call::merged(
                 &shared.config.extra_headers,

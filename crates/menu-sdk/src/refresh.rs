@@ -125,7 +125,6 @@ async fn rotate(
     // When the server answers 200 it has already invalidated the old token: if the body does
     // not decode as a whole, still keep the new token when it can be found.
     let rescue = session::Rescue::default();
-    let salvage = |body: &[u8]| rescue.salvage(body);
     let call = exchange::Exchange {
         operation,
         token: Some(&stale),
@@ -136,13 +135,15 @@ async fn rotate(
             .extra_headers
             .unwrap_or_else(|| shared.config.extra_headers.clone()),
     };
-    let outcome = exchange::run(
-        &shared,
-        &call,
-        &|client: menu_client::Client| (rotation.send)(client),
-        Some(&salvage),
-    )
-    .await;
+    let attempt = |client: menu_client::Client| {
+        let sent = (rotation.send)(client);
+        async {
+            let outcome = sent.await;
+            rescue.watch(&outcome);
+            outcome
+        }
+    };
+    let outcome = exchange::run(&shared, &call, &attempt).await;
     let rescued = rescue.take();
     match outcome {
         Ok(session) => {
@@ -156,6 +157,7 @@ async fn rotate(
                 shared
                     .adopt(operation, request_id, Some(&stale), &token)
                     .await?;
+                return Err(session::kept(error));
             }
             Err(error)
         }

@@ -19,9 +19,6 @@ use crate::ErrorEnvelope;
 use crate::error::{ApiError, Error, TransportErrorKind};
 use crate::secret::{body_snippet, scrub, scrub_json};
 
-/// Looks at a success body that did not decode; may rescue something from it and say what.
-pub(crate) type Salvage<'a> = &'a (dyn Fn(&[u8]) -> Option<String> + Sync);
-
 /// What is known about a call when its outcome is read.
 pub(crate) struct CallInfo<'a> {
     pub(crate) operation: &'static Operation,
@@ -37,7 +34,6 @@ pub(crate) struct CallInfo<'a> {
 pub(crate) async fn read<T, E>(
     outcome: Result<ResponseValue<T>, menu_client::Error<E>>,
     info: &CallInfo<'_>,
-    salvage: Option<Salvage<'_>>,
 ) -> Result<T, Error> {
     use menu_client::Error as E;
     let documented = StatusCode::from_u16(info.operation.success_status).unwrap_or(StatusCode::OK);
@@ -62,12 +58,7 @@ pub(crate) async fn read<T, E>(
         }
         Err(E::InvalidResponsePayload(body, source)) => {
             record_status(documented);
-            let mut reason = source.to_string();
-            if let Some(note) = salvage.and_then(|salvage| salvage(&body)) {
-                reason.push_str("; ");
-                reason.push_str(&note);
-            }
-            Err(decode_error(documented, reason, &body, info))
+            Err(decode_error(documented, source.to_string(), &body, info))
         }
         Err(E::ResponseBodyError(error)) => Err(body_error(error, documented, info)),
         Err(E::CommunicationError(error) | E::InvalidUpgrade(error)) => {

@@ -10,6 +10,7 @@ use menu_client::operation::Operation;
 use serde::Deserialize as _;
 
 use crate::Token;
+use crate::error::Error;
 
 /// A signed-in customer: their account and their token (which the client uses from then on).
 /// What [`crate::Client::refresh`] and `register` return. The token's value is redacted in
@@ -22,21 +23,46 @@ pub use menu_client::types::Session;
 pub(crate) struct Rescue(std::sync::Mutex<Option<Token>>);
 
 impl Rescue {
-    /// Looks for the token in a success body that did not decode; says so when it found one.
-    pub(crate) fn salvage(&self, body: &[u8]) -> Option<String> {
-        let token = token_in(body)?;
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token);
-        Some("the new token it carried was kept and handed to on_token_refresh".to_owned())
+    /// Looks at an attempt's outcome: the token of a success body that did not decode is kept.
+    pub(crate) fn watch<T, E>(&self, outcome: &Result<ResponseValue<T>, menu_client::Error<E>>) {
+        if let Err(menu_client::Error::InvalidResponsePayload(body, _)) = outcome
+            && let Some(token) = token_in(body)
+        {
+            *self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(token);
+        }
     }
 
-    /// The token found, if any.
+    /// The token kept, if any.
     pub(crate) fn take(self) -> Option<Token> {
         self.0
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// `error` (the call's decode error) saying that the token its answer carried was kept.
+pub(crate) fn kept(error: Error) -> Error {
+    match error {
+        Error::Decode {
+            operation,
+            status,
+            request_id,
+            mut reason,
+            body_snippet,
+        } => {
+            reason.push_str("; the new token it carried was kept and handed to on_token_refresh");
+            Error::Decode {
+                operation,
+                status,
+                request_id,
+                reason,
+                body_snippet,
+            }
+        }
+        other => other,
     }
 }
 

@@ -156,18 +156,6 @@ const RESERVED_METHODS: [&str; 28] = [
     "logout",
 ];
 
-/// Commands the `menu` command line has by hand: an operation may not be named like them.
-const RESERVED_COMMANDS: [&str; 8] = [
-    "mock",
-    "demo",
-    "help",
-    "signup",
-    "login",
-    "logout",
-    "whoami",
-    "completions",
-];
-
 /// Names a request type uses for itself: a parameter may not take them.
 const RESERVED_PARAMETERS: [&str; 4] = ["call_", "send", "request_id", "new"];
 
@@ -195,16 +183,10 @@ fn request_type(method: &Method) -> Result<syn::Ident, String> {
     })
 }
 
-/// Refuses an operation whose names the SDK or the command line already use.
+/// Refuses an operation whose names the SDK already uses (the command line checks its own: its
+/// test `no_operation_is_hidden_by_a_hand_written_command`).
 fn check_names(op: &Op, method: &Method, hand_written: bool) -> Result<(), String> {
     let (id, fn_name) = (&op.id, &method.name);
-    let command = heck::ToKebabCase::to_kebab_case(id.as_str());
-    if RESERVED_COMMANDS.contains(&command.as_str()) {
-        return Err(format!(
-            "operation `{id}` would be the command `menu {command}`, which the command line \
-             already has: rename the operation"
-        ));
-    }
     if !hand_written && RESERVED_METHODS.contains(&fn_name.to_string().as_str()) {
         return Err(format!(
             "operation `{id}` would be the method `{fn_name}`, which the SDK already has: \

@@ -225,11 +225,6 @@ fn names_the_sdk_cannot_take_are_refused_clearly() {
             "gives no usable type name",
         ),
         (
-            "operationId: verify_phone_number_update",
-            "operationId: demo",
-            "the command `menu demo`",
-        ),
-        (
             "      operationId: refresh\n",
             "      operationId: refresh_again\n",
             "has a parameter named `send`",

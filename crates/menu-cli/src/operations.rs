@@ -870,6 +870,23 @@ mod tests {
         example: None,
     };
 
+    /// The command line decides its names: an operation of the spec named like a hand-written
+    /// command would be hidden by it. A regeneration that adds one fails here.
+    #[test]
+    fn no_operation_is_hidden_by_a_hand_written_command() {
+        let hand_written = <crate::cli::Cli as clap::CommandFactory>::command();
+        for operation in ALL {
+            let command = name(operation);
+            assert!(
+                hand_written.find_subcommand(&command).is_none(),
+                "operation `{}` would be the command `menu {command}`, which the command line \
+                 has by hand: rename the operation",
+                operation.id
+            );
+        }
+        assert!(hand_written.find_subcommand("demo").is_some());
+    }
+
     #[test]
     fn names_that_collide_get_other_flags_not_a_panic() {
         let cli = with_these(

@@ -31,7 +31,7 @@ use uuid::Uuid;
 use crate::error::Error;
 use crate::headers::{self, Extra};
 use crate::retry::RetryPolicy;
-use crate::session::{self, Rescue, Rotation, Session};
+use crate::session::{self, Rescue, Rotating, Rotation, Session};
 use crate::shared::Shared;
 use crate::{Token, exchange, refresh};
 
@@ -44,6 +44,8 @@ pub struct Call<'a> {
     shared: &'a Arc<Shared>,
     request_id: Option<Uuid>,
     pub(crate) options: Options,
+    /// The token to send, whatever the client holds now (a rotation sends the token it replaces).
+    pinned: Option<Arc<Token>>,
 }
 
 /// What a call may set instead of its client's configuration.
@@ -63,6 +65,22 @@ impl<'a> Call<'a> {
             shared,
             request_id: None,
             options: Options::default(),
+            pinned: None,
+        }
+    }
+
+    /// The call that rotates `stale` (`refresh.rs`): sent with that token and `options`.
+    pub(crate) fn rotating(
+        shared: &'a Arc<Shared>,
+        stale: Arc<Token>,
+        request_id: Uuid,
+        options: Options,
+    ) -> Self {
+        Self {
+            shared,
+            request_id: Some(request_id),
+            options,
+            pinned: Some(stale),
         }
     }
 
@@ -129,9 +147,13 @@ impl<'a> Call<'a> {
             Auth::Optional if shared.config.token_in_clear_text => Ok(None),
             Auth::Optional => Ok(shared.tokens.current()),
             Auth::Customer => {
-                let token = shared.tokens.current().ok_or(Error::MissingToken {
-                    operation: operation.id,
-                })?;
+                let token = self
+                    .pinned
+                    .clone()
+                    .or_else(|| shared.tokens.current())
+                    .ok_or(Error::MissingToken {
+                        operation: operation.id,
+                    })?;
                 shared.refuse_clear_text()?;
                 Ok(Some(token))
             }
@@ -170,8 +192,9 @@ impl<'a> Call<'a> {
         Ok(payload)
     }
 
-    /// [`Call::send`] but for what follows the answer (steps 1 to 4 of the module documentation).
-    async fn send_once<T, E, F, Fut>(
+    /// [`Call::send`] but for what follows the answer (steps 1 to 4 of the module documentation):
+    /// the one door of every exchange, the rotation's included (which refreshes nothing itself).
+    pub(crate) async fn send_once<T, E, F, Fut>(
         self,
         operation: &'static Operation,
         attempt: F,
@@ -212,13 +235,24 @@ impl<'a> Call<'a> {
                     outcome => outcome,
                 };
             }
-            (Some(token), Some(rotation)) if config.auto_refresh => (token, rotation),
+            (Some(token), Some(rotation))
+                if config.auto_refresh && rotation.operation != operation =>
+            {
+                (token, rotation)
+            }
             (other, _) => return exchange(other).await,
         };
         // At most one rotation and one more attempt per call.
         let refreshed_first = token.expires_within(chrono::Utc::now(), config.refresh_margin);
         if refreshed_first {
-            token = refresh::for_call(shared, rotation, &token, operation, request_id).await?;
+            let rotating = self::rotation(
+                shared,
+                rotation,
+                token.clone(),
+                Uuid::new_v4(),
+                Options::default(),
+            );
+            token = refresh::for_call(shared, &token, operation, request_id, rotating).await?;
         }
         let error = match exchange(Some(token.clone())).await {
             Err(error) if is_unauthorized(&error) && !refreshed_first => error,
@@ -235,7 +269,14 @@ impl<'a> Call<'a> {
                     %request_id,
                     "token expired: refreshing once, then retrying the call"
                 );
-                refresh::for_call(shared, rotation, &token, operation, request_id).await?
+                let rotating = self::rotation(
+                    shared,
+                    rotation,
+                    token.clone(),
+                    Uuid::new_v4(),
+                    Options::default(),
+                );
+                refresh::for_call(shared, &token, operation, request_id, rotating).await?
             }
             Some(_) => return Err(error),
         };
@@ -302,15 +343,14 @@ impl<'a> Call<'a> {
                 operation: rotation.operation.id,
             })?;
         let request_id = self.request_id.unwrap_or_else(Uuid::new_v4);
-        let sending = refresh::Sending {
-            timeout: self.options.timeout,
-            extra_headers: Some(merged(
-                &self.shared.config.extra_headers,
-                &self.options.headers,
-            )),
-            retry: self.options.retry,
-        };
-        refresh::explicit(self.shared, rotation, token, request_id, sending).await
+        let rotating = self::rotation(
+            self.shared,
+            rotation,
+            token.clone(),
+            request_id,
+            self.options,
+        );
+        refresh::explicit(self.shared, rotation, token, request_id, rotating).await
     }
 }
 
@@ -358,4 +398,53 @@ pub(crate) fn merged(client: &Arc<HeaderMap>, call: &[Extra]) -> Arc<HeaderMap> 
         headers.insert(extra.name.clone(), extra.value.clone());
     }
     Arc::new(headers)
+}
+
+/// The rotation of `stale`: the rotating operation sent with it (through [`Call::send_once`],
+/// with `options`); on success the client switches to the new token (if it still holds `stale`),
+/// the application's hook gets it and the store saves it. Boxed: it is sent through the same door
+/// as the calls that wait for it.
+pub(crate) fn rotation(
+    shared: &Arc<Shared>,
+    rotation: Rotation,
+    stale: Arc<Token>,
+    request_id: Uuid,
+    options: Options,
+) -> Rotating {
+    let shared = shared.clone();
+    Box::pin(async move {
+        let operation = rotation.operation;
+        // When the server answers 200 it has already invalidated the old token: if the body does
+        // not decode as a whole, still keep the new token when it can be found.
+        let rescue = session::Rescue::default();
+        let attempt = |client: menu_client::Client| {
+            let sent = (rotation.send)(client);
+            async {
+                let outcome = sent.await;
+                rescue.watch(&outcome);
+                outcome
+            }
+        };
+        let outcome = Call::rotating(&shared, stale.clone(), request_id, options)
+            .send_once(operation, attempt)
+            .await;
+        let rescued = rescue.take();
+        match outcome {
+            Ok(session) => {
+                shared
+                    .adopt(operation, request_id, Some(&stale), &session.token)
+                    .await?;
+                Ok(Arc::new(session))
+            }
+            Err(error) => {
+                if let Some(token) = rescued {
+                    shared
+                        .adopt(operation, request_id, Some(&stale), &token)
+                        .await?;
+                    return Err(session::kept(error));
+                }
+                Err(error)
+            }
+        }
+    })
 }

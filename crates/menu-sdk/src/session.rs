@@ -83,6 +83,10 @@ pub(crate) fn token_at(value: &serde_json::Value) -> Option<Token> {
 pub(crate) type Rotated =
     Pin<Box<dyn Future<Output = Result<ResponseValue<Session>, menu_client::Error<()>>> + Send>>;
 
+/// A rotation of the token (`Call::rotation`), to be run (or shared) by the single flight.
+pub(crate) type Rotating =
+    Pin<Box<dyn Future<Output = Result<std::sync::Arc<Session>, Error>> + Send>>;
+
 /// The operation the spec marks `x-token: rotates` (generated: `crate::generated::ROTATION`).
 #[derive(Clone, Copy)]
 pub(crate) struct Rotation {

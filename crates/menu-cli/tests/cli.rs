@@ -732,10 +732,37 @@ fn stored_token(config: &std::path::Path) -> String {
 }
 
 #[tokio::test]
-async fn a_profile_keeps_the_token_through_rotations_and_is_private() {
+async fn signup_stores_a_private_profile_that_keeps_the_token_through_rotations() {
     let server = MockServer::start().await.unwrap();
     let config = tempfile::tempdir().unwrap();
-    logged_in(&server, config.path()).await;
+    let email = "ana@example.com";
+    // A code already requested (the generic command), then `signup --code`.
+    let mut command = menu_with_config(config.path());
+    command
+        .env("MENU_BASE_URL", server.base_url())
+        .env("MENU_APPLICATION_KEY", server.application_key())
+        .args(["passwordless-request", "--email", email]);
+    assert!(run(command).await.status.success());
+    let code = server
+        .state()
+        .last_code(email, menu_mock::MessageKind::SignUpCode)
+        .unwrap();
+    let mut command = menu_with_config(config.path());
+    command.args([
+        "--base-url",
+        server.base_url(),
+        "--application-key",
+        server.application_key(),
+        "signup",
+        "--email",
+        email,
+        "--code",
+        &code,
+    ]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let account: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let customer = account["id"].as_str().unwrap().to_owned();
     let file = config.path().join("menu/credentials.toml");
     #[cfg(unix)]
     {
@@ -744,14 +771,9 @@ async fn a_profile_keeps_the_token_through_rotations_and_is_private() {
         assert_eq!(mode & 0o777, 0o600, "{mode:o}");
     }
     let first = stored_token(config.path());
-    // A customer command with no token flag or variable.
+    // A customer command with no token flag or variable (nor base URL, nor key: the profile's).
     let mut command = menu_with_config(config.path());
-    command.args([
-        "verify-phone-number-update",
-        &DRAGOS.to_string(),
-        "--confirmation-code",
-        DRAGOS_CONFIRMATION_CODE,
-    ]);
+    command.args(["update-customer-account", &customer, "--first-name", "Ana"]);
     let output = run(command).await;
     assert!(output.status.success(), "{}", text(&output.stderr));
     // `menu refresh` rotates the stored token: no --show-token, no --token-out.

@@ -84,7 +84,8 @@
 //! - **Resilience.** Retries ([`RetryPolicy`]) of connection failures before sending, of 429 and
 //!   503, and of 502/504 for idempotent operations, with backoff, jitter and `Retry-After`, every
 //!   attempt with the call's request id; timeouts; a response body size limit; automatic, single-flight token refresh before
-//!   expiry and after a 401 for an expired token ([`ClientBuilder::auto_refresh`]).
+//!   expiry and after a 401 for an expired token ([`ClientBuilder::auto_refresh`]), through the
+//!   operation the spec marks `x-token: rotates`.
 //! - **Secrets** (the application key, tokens) never appear in `Debug`, `Display`, error messages
 //!   or tracing output, and a token is never sent over plain `http://` to a non-loopback host
 //!   unless [`ClientBuilder::allow_insecure_http`] says so.

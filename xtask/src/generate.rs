@@ -241,6 +241,7 @@ mod tests {
     #[test]
     fn the_rendering_of_each_shape_is_locked() {
         let generated = render(include_str!("fixtures/shapes.yaml"), &[]).unwrap();
+        let mut seen = Vec::new();
         for output in &generated.outputs {
             let name = match output.path {
                 TABLE_PATH => "table",
@@ -248,6 +249,8 @@ mod tests {
                 _ => continue,
             };
             insta::assert_snapshot!(name, output.text);
+            seen.push(name);
         }
+        assert_eq!(seen, ["table", "sdk"]);
     }
 }

@@ -39,7 +39,8 @@ pub async fn signup(
              MENU_TOKEN (nothing was sent)",
         ));
     }
-    let session = Session::open(global, true).await?;
+    // No lock while the person types the code: other `menu` commands go on meanwhile.
+    let session = Session::open(global, false).await?;
     let request = EmailRequest {
         email: email.to_owned(),
     };
@@ -66,7 +67,9 @@ pub async fn signup(
         }
     };
     step("Registering...");
-    let account = session
+    // The profile's lock from here on: the token register issues is stored in it.
+    let session = Session::open(global, true).await?;
+    let registered = session
         .call(global)
         .register(RegisterRequest {
             passwordless_email: email.to_owned(),
@@ -74,7 +77,9 @@ pub async fn signup(
             first_name,
             last_name,
         })
-        .await?
+        .await;
+    let account = registered
+        .map_err(|error| session.keep_unsaved(error))?
         .customer_account;
     let profiles = Profiles::new(global.profile.as_deref())?;
     // The token is in the profile already (it is the client's store); the settings too now.
@@ -160,7 +165,9 @@ pub fn logout(global: &GlobalOptions) -> Result<(), Failure> {
     let profiles = Profiles::new(global.profile.as_deref())?;
     let _lock = profiles.lock()?;
     let had = profiles.read()?.token.is_some();
-    profiles.update(|profile| profile.token = None)?;
+    if had {
+        profiles.update(|profile| profile.token = None)?;
+    }
     step(&if had {
         format!(
             "Logged out: the profile `{}` has no token now.",

@@ -395,10 +395,12 @@ pub async fn run(
         Err(error) => {
             // The answer did not decode, yet the SDK kept the token it carried: keep it here too.
             let after = session.client.token();
-            if let (Some(keep), Some(new)) = (&keep, after.filter(|t| Some(t) != before.as_ref())) {
+            if let (Some(keep), Some(new)) = (&keep, after.filter(|t| Some(t) != before.as_ref()))
+                && !session.profile_keeps_tokens
+            {
                 keep_rescued(keep, &new)?;
             }
-            return Err(error.into());
+            return Err(session.keep_unsaved(error));
         }
     };
     let Some(keep) = keep else {

@@ -53,8 +53,8 @@ impl From<Error> for Failure {
 pub fn describe(error: &Error) -> String {
     match error {
         Error::MissingToken { operation } => format!(
-            "no customer token: pass --token or set MENU_TOKEN ({operation} needs one; nothing \
-             was sent)"
+            "no customer token: sign up (`menu signup`), log in (`menu login`), or pass --token \
+             or MENU_TOKEN ({operation} needs one; nothing was sent)"
         ),
         other => one_line(&other.to_string()),
     }

@@ -20,8 +20,8 @@ use crate::output::Failure;
 /// The profile used when none is named.
 pub const DEFAULT_PROFILE: &str = "default";
 
-/// One profile.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// One profile. Its `Debug` says which secrets are set, never their values.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
@@ -30,13 +30,32 @@ pub struct Profile {
     /// The customer token (the JWT).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// Keys this version does not know, kept as they are.
+    #[serde(flatten)]
+    other: BTreeMap<String, toml::Value>,
+}
+
+impl std::fmt::Debug for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Profile")
+            .field("base_url", &self.base_url)
+            .field(
+                "application_key",
+                &self.application_key.as_ref().map(|_| "<redacted>"),
+            )
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish_non_exhaustive()
+    }
 }
 
 /// The credentials file's contents.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Default, Serialize, Deserialize)]
 struct Credentials {
     #[serde(default)]
     profiles: BTreeMap<String, Profile>,
+    /// Keys this version does not know, kept as they are.
+    #[serde(flatten)]
+    other: BTreeMap<String, toml::Value>,
 }
 
 /// The credentials file of one profile.
@@ -94,8 +113,18 @@ impl Profiles {
             .write(true)
             .open(&lock)
             .map_err(|e| Failure::other(format!("cannot open {}: {e}", lock.display())))?;
-        fs4::FileExt::lock(&file)
-            .map_err(|e| Failure::other(format!("cannot lock {}: {e}", lock.display())))?;
+        let locked = match fs4::FileExt::try_lock(&file) {
+            Ok(()) => Ok(()),
+            Err(fs4::TryLockError::WouldBlock) => {
+                eprintln!(
+                    "Waiting for another `menu` that is using {}...",
+                    self.path.display()
+                );
+                fs4::FileExt::lock(&file)
+            }
+            Err(fs4::TryLockError::Error(e)) => Err(e),
+        };
+        locked.map_err(|e| Failure::other(format!("cannot lock {}: {e}", lock.display())))?;
         Ok(Locked { _file: file })
     }
 

@@ -3,7 +3,7 @@
 //! inter-process lock (`profile.rs`); a token from a flag or the environment is the caller's to
 //! keep.
 
-use menu_sdk::{Call, Client};
+use menu_sdk::{Call, Client, Error};
 
 use crate::cli::GlobalOptions;
 use crate::output::Failure;
@@ -52,7 +52,9 @@ impl Session {
         }
         let profile_keeps_tokens = !token_given;
         let builder = match (&global.token, profile.token) {
-            (Some(token), _) => builder.token(token),
+            // Not the profile's: a rotated token could be kept nowhere, so none is rotated behind
+            // the caller's back (an explicit `refresh` shows or writes it).
+            (Some(token), _) => builder.token(token).auto_refresh(false),
             (None, Some(token)) => builder.token(token).token_store(ProfileStore { profiles }),
             (None, None) => builder.token_store(ProfileStore { profiles }),
         };
@@ -61,6 +63,28 @@ impl Session {
             profile_keeps_tokens,
             _lock: lock,
         })
+    }
+
+    /// After `error`: if the profile could not be written, the token the server issued exists
+    /// only in this process, so it is shown on stdout (the old one may be dead), and the error
+    /// says so.
+    pub fn keep_unsaved(&self, error: Error) -> Failure {
+        let unsaved = matches!(&error, Error::TokenStore { .. })
+            || matches!(&error, Error::RefreshFailed { source, .. }
+                if matches!(**source, Error::TokenStore { .. }));
+        let mut failure = Failure::from(error);
+        if let Some(token) = self.client.token().filter(|_| unsaved) {
+            let shown = serde_json::json!({ "token": crate::output::token_json(&token, true) });
+            if crate::output::say(crate::output::pretty(&shown)).is_ok() {
+                failure.message = format!(
+                    "{}; the new token could not be stored in the profile, so it is printed on \
+                     stdout: keep it (`menu login` stores it once the profile can be written)",
+                    failure.message
+                );
+            }
+            failure.code = 1;
+        }
+        failure
     }
 
     /// A call with the global request id, if one was given.

@@ -285,7 +285,7 @@ impl<'a> Call<'a> {
 
     /// Sends an operation that issues a token (`x-token` in the spec), whose payload is a
     /// session: the client adopts its token (switches to it, calls `on_token_refresh`, saves it in
-    /// its store; a failed save is [`Error::TokenNotSaved`]). The rotating operation goes through
+    /// its store; a failed save is [`Error::TokenStore`]). The rotating operation goes through
     /// the single flight, with the token it replaces.
     pub(crate) async fn send_session<E, F, Fut>(
         self,

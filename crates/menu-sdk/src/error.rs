@@ -111,6 +111,15 @@ pub enum Error {
         source: Arc<dyn std::error::Error + Send + Sync>,
     },
 
+    /// The token refresh a call waited for stopped without an outcome: it panicked (a bug, in the
+    /// SDK or in a token store). It is not sent again (the server may have rotated the token
+    /// already); the client keeps the token it holds.
+    #[error(
+        "the token refresh this call waited for stopped without an outcome (it panicked); the \
+         client keeps the token it holds"
+    )]
+    RefreshInterrupted,
+
     /// The response body exceeded the client's size limit; reading stopped there.
     #[error(
         "{operation}: the response body is larger than the {limit}-byte limit (status {status}, \
@@ -137,9 +146,10 @@ impl Error {
             Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status(),
             Error::RefreshFailed { source, .. } => source.status(),
-            Error::InvalidConfig { .. } | Error::MissingToken { .. } | Error::TokenStore { .. } => {
-                None
-            }
+            Error::InvalidConfig { .. }
+            | Error::MissingToken { .. }
+            | Error::TokenStore { .. }
+            | Error::RefreshInterrupted => None,
         }
     }
 
@@ -152,7 +162,9 @@ impl Error {
             | Error::RefreshFailed { request_id, .. }
             | Error::TokenStore { request_id, .. }
             | Error::ResponseTooLarge { request_id, .. } => Some(*request_id),
-            Error::InvalidConfig { .. } | Error::MissingToken { .. } => None,
+            Error::InvalidConfig { .. }
+            | Error::MissingToken { .. }
+            | Error::RefreshInterrupted => None,
         }
     }
 

@@ -44,62 +44,54 @@ impl RefreshGate {
     where
         F: Future<Output = Outcome> + Send + 'static,
     {
-        loop {
-            let next = {
-                let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
-                let shared = last
-                    .as_ref()
-                    .filter(|flight| Arc::ptr_eq(&flight.from, stale))
-                    .map(|flight| flight.outcome.clone())
-                    .filter(|outcome| match &*outcome.borrow() {
-                        Some(result) => result.is_ok(),
-                        // In flight, unless it stopped without an outcome (it panicked).
-                        None => outcome.has_changed().is_ok(),
+        let next = {
+            let mut last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
+            let shared = last
+                .as_ref()
+                .filter(|flight| Arc::ptr_eq(&flight.from, stale))
+                .map(|flight| flight.outcome.clone())
+                .filter(|outcome| !matches!(&*outcome.borrow(), Some(Err(_))));
+            match shared {
+                Some(outcome) => Next::Wait(outcome),
+                None => {
+                    let (done, outcome) = watch::channel(None);
+                    *last = Some(Flight {
+                        from: stale.clone(),
+                        outcome,
                     });
-                match shared {
-                    Some(outcome) => Next::Wait(outcome),
-                    None => {
-                        let (done, outcome) = watch::channel(None);
-                        *last = Some(Flight {
-                            from: stale.clone(),
-                            outcome,
-                        });
-                        Next::Lead(done)
-                    }
-                }
-            };
-            match next {
-                Next::Lead(done) => {
-                    let task = tokio::spawn(
-                        async move {
-                            let outcome = refresh.await;
-                            let _ = done.send(Some(outcome.clone()));
-                            outcome
-                        }
-                        .in_current_span(),
-                    );
-                    return match task.await {
-                        Ok(outcome) => (outcome, Origin::Ran),
-                        // A panic (a bug) reaches its caller, as if it ran inline; a task is
-                        // cancelled only when the runtime, and so the caller, shuts down.
-                        Err(error) => std::panic::resume_unwind(match error.try_into_panic() {
-                            Ok(panic) => panic,
-                            Err(_) => Box::new("the runtime shut down during a token refresh"),
-                        }),
-                    };
-                }
-                Next::Wait(mut outcome) => {
-                    let shared = outcome
-                        .wait_for(Option::is_some)
-                        .await
-                        .ok()
-                        .and_then(|outcome| outcome.clone());
-                    if let Some(outcome) = shared {
-                        return (outcome, Origin::Shared);
-                    }
-                    // The refresh stopped without an outcome: this call runs one.
+                    Next::Lead(done)
                 }
             }
+        };
+        match next {
+            Next::Lead(done) => {
+                let task = tokio::spawn(
+                    async move {
+                        let outcome = refresh.await;
+                        let _ = done.send(Some(outcome.clone()));
+                        outcome
+                    }
+                    .in_current_span(),
+                );
+                match task.await {
+                    Ok(outcome) => (outcome, Origin::Ran),
+                    // A panic (a bug) reaches its caller, as if it ran inline; a task is
+                    // cancelled only when the runtime, and so the caller, shuts down.
+                    Err(error) => std::panic::resume_unwind(match error.try_into_panic() {
+                        Ok(panic) => panic,
+                        Err(_) => Box::new("the runtime shut down during a token refresh"),
+                    }),
+                }
+            }
+            // A refresh that stopped without an outcome (it panicked) is not run again: the
+            // token it was sent with may be rotated already.
+            Next::Wait(mut outcome) => match outcome.wait_for(Option::is_some).await {
+                Ok(outcome) => (
+                    outcome.clone().unwrap_or(Err(Error::RefreshInterrupted)),
+                    Origin::Shared,
+                ),
+                Err(_) => (Err(Error::RefreshInterrupted), Origin::Shared),
+            },
         }
     }
 }

@@ -163,6 +163,8 @@ pub(crate) struct Tokens {
     current: RwLock<Option<Arc<Token>>>,
     on_refresh: Option<OnTokenRefresh>,
     store: Option<Arc<dyn TokenStore>>,
+    /// Orders the store's saves and clears: each writes what the client holds at its turn.
+    store_order: tokio::sync::Mutex<()>,
 }
 
 impl Tokens {
@@ -174,6 +176,7 @@ impl Tokens {
             current: RwLock::new(None),
             on_refresh,
             store,
+            store_order: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -252,18 +255,33 @@ impl Tokens {
     /// Forgets the token, in memory and in the store.
     pub(crate) async fn forget(&self) -> Result<(), StoreError> {
         self.clear();
-        match &self.store {
-            Some(store) => store.clear().await,
-            None => Ok(()),
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        let _turn = self.store_order.lock().await;
+        match self.current() {
+            // A token adopted since: a later save keeps it.
+            Some(_) => Ok(()),
+            None => store.clear().await,
         }
     }
 
-    /// Saves an adopted token in the store, if the client has one.
+    /// Saves an adopted token in the store, if the client has one and still holds that token
+    /// when the save's turn comes (saves run one at a time, in order: a slow earlier save cannot
+    /// overwrite a later token).
     pub(crate) async fn save(&self, token: &Token) -> Result<(), StoreError> {
-        match &self.store {
-            Some(store) => store.save(token).await,
-            None => Ok(()),
+        let Some(store) = &self.store else {
+            return Ok(());
+        };
+        let _turn = self.store_order.lock().await;
+        let current = self.current();
+        if current
+            .as_deref()
+            .is_none_or(|held| held.value() != token.value())
+        {
+            return Ok(());
         }
+        store.save(token).await
     }
 }
 

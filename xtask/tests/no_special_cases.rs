@@ -130,7 +130,7 @@ fn no_hand_written_code_names_an_operation() {
                     .strip_prefix(root())
                     .unwrap()
                     .to_string_lossy()
-                    .into_owned();
+                    .replace('\\', "/");
                 if path.extension().is_none_or(|e| e != "rs") || EXEMPT.contains(&relative.as_str())
                 {
                     continue;

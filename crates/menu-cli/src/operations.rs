@@ -393,12 +393,14 @@ pub async fn run(
     let mut answer = match call().send_json(operation.id, arguments).await {
         Ok(answer) => answer,
         Err(error) => {
-            // The answer did not decode, yet the SDK kept the token it carried: keep it here too.
+            // The answer did not decode, yet the SDK kept the token it carried: keep it where
+            // `--token-out`/`--show-token` asked too.
             let after = session.client.token();
             if let (Some(keep), Some(new)) = (&keep, after.filter(|t| Some(t) != before.as_ref()))
-                && !session.profile_keeps_tokens
+                && (keep.show || keep.out.is_some())
             {
                 keep_rescued(keep, &new)?;
+                return Err(Failure::from(error));
             }
             return Err(session.keep_unsaved(error));
         }

@@ -75,13 +75,21 @@ impl Session {
         let mut failure = Failure::from(error);
         if let Some(token) = self.client.token().filter(|_| unsaved) {
             let shown = serde_json::json!({ "token": crate::output::token_json(&token, true) });
-            if crate::output::say(crate::output::pretty(&shown)).is_ok() {
-                failure.message = format!(
-                    "{}; the new token could not be stored in the profile, so it is printed on \
-                     stdout: keep it (`menu login` stores it once the profile can be written)",
-                    failure.message
-                );
-            }
+            let kept = match crate::output::say(crate::output::pretty(&shown)) {
+                Ok(()) => {
+                    "so it is printed on stdout: keep it (`menu login` stores it once the \
+                           profile can be written)"
+                }
+                // Secrets never go into an error message: say plainly what was lost.
+                Err(_) => {
+                    "nor printed (stdout is closed), so it is lost: sign in again with \
+                           `menu login` or `menu signup`"
+                }
+            };
+            failure.message = format!(
+                "{}; the new token could not be stored in the profile, {kept}",
+                failure.message
+            );
             failure.code = 1;
         }
         failure

@@ -76,7 +76,7 @@ impl Shared {
         replacing: Option<&Arc<Token>>,
         token: &Token,
     ) -> Result<(), Error> {
-        let switched = self
+        let epoch = self
             .tokens
             .adopt(replacing, token)
             .map_err(|error| Error::Decode {
@@ -86,12 +86,12 @@ impl Shared {
                 reason: error.to_string(),
                 body_snippet: String::new(),
             })?;
-        if !switched {
+        let Some(epoch) = epoch else {
             // A `set_token` or a logout while the token was on its way stands: nothing to keep.
             return Ok(());
-        }
+        };
         self.tokens
-            .save(token)
+            .save(token, epoch)
             .await
             .map_err(|source| Error::TokenStore {
                 operation: operation.id,

@@ -4,8 +4,8 @@
 //! The refresh is a spawned task: a caller that gives up cannot abort it half-way (which would
 //! lose the new token the server issued). Its starter awaits its `JoinHandle`, the others a
 //! `watch` channel the task fills. The gate keeps the last refresh: a call that found the same
-//! token stale shares its success (a second refresh would be refused), or its failure if it
-//! arrived before it; a later call tries again.
+//! token stale shares its success (a second refresh would be refused), or its failure (or its
+//! end without an outcome: a panic) if it arrived before it; a later call tries again.
 
 use crate::error::Error;
 use crate::{Session, Token};
@@ -50,7 +50,11 @@ impl RefreshGate {
                 .as_ref()
                 .filter(|flight| Arc::ptr_eq(&flight.from, stale))
                 .map(|flight| flight.outcome.clone())
-                .filter(|outcome| !matches!(&*outcome.borrow(), Some(Err(_))));
+                // In flight, or succeeded; not failed, nor ended without an outcome.
+                .filter(|outcome| match &*outcome.borrow() {
+                    Some(outcome) => outcome.is_ok(),
+                    None => outcome.has_changed().is_ok(),
+                });
             match shared {
                 Some(outcome) => Next::Wait(outcome),
                 None => {
@@ -83,8 +87,8 @@ impl RefreshGate {
                     }),
                 }
             }
-            // A refresh that stopped without an outcome (it panicked) is not run again: the
-            // token it was sent with may be rotated already.
+            // A refresh that stopped without an outcome (it panicked) is not run again for the
+            // calls that waited for it: the token it was sent with may be rotated already.
             Next::Wait(mut outcome) => match outcome.wait_for(Option::is_some).await {
                 Ok(outcome) => (
                     outcome.clone().unwrap_or(Err(Error::RefreshInterrupted)),
@@ -104,67 +108,4 @@ enum Next {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    fn session(token: &str) -> Outcome {
-        let body: serde_json::Value =
-            serde_json::from_str(include_str!("../../menu-mock/seed/refresh.json")).unwrap();
-        let mut session: Session = serde_json::from_value(body["data"].clone()).unwrap();
-        session.token = Token::new(token);
-        Ok(Arc::new(session))
-    }
-
-    /// A refresh that counts its starts and waits for `release`, then ends with `outcome`.
-    fn counted(
-        started: &Arc<AtomicUsize>,
-        release: &Arc<tokio::sync::Notify>,
-        outcome: Outcome,
-    ) -> impl Future<Output = Outcome> + Send + 'static {
-        let (started, release) = (started.clone(), release.clone());
-        async move {
-            started.fetch_add(1, Ordering::SeqCst);
-            release.notified().await;
-            outcome
-        }
-    }
-
-    async fn never() -> Outcome {
-        unreachable!("a second refresh")
-    }
-    #[tokio::test]
-    async fn waiting_calls_share_one_refresh_and_only_a_success_outlives_it() {
-        let gate = Arc::new(RefreshGate::default());
-        let stale = Arc::new(Token::new("t0"));
-        let (started, release) = (Arc::default(), Arc::new(tokio::sync::Notify::new()));
-        let failing = counted(&started, &release, Err(Error::config("down")));
-        let leader = tokio::spawn({
-            let (gate, stale) = (gate.clone(), stale.clone());
-            async move { gate.refresh(&stale, failing).await }
-        });
-        while started.load(Ordering::SeqCst) == 0 {
-            tokio::task::yield_now().await;
-        }
-        // A call that arrives while the refresh is in flight waits for it, and shares it.
-        let follower = tokio::spawn({
-            let (gate, stale) = (gate.clone(), stale.clone());
-            async move { gate.refresh(&stale, never()).await }
-        });
-        tokio::task::yield_now().await;
-        release.notify_one();
-        let ((led, ran), (shared, origin)) = (leader.await.unwrap(), follower.await.unwrap());
-        assert!(led.is_err() && shared.is_err());
-        assert_eq!((ran, origin), (Origin::Ran, Origin::Shared));
-        // A later call is not served the old failure: it refreshes, and that success is kept.
-        release.notify_one();
-        let later = counted(&started, &release, session("t1"));
-        assert!(gate.refresh(&stale, later).await.0.is_ok());
-        let (again, origin) = gate.refresh(&stale, never()).await;
-        assert_eq!(again.unwrap().token.value(), "t1");
-        assert_eq!(
-            (origin, started.load(Ordering::SeqCst)),
-            (Origin::Shared, 2)
-        );
-    }
-}
+mod tests;

@@ -7,6 +7,7 @@ use std::fmt;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::Token;
@@ -25,9 +26,13 @@ pub type StoreError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Where a client keeps the customer token between runs. The client loads the last token when
 /// it is built ([`crate::ClientBuilder::load`]) and saves every token the server issues (a
-/// `register`, a refresh), right after it switched to it. A failed save is the error of the call
-/// that brought the token (the client holds the new token all the same: the server has already
-/// invalidated the old one).
+/// `register`, a refresh) after it switched to it. Saves and clears run one at a time, in order,
+/// and one that a later token or a logout has overtaken is skipped: the store ends with the
+/// client's last token. A failed save is the error of the call that brought the token (the
+/// client holds the new token all the same: the server has already invalidated the old one).
+///
+/// A store must not call the same [`crate::Client`] from `save` or `clear`: the client waits
+/// for one store operation to end before it starts the next.
 ///
 /// ```
 /// use menu_sdk::{StoreFuture, Token, TokenStore};
@@ -163,8 +168,11 @@ pub(crate) struct Tokens {
     current: RwLock<Option<Arc<Token>>>,
     on_refresh: Option<OnTokenRefresh>,
     store: Option<Arc<dyn TokenStore>>,
-    /// Orders the store's saves and clears: each writes what the client holds at its turn.
+    /// Orders the store's saves and clears.
     store_order: tokio::sync::Mutex<()>,
+    /// Counts adoptions and forgets (changed with `current` locked): a save or clear of the store
+    /// writes only if none came after it, so the store ends with the last one's token.
+    epoch: AtomicU64,
 }
 
 impl Tokens {
@@ -177,6 +185,7 @@ impl Tokens {
             on_refresh,
             store,
             store_order: tokio::sync::Mutex::new(()),
+            epoch: AtomicU64::new(0),
         }
     }
 
@@ -211,12 +220,12 @@ impl Tokens {
     /// the token it was sent with), the switch only happens if the client still holds that token:
     /// a `set_token` or `clear_token` made while the rotation was in flight wins over it (a logout
     /// stays a logout). The token is then saved in the store ([`Tokens::save`]), if the client
-    /// switched to it (`true`).
+    /// switched to it (`Some` of the adoption's epoch).
     pub(crate) fn adopt(
         &self,
         replacing: Option<&Arc<Token>>,
         token: &Token,
-    ) -> Result<bool, Error> {
+    ) -> Result<Option<u64>, Error> {
         if token.value().trim().is_empty() {
             return Err(Error::config("the token issued by the server is empty"));
         }
@@ -233,10 +242,10 @@ impl Tokens {
                 Some(previous) => current.as_ref().is_some_and(|c| Arc::ptr_eq(c, previous)),
                 None => true,
             };
-            if still_ours {
+            still_ours.then(|| {
                 *current = Some(Arc::new(token.clone()));
-            }
-            still_ours
+                self.epoch.fetch_add(1, Ordering::SeqCst) + 1
+            })
         };
         if let Some(hook) = &self.on_refresh {
             // A panicking hook must not take the call down with it: the new token is kept
@@ -252,33 +261,34 @@ impl Tokens {
         Ok(switched)
     }
 
-    /// Forgets the token, in memory and in the store.
+    /// Forgets the token, in memory and in the store (unless a token is adopted before the
+    /// store's turn comes: its save writes the store then).
     pub(crate) async fn forget(&self) -> Result<(), StoreError> {
-        self.clear();
+        let epoch = {
+            let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+            *current = None;
+            self.epoch.fetch_add(1, Ordering::SeqCst) + 1
+        };
         let Some(store) = &self.store else {
             return Ok(());
         };
         let _turn = self.store_order.lock().await;
-        match self.current() {
-            // A token adopted since: a later save keeps it.
-            Some(_) => Ok(()),
-            None => store.clear().await,
+        if self.epoch.load(Ordering::SeqCst) != epoch {
+            return Ok(());
         }
+        store.clear().await
     }
 
-    /// Saves an adopted token in the store, if the client has one and still holds that token
-    /// when the save's turn comes (saves run one at a time, in order: a slow earlier save cannot
-    /// overwrite a later token).
-    pub(crate) async fn save(&self, token: &Token) -> Result<(), StoreError> {
+    /// Saves the token of adoption `epoch` in the store, unless another adoption or a forget
+    /// came after it (saves and clears run one at a time, in order: a slow earlier save cannot
+    /// overwrite a later token, nor undo a logout). `set_token` and `clear_token` touch memory
+    /// only, so they do not stop the save.
+    pub(crate) async fn save(&self, token: &Token, epoch: u64) -> Result<(), StoreError> {
         let Some(store) = &self.store else {
             return Ok(());
         };
         let _turn = self.store_order.lock().await;
-        let current = self.current();
-        if current
-            .as_deref()
-            .is_none_or(|held| held.value() != token.value())
-        {
+        if self.epoch.load(Ordering::SeqCst) != epoch {
             return Ok(());
         }
         store.save(token).await
@@ -327,5 +337,76 @@ mod tests {
         // Only the store's file is left: no temporary file.
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+    /// A store in memory that records what it holds.
+    #[derive(Default)]
+    struct Memory(std::sync::Mutex<Option<String>>);
+
+    impl TokenStore for Memory {
+        fn load(&self) -> StoreFuture<'_, Option<Token>> {
+            Box::pin(async { Ok(None) })
+        }
+        fn save<'a>(&'a self, token: &'a Token) -> StoreFuture<'a, ()> {
+            *self.0.lock().unwrap() = Some(token.value().to_owned());
+            Box::pin(async { Ok(()) })
+        }
+        fn clear(&self) -> StoreFuture<'_, ()> {
+            *self.0.lock().unwrap() = None;
+            Box::pin(async { Ok(()) })
+        }
+    }
+
+    fn tokens() -> (Arc<Tokens>, Arc<Memory>) {
+        let store = Arc::new(Memory::default());
+        let tokens = Tokens::new(None, Some(store.clone() as Arc<dyn TokenStore>));
+        (Arc::new(tokens), store)
+    }
+
+    #[tokio::test]
+    async fn a_clear_token_does_not_stop_the_save_of_a_rotated_token() {
+        let (tokens, store) = tokens();
+        let epoch = tokens.adopt(None, &Token::new("t1")).unwrap().unwrap();
+        tokens.clear(); // `clear_token`: memory only, and the server already killed t0.
+        tokens.save(&Token::new("t1"), epoch).await.unwrap();
+        assert_eq!(store.0.lock().unwrap().as_deref(), Some("t1"));
+    }
+
+    #[tokio::test]
+    async fn saves_and_forgets_overtaken_at_their_turn_are_skipped() {
+        let (tokens, store) = tokens();
+        // A logout waits for its turn behind a slow store; meanwhile the app sets a token.
+        let turn = tokens.store_order.lock().await;
+        *store.0.lock().unwrap() = Some("t0".into());
+        let logout = tokio::spawn({
+            let tokens = tokens.clone();
+            async move { tokens.forget().await }
+        });
+        while tokens.current().is_some() || tokens.epoch.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        tokens.set(Token::new("b")).unwrap();
+        drop(turn);
+        logout.await.unwrap().unwrap();
+        assert_eq!(*store.0.lock().unwrap(), None, "a logout stays a logout");
+        // An older save whose turn comes after a newer adoption writes nothing.
+        let old = tokens.adopt(None, &Token::new("t1")).unwrap().unwrap();
+        let new = tokens.adopt(None, &Token::new("t2")).unwrap().unwrap();
+        tokens.save(&Token::new("t2"), new).await.unwrap();
+        tokens.save(&Token::new("t1"), old).await.unwrap();
+        assert_eq!(store.0.lock().unwrap().as_deref(), Some("t2"));
+        // A forget overtaken by an adoption leaves the store to that adoption's save.
+        let turn = tokens.store_order.lock().await;
+        let logout = tokio::spawn({
+            let tokens = tokens.clone();
+            async move { tokens.forget().await }
+        });
+        while tokens.current().is_some() {
+            tokio::task::yield_now().await;
+        }
+        let newest = tokens.adopt(None, &Token::new("t3")).unwrap().unwrap();
+        drop(turn);
+        logout.await.unwrap().unwrap();
+        tokens.save(&Token::new("t3"), newest).await.unwrap();
+        assert_eq!(store.0.lock().unwrap().as_deref(), Some("t3"));
     }
 }

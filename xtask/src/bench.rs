@@ -163,7 +163,7 @@ const DOWNSTREAM: [(&str, &str, &str); 3] = [
     ),
     (
         "raw reqwest",
-        "reqwest = { version = \"0.13\", default-features = false, features = [\"json\", \"rustls\", \"http2\", \"charset\"] }\n\
+        "reqwest = { version = \"0.13\", default-features = false, features = [\"json\", \"rustls\"] }\n\
          serde = { version = \"1\", features = [\"derive\"] }\n\
          uuid = { version = \"1\", features = [\"v4\", \"serde\"] }",
         include_str!("fixtures/downstream/raw.rs"),

@@ -102,6 +102,13 @@
 //! or gives is the SDK's own or re-exported by it ([`reqwest`], [`chrono`], [`serde_json`],
 //! [`Uuid`]): no version of those to match by hand. The generated client itself is available
 //! through [`Client::generated`] and the [`menu_client`] re-export.
+//!
+//! # Cargo features
+//! Both off by default:
+//! - `schemars`: `schemars::JsonSchema` on every API type, [`Token`] and [`Timestamp`].
+//! - `http2`: HTTP/2, negotiated over TLS (reqwest's `http2`). Without it the SDK speaks
+//!   HTTP/1.1, unless another crate of the build turns reqwest's `http2` on, and a clean build
+//!   compiles no h2.
 
 mod builder;
 mod call;

@@ -577,11 +577,15 @@ pub fn overhead_table(rows: &[Overhead]) -> String {
 }
 
 /// Makes `calls` sequential calls of `side`, for an instruction profile
-/// (`valgrind --tool=callgrind`).
+/// (`valgrind --tool=callgrind`), from a spawned task as in the benchmark (on the multi-thread
+/// runtime, the calls then run on a worker thread, not on the thread that blocks on the runtime).
 pub async fn profile(side: Side, calls: usize) {
-    for _ in 0..calls {
-        side().await;
-    }
+    let calls = tokio::spawn(async move {
+        for _ in 0..calls {
+            side().await;
+        }
+    });
+    calls.await.expect("the profiled calls panicked");
 }
 
 /// Decoding time of one body, SDK types vs the minimal structs, nanoseconds per decode.

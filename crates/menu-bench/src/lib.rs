@@ -579,13 +579,28 @@ pub fn overhead_table(rows: &[Overhead]) -> String {
 /// Makes `calls` sequential calls of `side`, for an instruction profile
 /// (`valgrind --tool=callgrind`), from a spawned task as in the benchmark (on the multi-thread
 /// runtime, the calls then run on a worker thread, not on the thread that blocks on the runtime).
+/// Prints to stderr how many times each of the runtime's workers parked (idle, or waiting for
+/// I/O) and was woken again during the calls.
 pub async fn profile(side: Side, calls: usize) {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let wakes = || -> Vec<u64> {
+        (0..metrics.num_workers())
+            .map(|worker| metrics.worker_park_unpark_count(worker))
+            .collect()
+    };
+    let before = wakes();
     let calls = tokio::spawn(async move {
         for _ in 0..calls {
             side().await;
         }
     });
     calls.await.expect("the profiled calls panicked");
+    let woken: Vec<u64> = wakes()
+        .iter()
+        .zip(&before)
+        .map(|(after, before)| (after - before) / 2)
+        .collect();
+    eprintln!("parks and wake-ups per worker during the calls: {woken:?}");
 }
 
 /// Decoding time of one body, SDK types vs the minimal structs, nanoseconds per decode.

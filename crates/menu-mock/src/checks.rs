@@ -1,10 +1,11 @@
 //! The checks every request goes through, whichever operation it is for (in the order of
-//! `pipeline.rs`): the header parameters, the bearer token, canonical UUIDs, the JSON body.
+//! `pipeline.rs`): the header parameters, the bearer token, the JSON body. A UUID is checked
+//! by the operation table's rule (`Kind::Uuid`, canonical hyphenated form), as every parameter.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use chrono::Utc;
-use uuid::Uuid;
+use menu_client::operation::Kind;
 
 use crate::reply::Failure;
 use crate::state::MockState;
@@ -12,17 +13,6 @@ use crate::tokens::{TokenRejection, TokenSubject};
 
 /// The largest request body the mock reads.
 pub const MAX_REQUEST_BODY_BYTES: usize = 64 * 1024;
-
-/// A UUID in its canonical hyphenated form (as `format: uuid` means), nothing laxer.
-pub(crate) fn strict_uuid(text: &str) -> Option<Uuid> {
-    let hyphens_at = [8, 13, 18, 23];
-    let shaped = text.len() == 36
-        && text
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| hyphens_at.contains(&i) == (b == b'-'));
-    shaped.then(|| text.parse().ok()).flatten()
-}
 
 /// The one value of a header, or a 400 when it is missing, repeated, empty or not text.
 fn single_header<'h>(headers: &'h HeaderMap, name: &str) -> Result<&'h str, Failure> {
@@ -56,7 +46,7 @@ pub(crate) fn check_header_parameters(
     headers: &HeaderMap,
 ) -> Result<(), Failure> {
     let request_id = single_header(headers, "X-Request-ID")?;
-    if strict_uuid(request_id).is_none() {
+    if !Kind::Uuid.accepts(request_id) {
         return Err(Failure::invalid_field(
             "X-Request-ID",
             "The X-Request-ID header must be a UUID.",

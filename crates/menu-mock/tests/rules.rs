@@ -265,10 +265,16 @@ async fn malformed_header_parameters_are_400() {
     let server = MockServer::start().await.unwrap();
     let token = token_for(&server, DRAGOS);
     // (header, Some(value) to replace it / None to remove it, expected message)
-    let cases: [(&str, Option<&str>, &str); 8] = [
+    let cases: [(&str, Option<&str>, &str); 9] = [
         (
             "X-Request-ID",
             Some("not-a-uuid"),
+            "The X-Request-ID header must be a UUID.",
+        ),
+        // A UUID, but not in the canonical hyphenated form `format: uuid` means.
+        (
+            "X-Request-ID",
+            Some("6735e30350a148879b11915a6919cc66"),
             "The X-Request-ID header must be a UUID.",
         ),
         ("X-Request-ID", None, "The X-Request-ID header is required."),
@@ -316,7 +322,7 @@ async fn malformed_header_parameters_are_400() {
         expect_error(twice, 400).await,
         "The X-Request-ID header must be sent once."
     );
-    assert_eq!(server.state().refresh_requests(), 9);
+    assert_eq!(server.state().refresh_requests(), 10);
     // None of them consumed the token.
     sdk(&server, Some(&token)).refresh().await.unwrap();
 }

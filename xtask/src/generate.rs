@@ -29,6 +29,8 @@ pub const CLIENT_PATH: &str = "crates/menu-client/src/generated.rs";
 pub const TABLE_PATH: &str = "crates/menu-client/src/operations.rs";
 /// The generated per-operation layer of the SDK.
 pub const SDK_PATH: &str = "crates/menu-sdk/src/generated.rs";
+/// Every generated file, in the order written.
+pub const OUTPUTS: [&str; 3] = [CLIENT_PATH, TABLE_PATH, SDK_PATH];
 /// The SDK's hand-written operation methods: an operation with one gets no generated method.
 pub const CONVENIENCES_PATH: &str = "crates/menu-sdk/src/conveniences.rs";
 
@@ -208,25 +210,21 @@ pub fn render(spec_text: &str, hand_written: &[String]) -> Result<Generated, Str
     )?)?;
     let layer = parse(sdk::render(&operations, &methods, hand_written)?)?;
     let surface = surface::Surface::of(&client, Some(&table))?;
+    let texts = [
+        format!(
+            "{}{}",
+            header(" with progenitor 0.15"),
+            prettyplease::unparse(&client)
+        ),
+        format!("{}{}", header(""), prettyplease::unparse(&table)),
+        format!("{}{}", header(""), prettyplease::unparse(&layer)),
+    ];
     Ok(Generated {
-        outputs: vec![
-            Output {
-                path: CLIENT_PATH,
-                text: format!(
-                    "{}{}",
-                    header(" with progenitor 0.15"),
-                    prettyplease::unparse(&client)
-                ),
-            },
-            Output {
-                path: TABLE_PATH,
-                text: format!("{}{}", header(""), prettyplease::unparse(&table)),
-            },
-            Output {
-                path: SDK_PATH,
-                text: format!("{}{}", header(""), prettyplease::unparse(&layer)),
-            },
-        ],
+        outputs: OUTPUTS
+            .into_iter()
+            .zip(texts)
+            .map(|(path, text)| Output { path, text })
+            .collect(),
         surface,
     })
 }

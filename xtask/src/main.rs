@@ -4,6 +4,7 @@
 //! cargo xtask generate            # regenerate every generated file from the spec
 //! cargo xtask generate --check    # fail with a unified diff if a committed file is stale
 //! cargo xtask generate --root DIR # operate on another checkout (used by the xtask's own tests)
+//! cargo xtask proof               # a grown spec on a copy: regenerated, the copy's tests pass
 //! cargo xtask bench [--smoke]     # build release binaries and print every benchmark figure
 //! ```
 
@@ -11,6 +12,7 @@ mod bench;
 mod client_file;
 mod generate;
 mod panics;
+mod proof;
 mod sdk;
 mod spec;
 mod surface;
@@ -41,6 +43,10 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
     },
+    /// Prove on a copy of the workspace (in `target/proof`) that a grown spec needs nothing but
+    /// `cargo xtask generate`: the operations of `xtask/tests/proof/` added, regenerated, and the
+    /// copy's whole test suite passes.
+    Proof,
     /// Build release binaries and print every benchmark figure (see BENCHMARKS.md).
     Bench {
         /// Tiny budgets: proves each benchmark runs.
@@ -55,6 +61,7 @@ fn main() -> ExitCode {
         Command::Generate { check, root } => {
             generate::run(&root.unwrap_or_else(default_root), check)
         }
+        Command::Proof => proof::run(&default_root()),
         Command::Bench { smoke } => bench::run(&default_root(), smoke),
     };
     result.unwrap_or_else(|message| {

@@ -1,12 +1,13 @@
-//! Written into a temporary copy of the workspace by `xtask/tests/regenerate.rs`, after two
-//! operations were added to the spec and `cargo xtask generate` ran, with no other edit: calls
-//! them through `menu_sdk::Client` against a loopback server.
+//! Written into the copy of the workspace by `cargo xtask proof` (`xtask/src/proof.rs`), after
+//! the operations of `xtask/tests/proof/*.yaml` were added to the spec and `cargo xtask generate`
+//! ran, with no other edit: the caller's code, calling them through `menu_sdk::Client` against a
+//! loopback server.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
-use menu_sdk::menu_client::types::{GetVenueSort, MarketingPreferences};
+use menu_sdk::menu_client::types::{GetVenueSort, MarketingPreferences, VenueSearch};
 use menu_sdk::{Client, Error};
 use support::*;
 use wiremock::matchers::{method, path};
@@ -204,6 +205,29 @@ async fn a_new_operation_without_a_token_gets_the_whole_sdk() {
     let api = err.api_error().unwrap();
     assert_eq!((api.operation, api.status.as_u16()), ("get_venue", 404));
     assert_eq!(api.message(), Some("Venue not found."));
+}
+
+#[tokio::test]
+async fn a_new_operation_with_an_array_body_field_and_no_token() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/venues/search"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"status":"OK","code":200,"data":{"venues":[{"id":"9d1c5a4e-0f6b-4c3e-9a47-3f2e8d7b6a51","name":"Menu Bistro"}]}}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let client = client(&server, &fresh_jwt("customer"));
+    let found = client
+        .search_venues(VenueSearch { country_codes: vec!["RO".into(), "RS".into()], name: None })
+        .await
+        .unwrap();
+    assert_eq!(found.venues[0].name, "Menu Bistro");
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1);
+    assert_headers(&requests[0], None);
+    assert_eq!(std::str::from_utf8(&requests[0].body).unwrap(), r#"{"country_codes":["RO","RS"]}"#);
 }
 
 #[tokio::test]

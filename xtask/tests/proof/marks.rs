@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// The shared pieces of menu-sdk's own integration tests.
+#[path = "sdk/support/mod.rs"]
 mod support;
 
 use std::sync::Arc;

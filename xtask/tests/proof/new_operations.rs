@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+// The shared pieces of menu-sdk's own integration tests.
+#[path = "sdk/support/mod.rs"]
 mod support;
 
 use menu_sdk::menu_client::types::{GetVenueSort, MarketingPreferences, VenueSearch};

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 
 const APP_KEY: &str = "f3a90488c7dd4b6e8b1e8e8c0f3b5a1d";
 const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3OCJ9.c2lnbmF0dXJlLXNlY3JldA";
-const REFRESH_BODY: &str = include_str!("../../menu-mock/seed/refresh.json");
+const REFRESH_BODY: &str = include_str!("../../../menu-mock/seed/refresh.json");
 
 /// JSON-ish bodies: the reference body with one value replaced, arbitrary JSON, or raw bytes.
 fn bodies() -> impl Strategy<Value = Vec<u8>> {

@@ -6,10 +6,10 @@
 //!   (`menu_client::operations::json_schemas`), so a type that a spec edit adds is checked with no
 //!   line written for it.
 //! - **Against its review**, for every model that has one: a committed insta snapshot
-//!   (`snapshots/schemas__<Model>.snap`). A changed schema of a reviewed type fails here until
+//!   (`snapshots/sdk__schemas__<Model>.snap`). A changed schema of a reviewed type fails here until
 //!   the snapshot is updated (`cargo insta review`, or `INSTA_UPDATE=always`). A type without a
 //!   snapshot is checked against the spec alone; `INSTA_UPDATE=always cargo test -p menu-sdk
-//!   --test schemas` writes the missing ones, to review and commit.
+//!   --test sdk schemas::` writes the missing ones, to review and commit.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -318,14 +318,16 @@ fn the_comparison_sees_a_change() {
 
 #[test]
 fn every_reviewed_model_matches_its_snapshot() {
-    let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/snapshots");
+    // insta names a snapshot after the module path and the name given.
+    let prefix = module_path!().replace("::", "__");
     let write_new = matches!(
         std::env::var("INSTA_UPDATE").as_deref(),
         Ok("always" | "new")
     );
     let mut reviewed = 0;
     for (name, schema) in json_schemas() {
-        if snapshots.join(format!("schemas__{name}.snap")).exists() || write_new {
+        if snapshots.join(format!("{prefix}__{name}.snap")).exists() || write_new {
             insta::assert_json_snapshot!(name, schema);
             reviewed += 1;
         }

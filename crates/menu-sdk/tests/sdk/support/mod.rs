@@ -10,8 +10,8 @@ use wiremock::MockServer;
 
 /// The reference pages' response bodies, verbatim (kept once, as the mock's seed data).
 pub const VERIFY_BODY: &str =
-    include_str!("../../../menu-mock/seed/verify-phone-number-update.json");
-pub const REFRESH_BODY: &str = include_str!("../../../menu-mock/seed/refresh.json");
+    include_str!("../../../../menu-mock/seed/verify-phone-number-update.json");
+pub const REFRESH_BODY: &str = include_str!("../../../../menu-mock/seed/refresh.json");
 /// The JWT of the refresh reference page.
 pub const REFERENCE_JWT: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJodHRwOi8vbWVudS1jb3JlLm1lbnU6ODA4NC9hcGkvY3VzdG9tZXJzL3NvY2lhbC1zaWduLXVwIiwiaWF0IjoxNjgxMzA0Nzc0LCJleHAiOjE2ODEzOTExNzQsIm5iZiI6MTY4MTMwNDc3NCwianRpIjoiUDJtVm91em94ZzZiQVpFbSIsInN1YiI6IjUwODc3MTciLCJwcnYiOiJjYzMyOTIxYTE1NDgwYTExN2Q5YmJjNzJjMGUxMjU2YTY4NTI0NThiIiwiYXBwbGljYXRpb25faWQiOjE1LCJzZXNzaW9uX2lkIjoxNTcyNn0.rw0sB__aXxGO29HQnY_hxUVppzkLtm5R_FcfciQct58";
 

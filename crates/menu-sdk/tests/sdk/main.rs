@@ -1,0 +1,19 @@
+//! menu-sdk's integration tests, against real servers on loopback, in one test binary: one
+//! link instead of one per file, and every test of the crate run in parallel with the others.
+//! Each module is one subject (its own documentation says which).
+
+mod support;
+
+mod auto_refresh;
+mod errors;
+mod faults;
+mod headers;
+mod options;
+mod properties;
+mod schemas;
+mod secrets;
+mod signup;
+mod snapshots;
+mod store;
+mod tls;
+mod token;

@@ -96,8 +96,7 @@ fn the_new_operations_are_commands_that_the_mock_answers() {
     let example = |operation_id: &str| -> serde_json::Value {
         // The command prints the payload: the envelope's `data` of the spec's example.
         let operation = menu_sdk::menu_client::operations::find(operation_id).unwrap();
-        let example: serde_json::Value =
-            serde_json::from_str(operation.example.unwrap()).unwrap();
+        let example: serde_json::Value = serde_json::from_str(operation.example.unwrap()).unwrap();
         example["data"].clone()
     };
 

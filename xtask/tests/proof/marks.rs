@@ -16,7 +16,8 @@ use support::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const SIGN_IN_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9vZiJ9.c2lnbmF0dXJl";
+const SIGN_IN_TOKEN: &str =
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9vZiJ9.c2lnbmF0dXJl";
 
 fn counting_client(server: &MockServer, token: &str) -> (Client, Arc<AtomicUsize>) {
     let hooked = Arc::new(AtomicUsize::new(0));
@@ -39,7 +40,9 @@ async fn without_the_rotating_mark_refresh_is_an_ordinary_operation() {
     let new = fresh_jwt("new");
     Mock::given(method("GET"))
         .and(path("/api/customers/refresh"))
-        .respond_with(ResponseTemplate::new(200).set_body_raw(refresh_body_with(&new), "application/json"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(refresh_body_with(&new), "application/json"),
+        )
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -49,10 +52,16 @@ async fn without_the_rotating_mark_refresh_is_an_ordinary_operation() {
     // An expired token is not refreshed before a call: nothing rotates it any more.
     let old = jwt("old", chrono::Utc::now().timestamp() - 10);
     let (client, hooked) = counting_client(&server, &old);
-    client.verify_phone_number_update(customer_id(), "1").await.unwrap();
+    client
+        .verify_phone_number_update(customer_id(), "1")
+        .await
+        .unwrap();
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1, "no refresh before the call");
-    assert_eq!(header_values(&requests[0], "authorization"), [format!("Bearer {old}")]);
+    assert_eq!(
+        header_values(&requests[0], "authorization"),
+        [format!("Bearer {old}")]
+    );
     // `refresh()` answers the session, but the client keeps its token and calls no hook.
     let session = client.refresh().await.unwrap();
     assert_eq!(session.token.value(), new);
@@ -71,7 +80,10 @@ async fn with_the_issuing_mark_another_operation_adopts_the_token() {
         .await;
     let (client, hooked) = counting_client(&server, &fresh_jwt("old"));
     let session = client
-        .sign_in(menu_sdk::types::SignInRequest { email: "ivan.djordjevic@partech.com".into(), code: 307242 })
+        .sign_in(menu_sdk::types::SignInRequest {
+            email: "ivan.djordjevic@partech.com".into(),
+            code: 307242,
+        })
         .await
         .unwrap();
     assert_eq!(session.token.value(), SIGN_IN_TOKEN);

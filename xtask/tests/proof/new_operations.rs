@@ -47,13 +47,24 @@ fn assert_headers(request: &wiremock::Request, authorization: Option<&str>) {
         ("x-request-id", None),
     ] {
         let values = header_values(request, name);
-        assert_eq!(values.len(), 1, "{} {}: {name} = {values:?}", request.method, request.url);
+        assert_eq!(
+            values.len(),
+            1,
+            "{} {}: {name} = {values:?}",
+            request.method,
+            request.url
+        );
         if let Some(expected) = expected {
             assert_eq!(values[0], expected, "{name}");
         }
     }
     let sent: Vec<String> = header_values(request, "authorization");
-    assert_eq!(sent, authorization.map(|a| vec![a.to_owned()]).unwrap_or_default());
+    assert_eq!(
+        sent,
+        authorization
+            .map(|a| vec![a.to_owned()])
+            .unwrap_or_default()
+    );
 }
 
 #[tokio::test]
@@ -76,7 +87,12 @@ async fn a_new_customer_operation_gets_the_whole_sdk() {
     let client = client(&server, &old);
     let request_id = uuid::Uuid::new_v4();
     let response = client
-        .update_marketing_preferences(customer_id(), MarketingPreferences { optin_status_email: 2 })
+        .update_marketing_preferences(
+            customer_id(),
+            MarketingPreferences {
+                optin_status_email: 2,
+            },
+        )
         .request_id(request_id)
         .await
         .unwrap();
@@ -100,13 +116,18 @@ async fn a_new_customer_operation_gets_the_whole_sdk() {
     for put in &requests[1..] {
         assert_headers(put, Some(&format!("Bearer {new}")));
         assert_eq!(header_values(put, "x-request-id"), [request_id.to_string()]);
-        assert_eq!(std::str::from_utf8(&put.body).unwrap(), r#"{"optin_status_email":2}"#);
+        assert_eq!(
+            std::str::from_utf8(&put.body).unwrap(),
+            r#"{"optin_status_email":2}"#
+        );
     }
 
     // A typed error that carries the call's request id.
     let missing = uuid::Uuid::new_v4();
     Mock::given(method("PUT"))
-        .and(path(format!("/api/customers/{missing}/marketing-preferences")))
+        .and(path(format!(
+            "/api/customers/{missing}/marketing-preferences"
+        )))
         .respond_with(ResponseTemplate::new(404).set_body_raw(
             r#"{"status":"ERROR","code":404,"message":"Customer not found."}"#,
             "application/json",
@@ -116,13 +137,30 @@ async fn a_new_customer_operation_gets_the_whole_sdk() {
     let request_id = uuid::Uuid::new_v4();
     let err = client
         .with_request_id(request_id)
-        .update_marketing_preferences(missing, MarketingPreferences { optin_status_email: 1 })
+        .update_marketing_preferences(
+            missing,
+            MarketingPreferences {
+                optin_status_email: 1,
+            },
+        )
         .await
         .unwrap_err();
-    let Error::Api(api) = &err else { panic!("{err:?}") };
+    let Error::Api(api) = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(
-        (api.operation, api.status.as_u16(), api.request_id, api.message()),
-        ("update_marketing_preferences", 404, request_id, Some("Customer not found."))
+        (
+            api.operation,
+            api.status.as_u16(),
+            api.request_id,
+            api.message()
+        ),
+        (
+            "update_marketing_preferences",
+            404,
+            request_id,
+            Some("Customer not found.")
+        )
     );
     assert!(err.to_string().contains(&request_id.to_string()), "{err}");
 
@@ -130,10 +168,23 @@ async fn a_new_customer_operation_gets_the_whole_sdk() {
     client.clear_token();
     let before = server.received_requests().await.unwrap().len();
     let err = client
-        .update_marketing_preferences(customer_id(), MarketingPreferences { optin_status_email: 1 })
+        .update_marketing_preferences(
+            customer_id(),
+            MarketingPreferences {
+                optin_status_email: 1,
+            },
+        )
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::MissingToken { operation: "update_marketing_preferences" }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::MissingToken {
+                operation: "update_marketing_preferences"
+            }
+        ),
+        "{err:?}"
+    );
     assert_eq!(server.received_requests().await.unwrap().len(), before);
 }
 
@@ -161,7 +212,10 @@ async fn a_new_operation_without_a_token_gets_the_whole_sdk() {
     for request in &requests {
         assert_eq!(request.url.path(), route);
         assert_headers(request, None);
-        assert_eq!(header_values(request, "x-request-id"), [request_id.to_string()]);
+        assert_eq!(
+            header_values(request, "x-request-id"),
+            [request_id.to_string()]
+        );
     }
 
     // Optional parameters are setters; they go out as the query.
@@ -178,7 +232,10 @@ async fn a_new_operation_without_a_token_gets_the_whole_sdk() {
 
     // The generated low-level client sends no token to it either.
     let generated = client.generated().unwrap();
-    generated.get_venue(&VENUE_ID.parse().unwrap(), None, None, None).await.unwrap();
+    generated
+        .get_venue(&VENUE_ID.parse().unwrap(), None, None, None)
+        .await
+        .unwrap();
     let last = server.received_requests().await.unwrap().pop().unwrap();
     assert!(header_values(&last, "authorization").is_empty());
 
@@ -222,14 +279,20 @@ async fn a_new_operation_with_an_array_body_field_and_no_token() {
         .await;
     let client = client(&server, &fresh_jwt("customer"));
     let found = client
-        .search_venues(VenueSearch { country_codes: vec!["RO".into(), "RS".into()], name: None })
+        .search_venues(VenueSearch {
+            country_codes: vec!["RO".into(), "RS".into()],
+            name: None,
+        })
         .await
         .unwrap();
     assert_eq!(found.venues[0].name, "Menu Bistro");
     let requests = server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1);
     assert_headers(&requests[0], None);
-    assert_eq!(std::str::from_utf8(&requests[0].body).unwrap(), r#"{"country_codes":["RO","RS"]}"#);
+    assert_eq!(
+        std::str::from_utf8(&requests[0].body).unwrap(),
+        r#"{"country_codes":["RO","RS"]}"#
+    );
 }
 
 #[tokio::test]
@@ -259,12 +322,19 @@ async fn a_new_operation_with_a_text_path_parameter_and_no_content() {
             request.url.path(),
             format!("/api/customers/{CUSTOMER_ID}/favourites/caf%C3%A9%20key%2F1")
         );
-        assert_headers(request, Some(&format!("Bearer {}", client.token().unwrap().value())));
+        assert_headers(
+            request,
+            Some(&format!("Bearer {}", client.token().unwrap().value())),
+        );
     }
-    assert_eq!(header_values(&requests[0], "x-request-id"), header_values(&requests[1], "x-request-id"));
+    assert_eq!(
+        header_values(&requests[0], "x-request-id"),
+        header_values(&requests[1], "x-request-id")
+    );
 }
 
-const SIGN_IN_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9vZiJ9.c2lnbmF0dXJl";
+const SIGN_IN_TOKEN: &str =
+    "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJwcm9vZiJ9.c2lnbmF0dXJl";
 
 #[tokio::test]
 async fn an_unmarked_operation_that_answers_a_session_leaves_the_token_alone() {
@@ -288,10 +358,17 @@ async fn an_unmarked_operation_that_answers_a_session_leaves_the_token_alone() {
         .build()
         .unwrap();
     let session = client
-        .sign_in(menu_sdk::types::SignInRequest { email: "ivan.djordjevic@partech.com".into(), code: 307242 })
+        .sign_in(menu_sdk::types::SignInRequest {
+            email: "ivan.djordjevic@partech.com".into(),
+            code: 307242,
+        })
         .await
         .unwrap();
     assert_eq!(session.token.value(), SIGN_IN_TOKEN);
-    assert_eq!(client.token().unwrap().value(), old, "no `x-token` mark: not adopted");
+    assert_eq!(
+        client.token().unwrap().value(),
+        old,
+        "no `x-token` mark: not adopted"
+    );
     assert_eq!(hooked.load(std::sync::atomic::Ordering::SeqCst), 0);
 }

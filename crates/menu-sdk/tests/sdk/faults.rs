@@ -2,7 +2,7 @@
 //! case must end in a success or a typed error, never a panic, within a bounded time; the number
 //! of attempts the server saw, and the request id of each attempt, are asserted.
 //!
-//! `cargo test -p menu-sdk --test faults -- --nocapture` prints the matrix as a table.
+//! `cargo test -p menu-sdk --test sdk faults:: -- --nocapture` prints the matrix as a table.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -1,8 +1,11 @@
 //! The JSON Schema of every public model (with the `schemars` feature).
 //!
-//! - **Against the spec**, for every model: its JSON Schema says what the spec's component schema
-//!   of the same name says (title, description, JSON type, enum values, properties, which are
-//!   required, `$ref`s, a string format it keeps). The list of models is generated
+//! - **Against the spec**, for every model: its JSON Schema says what the spec says of it (title,
+//!   description, JSON type, enum values, properties, which are required, their descriptions,
+//!   `$ref`s, map values, a string format it keeps). A model is the spec's component schema of
+//!   its name; a type that progenitor named for a schema written inline is compared with that
+//!   inline schema, where a model uses it or, for one that no model uses (a query parameter's
+//!   enum), with the inline schemas of the spec. The list of models is generated
 //!   (`menu_client::operations::json_schemas`), so a type that a spec edit adds is checked with no
 //!   line written for it.
 //! - **Against its review**, for every model that has one: a committed insta snapshot
@@ -10,31 +13,37 @@
 //!   the snapshot is updated (`cargo insta review`, or `INSTA_UPDATE=always`). A type without a
 //!   snapshot is checked against the spec alone; `INSTA_UPDATE=always cargo test -p menu-sdk
 //!   --test sdk schemas::` writes the missing ones, to review and commit.
+//!
+//! What the comparison leaves to Rust: whether a value may be `null` (an optional field is an
+//! `Option`, which schemars writes as "or null"; whether it is required is compared), an
+//! integer's width and bounds (`int32` with `minimum: 1` may be a `NonZeroU32`), and the string
+//! formats that have no Rust type of their own ([`PLAIN_STRING_FORMATS`]).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use menu_sdk::menu_client::operations::json_schemas;
 use serde_json::{Value, json};
 
-/// The spec's component schemas, by name.
-fn spec_schemas() -> serde_json::Map<String, Value> {
+/// String formats that progenitor generates a plain `String` for: the generated schema may leave
+/// them out. Any other format the spec gives (`uuid`, `date-time`, ...) must be kept.
+const PLAIN_STRING_FORMATS: [&str; 5] = ["email", "hostname", "uri", "password", "byte"];
+
+/// The spec, as JSON.
+fn spec() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../openapi/menu-customers.yaml");
-    let spec: Value = serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    spec["components"]["schemas"].as_object().unwrap().clone()
+    serde_yaml_ng::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// What a schema says that the generated types must keep, in one form for both sides.
-///
-/// `defs` resolves `$ref`s to merge `allOf` parts (progenitor flattens them into one struct); a
-/// property's `$ref` stays a reference, by name. `null` in a type is left out: an optional field
-/// is an `Option` in Rust, which schemars writes as "or null", and whether it is required is
-/// compared on its own.
 #[derive(Debug, PartialEq)]
 enum Shape {
+    /// A reference to a named schema, by name.
     Ref(String),
+    /// Any JSON value.
     Any,
     Scalar {
         kind: String,
@@ -45,7 +54,11 @@ enum Shape {
     Object {
         properties: BTreeMap<String, (Shape, Option<String>)>,
         required: BTreeSet<String>,
+        /// The value of a map (`additionalProperties` as a schema).
+        values: Option<Box<Shape>>,
     },
+    /// `oneOf`/`anyOf` of several schemas, in order.
+    Union(Vec<Shape>),
 }
 
 fn ref_name(schema: &Value) -> Option<String> {
@@ -60,16 +73,29 @@ fn description(schema: &Value) -> Option<String> {
         .map(|d| d.trim().to_owned())
 }
 
-/// The shape of `schema`; `defs` holds the schemas its `allOf` parts may name.
+/// The shape of `schema`. `defs` resolves the `$ref`s of `allOf` parts, which progenitor merges
+/// into one struct; any other `$ref` stays a reference. `null` is left out of types and unions.
 fn shape(schema: &Value, defs: &serde_json::Map<String, Value>) -> Shape {
     if let Some(name) = ref_name(schema) {
         return Shape::Ref(name);
     }
-    // schemars: `anyOf: [X, {type: null}]` for an optional X.
-    if let Some(any_of) = schema.get("anyOf").and_then(Value::as_array) {
-        let not_null: Vec<_> = any_of.iter().filter(|s| s["type"] != "null").collect();
-        if let [one] = not_null[..] {
-            return shape(one, defs);
+    for keyword in ["not", "if", "patternProperties"] {
+        assert!(
+            schema.get(keyword).is_none(),
+            "`{keyword}` is not compared: {schema}"
+        );
+    }
+    for keyword in ["oneOf", "anyOf"] {
+        if let Some(branches) = schema.get(keyword).and_then(Value::as_array) {
+            let mut branches: Vec<Shape> = branches
+                .iter()
+                .filter(|s| s["type"] != "null")
+                .map(|s| shape(s, defs))
+                .collect();
+            return match branches.len() {
+                1 => branches.remove(0),
+                _ => Shape::Union(branches),
+            };
         }
     }
     if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
@@ -83,9 +109,10 @@ fn shape(schema: &Value, defs: &serde_json::Map<String, Value>) -> Shape {
             let Shape::Object {
                 properties,
                 required: r,
+                values: None,
             } = shape(part, defs)
             else {
-                panic!("an allOf part that is not an object: {part}");
+                panic!("an allOf part that is not a plain object: {part}");
             };
             merged.extend(properties);
             required.extend(r);
@@ -93,6 +120,7 @@ fn shape(schema: &Value, defs: &serde_json::Map<String, Value>) -> Shape {
         return Shape::Object {
             properties: merged,
             required,
+            values: None,
         };
     }
     let kinds: Vec<&str> = match &schema["type"] {
@@ -136,16 +164,19 @@ fn object(schema: &Value, defs: &serde_json::Map<String, Value>) -> Shape {
         .flatten()
         .map(|name| name.as_str().unwrap().to_owned())
         .collect();
+    let values = match schema.get("additionalProperties") {
+        None | Some(Value::Bool(_)) => None,
+        Some(values) => Some(Box::new(shape(values, defs))),
+    };
     Shape::Object {
         properties,
         required,
+        values,
     }
 }
 
-/// Every difference between the generated shape and the spec's, with where it is. A format the
-/// generated schema leaves out (`email`, `int32` on an `i64`, ...) is no difference: the Rust
-/// type is then the plain one. A format it states must be the spec's (`uuid`), except integers',
-/// whose width is Rust's choice within the spec's bounds.
+/// Every difference between the generated shape and the spec's, with where it is (see the module
+/// documentation for what is left to Rust).
 ///
 /// `named` gives the shape of a type of the generated schema's `$defs`: where the spec writes a
 /// schema inline, progenitor names a type for it, and that type is compared with the inline schema.
@@ -176,22 +207,35 @@ fn differences(
             if gk != sk {
                 out.push(format!("{at}: type `{gk}`, the spec says `{sk}`"));
             }
-            if gk == "string" && gf.is_some() && gf != sf {
+            let dropped = gf.is_none()
+                && sf
+                    .as_deref()
+                    .is_none_or(|f| PLAIN_STRING_FORMATS.contains(&f));
+            if gk == "string" && gf != sf && !dropped {
                 out.push(format!("{at}: format {gf:?}, the spec says {sf:?}"));
             }
             if gv != sv {
                 out.push(format!("{at}: values {gv:?}, the spec says {sv:?}"));
             }
         }
-        (Shape::Array(g), Shape::Array(s)) => differences(&format!("{at}[]"), g, s, named, out),
+        (Shape::Array(g), Shape::Array(s)) => {
+            differences(&format!("{at}[]"), g, s, named, out);
+        }
+        (Shape::Union(g), Shape::Union(s)) if g.len() == s.len() => {
+            for (i, (g, s)) in g.iter().zip(s).enumerate() {
+                differences(&format!("{at}|{i}"), g, s, named, out);
+            }
+        }
         (
             Shape::Object {
                 properties: gp,
                 required: gr,
+                values: gv,
             },
             Shape::Object {
                 properties: sp,
                 required: sr,
+                values: sv,
             },
         ) => {
             let names: BTreeSet<_> = gp.keys().chain(sp.keys()).collect();
@@ -212,79 +256,151 @@ fn differences(
             if gr != sr {
                 out.push(format!("{at}: required {gr:?}, the spec says {sr:?}"));
             }
+            match (gv, sv) {
+                (Some(g), Some(s)) => differences(&format!("{at}{{*}}"), g, s, named, out),
+                (None, None) => {}
+                _ => out.push(format!("{at}: map values {gv:?}, the spec says {sv:?}")),
+            }
         }
         (g, s) if g == s => {}
         (g, s) => out.push(format!("{at}: {g:?}, the spec says {s:?}")),
     }
 }
 
-/// Every difference between the model `name` (its JSON Schema) and the spec's component of that
-/// name. A type with no component is one that progenitor named for an inline schema: it is
-/// compared where a model uses it.
-fn check(name: &str, schema: &Value, spec: &serde_json::Map<String, Value>) -> Vec<String> {
-    let Some(component) = spec.get(name) else {
-        return vec![];
-    };
+/// The spec's component schemas, and what a model is compared with.
+struct Spec {
+    components: serde_json::Map<String, Value>,
+    /// Every schema the spec writes inline (under a `schema` key, not a `$ref`): parameters',
+    /// request bodies' and responses'.
+    inline: Vec<Value>,
+}
+
+impl Spec {
+    fn read() -> Spec {
+        let spec = spec();
+        let mut inline = Vec::new();
+        let mut stack = vec![&spec];
+        while let Some(value) = stack.pop() {
+            match value {
+                Value::Object(map) => {
+                    for (key, value) in map {
+                        if key == "schema" && value.get("$ref").is_none() {
+                            inline.push(value.clone());
+                        }
+                        stack.push(value);
+                    }
+                }
+                Value::Array(values) => stack.extend(values),
+                _ => {}
+            }
+        }
+        Spec {
+            components: spec["components"]["schemas"].as_object().unwrap().clone(),
+            inline,
+        }
+    }
+}
+
+/// Every difference between the models (name, JSON Schema) and the spec.
+fn check(models: &[(&str, &Value)], spec: &Spec) -> Vec<String> {
     let mut found = Vec::new();
-    if schema["title"] != json!(name) {
-        found.push(format!("{name}: title {}", schema["title"]));
-    }
-    if description(schema) != description(component) {
-        found.push(format!(
-            "{name}: description {:?}, the spec says {:?}",
-            description(schema),
-            description(component)
-        ));
-    }
     let no_defs = serde_json::Map::new();
-    let named = |def: &str| Some(shape(schema.get("$defs")?.get(def)?, &no_defs));
-    differences(
-        name,
-        &shape(schema, &no_defs),
-        &shape(component, spec),
-        &named,
-        &mut found,
-    );
+    // The named types that a model uses in place of an inline schema, compared there.
+    let compared = RefCell::new(BTreeSet::new());
+    for (name, schema) in models {
+        let Some(component) = spec.components.get(*name) else {
+            continue;
+        };
+        if schema["title"] != json!(name) {
+            found.push(format!("{name}: title {}", schema["title"]));
+        }
+        if description(schema) != description(component) {
+            found.push(format!(
+                "{name}: description {:?}, the spec says {:?}",
+                description(schema),
+                description(component)
+            ));
+        }
+        let named = |def: &str| {
+            compared.borrow_mut().insert(def.to_owned());
+            Some(shape(schema.get("$defs")?.get(def)?, &no_defs))
+        };
+        differences(
+            name,
+            &shape(schema, &no_defs),
+            &shape(component, &spec.components),
+            &named,
+            &mut found,
+        );
+    }
+    // A named type that no model uses: one of the spec's inline schemas says what it says.
+    for (name, schema) in models {
+        if spec.components.contains_key(*name) || compared.borrow().contains(*name) {
+            continue;
+        }
+        let generated = shape(schema, &no_defs);
+        let named = |def: &str| Some(shape(schema.get("$defs")?.get(def)?, &no_defs));
+        let matches = spec.inline.iter().any(|inline| {
+            let mut differ = Vec::new();
+            differences(
+                name,
+                &generated,
+                &shape(inline, &spec.components),
+                &named,
+                &mut differ,
+            );
+            differ.is_empty()
+        });
+        if !matches {
+            found.push(format!(
+                "{name}: neither a component of the spec nor any of its inline schemas"
+            ));
+        }
+    }
     found
+}
+
+fn models() -> Vec<(&'static str, Value)> {
+    json_schemas()
+        .into_iter()
+        .map(|(name, schema)| (name, schema.as_value().clone()))
+        .collect()
 }
 
 #[test]
 fn every_model_says_what_the_spec_says() {
-    let spec = spec_schemas();
-    let models = json_schemas();
-    // Most models are components of the spec (the check is not vacuous).
-    let components = models.iter().filter(|(name, _)| spec.contains_key(*name));
-    assert!(components.count() * 2 > models.len());
-    let found: Vec<String> = models
-        .iter()
-        .flat_map(|(name, schema)| check(name, schema.as_value(), &spec))
-        .collect();
+    let models = models();
+    let models: Vec<(&str, &Value)> = models.iter().map(|(n, s)| (*n, s)).collect();
+    let found = check(&models, &Spec::read());
     assert!(found.is_empty(), "{}", found.join("\n"));
 }
 
-/// The comparison sees a change of a model's description, or of a field's type, requirement,
-/// description or presence.
+/// The comparison sees a change of a model's description, of a field's type, requirement,
+/// description or presence, of a string format, and a named type that says something else than
+/// the spec's inline schema.
 #[test]
 fn the_comparison_sees_a_change() {
-    let spec = spec_schemas();
-    let models = json_schemas();
-    // A model whose component lists its properties itself (not through `allOf`).
-    let (name, schema, field) = models
+    let spec = Spec::read();
+    let models = models();
+    let models: Vec<(&str, &Value)> = models.iter().map(|(n, s)| (*n, s)).collect();
+    assert_eq!(check(&models, &spec), Vec::<String>::new());
+    // A model whose component lists its properties itself (not through `allOf`), and a field of
+    // it with a type (not a `$ref`).
+    let (name, field) = models
         .iter()
-        .find_map(|(name, schema)| {
-            let field = spec[*name]["properties"].as_object()?.keys().next()?;
-            Some((*name, schema.as_value(), field.clone()))
+        .find_map(|(name, _)| {
+            let properties = spec.components.get(*name)?["properties"].as_object()?;
+            let (field, _) = properties.iter().find(|(_, p)| p.get("type").is_some())?;
+            Some((*name, field.clone()))
         })
         .unwrap();
-    assert_eq!(check(name, schema, &spec), Vec::<String>::new());
     type Edit = fn(&mut Value, &str);
-    let edits: [(&str, Edit); 5] = [
+    let edits: [(&str, Edit); 6] = [
         ("the model's description", |c, _| {
             c["description"] = json!("Another description.");
         }),
         ("its type", |c, f| {
-            c["properties"][f]["type"] = json!("array");
-            c["properties"][f]["items"] = json!({});
+            c["properties"][f] = json!({"type": "array", "items": {}});
         }),
         ("its requirement", |c, f| {
             let required = c
@@ -302,18 +418,32 @@ fn the_comparison_sees_a_change() {
         ("its description", |c, f| {
             c["properties"][f]["description"] = json!("Another description.");
         }),
+        ("its format", |c, f| {
+            c["properties"][f] = json!({"type": "string", "format": "date-time"});
+        }),
         ("its presence", |c, f| {
             c["properties"].as_object_mut().unwrap().remove(f);
         }),
     ];
     for (what, edit) in edits {
-        let mut changed = spec.clone();
-        edit(changed.get_mut(name).unwrap(), &field);
+        let mut changed = Spec {
+            components: spec.components.clone(),
+            inline: spec.inline.clone(),
+        };
+        edit(changed.components.get_mut(name).unwrap(), &field);
         assert!(
-            !check(name, schema, &changed).is_empty(),
+            !check(&models, &changed).is_empty(),
             "a change of {what} ({name}.{field}) went unseen"
         );
     }
+    // A named type that no model uses, and that no inline schema of the spec describes.
+    let stray = json!({"title": "Stray", "type": "string", "enum": ["left", "right"]});
+    let mut with_stray = models.clone();
+    with_stray.push(("Stray", &stray));
+    assert_eq!(
+        check(&with_stray, &spec),
+        ["Stray: neither a component of the spec nor any of its inline schemas"]
+    );
 }
 
 #[test]

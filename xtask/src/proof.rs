@@ -88,13 +88,16 @@ pub fn run(root: &Path) -> Result<ExitCode, String> {
     if !summary.contains(", 0 breaking") {
         return Err("the regeneration reported breaking changes".into());
     }
-    let after = files(&copy, &before.keys().cloned().collect::<Vec<_>>())?;
+    // Every file of the copy now (it has no `.git` and no `target`): a new one is a change too.
+    let after = files(&copy, &walk(&copy)?)?;
     let mut changed: Vec<String> = before
         .keys()
+        .chain(after.keys())
         .filter(|path| before.get(*path) != after.get(*path))
         .map(|path| path.display().to_string())
         .collect();
     changed.sort();
+    changed.dedup();
     let mut expected: Vec<String> = std::iter::once(generate::SPEC_PATH)
         .chain(generate::OUTPUTS)
         .map(String::from)
@@ -228,13 +231,41 @@ fn git_files(root: &Path) -> Result<Vec<PathBuf>, String> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    Ok(out
+    let mut names = Vec::new();
+    for name in out
         .stdout
         .split(|&b| b == 0)
         .filter(|name| !name.is_empty())
-        .map(|name| PathBuf::from(String::from_utf8_lossy(name).into_owned()))
-        .filter(|name| root.join(name).is_file())
-        .collect())
+    {
+        let name = String::from_utf8(name.to_vec()).map_err(|e| {
+            format!(
+                "a file name that is not UTF-8 in the workspace: {:?}",
+                String::from_utf8_lossy(e.as_bytes())
+            )
+        })?;
+        if root.join(&name).is_file() {
+            names.push(PathBuf::from(name));
+        }
+    }
+    Ok(names)
+}
+
+/// Every file under `dir`, relative to it.
+fn walk(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let io = |path: &Path, e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let mut names = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(current) = dirs.pop() {
+        for entry in std::fs::read_dir(&current).map_err(|e| io(&current, e))? {
+            let path = entry.map_err(|e| io(&current, e))?.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if let Ok(relative) = path.strip_prefix(dir) {
+                names.push(relative.to_path_buf());
+            }
+        }
+    }
+    Ok(names)
 }
 
 /// The contents of `names` under `root` (a missing one is left out: it was deleted).
@@ -324,20 +355,27 @@ impl Dirs {
 
     /// `cargo args` in `copy`, its output streamed; an error if it fails.
     ///
-    /// The copy's own packages are built with `codegen-units = 16`, which changes nothing they
-    /// do (it is rustc's default without incremental state) but is part of what cargo names
-    /// their artifacts after: in the shared build directory they never take the workspace's
-    /// names, whatever the workspace's own settings.
+    /// The copy's own packages are built with `codegen-units = 16` and without incremental
+    /// state, which changes nothing they do (it is rustc's default then) but is part of what
+    /// cargo names their artifacts after: in the shared build directory they take names of their
+    /// own as long as the workspace does not build its packages with exactly these settings.
     fn cargo(&self, copy: &Path, args: &[&str]) -> Result<(), String> {
-        println!("$ cargo {}", args.join(" "));
-        let mut command = Command::new(cargo());
-        command.current_dir(copy).args(args);
+        let mut config = Vec::new();
         for member in &self.members {
-            command.args([
-                "--config",
-                &format!("profile.dev.package.{member}.codegen-units=16"),
-            ]);
+            for profile in ["dev", "test"] {
+                config.push("--config".to_owned());
+                config.push(format!(
+                    "profile.{profile}.package.{member}.codegen-units=16"
+                ));
+            }
         }
+        println!(
+            "$ CARGO_INCREMENTAL=0 cargo {} {}",
+            config.join(" "),
+            args.join(" ")
+        );
+        let mut command = Command::new(cargo());
+        command.current_dir(copy).args(&config).args(args);
         let status = command
             .env("CARGO_TARGET_DIR", self.proof_target())
             .env("CARGO_BUILD_BUILD_DIR", &self.build)

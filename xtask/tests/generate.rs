@@ -180,8 +180,8 @@ fn regeneration_says_what_changed_for_callers() {
     let edited = edit_operation(
         &edited,
         "check_email",
-        "      parameters:\n",
-        "      parameters:\n        - {name: device, in: query, required: true, \
+        "\n      parameters:\n",
+        "\n      parameters:\n        - {name: device, in: query, required: true, \
          schema: {type: string}}\n",
     );
     assert_eq!(edited.matches("ping").count(), 2, "the edits apply");
@@ -267,8 +267,8 @@ fn names_the_sdk_cannot_take_are_refused_clearly() {
             edit_operation(
                 &text,
                 "refresh_again",
-                "      parameters:\n",
-                "      parameters:\n        - {name: send, in: query, schema: {type: string}}\n",
+                "\n      parameters:\n",
+                "\n      parameters:\n        - {name: send, in: query, schema: {type: string}}\n",
             )
         } else {
             text

@@ -16,8 +16,10 @@
 //!
 //! What the comparison leaves to Rust: whether a value may be `null` (an optional field is an
 //! `Option`, which schemars writes as "or null"; whether it is required is compared), an
-//! integer's width and bounds (`int32` with `minimum: 1` may be a `NonZeroU32`), and the string
-//! formats that have no Rust type of their own ([`PLAIN_STRING_FORMATS`]).
+//! integer's width and bounds (`int32` with `minimum: 1` may be a `NonZeroU32`), the string
+//! formats that have no Rust type of their own (all but [`KEPT_STRING_FORMATS`]), and the
+//! constraints that no Rust type carries (`minLength`, `pattern`, `maxItems`, defaults). A named
+//! string type, which keeps none of them, matches any inline string schema.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -28,9 +30,10 @@ use std::path::Path;
 use menu_sdk::menu_client::operations::json_schemas;
 use serde_json::{Value, json};
 
-/// String formats that progenitor generates a plain `String` for: the generated schema may leave
-/// them out. Any other format the spec gives (`uuid`, `date-time`, ...) must be kept.
-const PLAIN_STRING_FORMATS: [&str; 5] = ["email", "hostname", "uri", "password", "byte"];
+/// The string formats that progenitor (typify) gives a Rust type of their own: the generated
+/// schema must say them as the spec does. Any other format is a plain `String`, which may leave
+/// it out.
+const KEPT_STRING_FORMATS: [&str; 6] = ["uuid", "date", "date-time", "ip", "ipv4", "ipv6"];
 
 /// The spec, as JSON.
 fn spec() -> Value {
@@ -59,6 +62,9 @@ enum Shape {
     },
     /// `oneOf`/`anyOf` of several schemas, in order.
     Union(Vec<Shape>),
+    /// A schema this comparison does not read (`not`, several types, ...): never equal to
+    /// anything, so a model with one needs its difference explained (or the comparison taught).
+    Unsupported(String),
 }
 
 fn ref_name(schema: &Value) -> Option<String> {
@@ -80,10 +86,9 @@ fn shape(schema: &Value, defs: &serde_json::Map<String, Value>) -> Shape {
         return Shape::Ref(name);
     }
     for keyword in ["not", "if", "patternProperties"] {
-        assert!(
-            schema.get(keyword).is_none(),
-            "`{keyword}` is not compared: {schema}"
-        );
+        if schema.get(keyword).is_some() {
+            return Shape::Unsupported(format!("`{keyword}` in {schema}"));
+        }
     }
     for keyword in ["oneOf", "anyOf"] {
         if let Some(branches) = schema.get(keyword).and_then(Value::as_array) {
@@ -99,11 +104,20 @@ fn shape(schema: &Value, defs: &serde_json::Map<String, Value>) -> Shape {
         }
     }
     if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+        // `{allOf: [$ref]}`: the OpenAPI 3.0 way of giving a reference a description.
+        if let [part] = &parts[..]
+            && let Some(name) = ref_name(part)
+        {
+            return Shape::Ref(name);
+        }
         let mut merged = BTreeMap::new();
         let mut required = BTreeSet::new();
         for part in parts {
             let part = match ref_name(part) {
-                Some(name) => &defs[&name],
+                Some(name) => match defs.get(&name) {
+                    Some(part) => part,
+                    None => return Shape::Unsupported(format!("allOf part `{name}` not found")),
+                },
                 None => part,
             };
             let Shape::Object {
@@ -112,7 +126,7 @@ fn shape(schema: &Value, defs: &serde_json::Map<String, Value>) -> Shape {
                 values: None,
             } = shape(part, defs)
             else {
-                panic!("an allOf part that is not a plain object: {part}");
+                return Shape::Unsupported(format!("an allOf part that is not an object: {part}"));
             };
             merged.extend(properties);
             required.extend(r);
@@ -145,7 +159,7 @@ fn shape(schema: &Value, defs: &serde_json::Map<String, Value>) -> Shape {
                 .and_then(Value::as_array)
                 .map(|v| v.iter().filter(|v| !v.is_null()).cloned().collect()),
         },
-        _ => panic!("a schema of several types: {schema}"),
+        _ => Shape::Unsupported(format!("several types: {schema}")),
     }
 }
 
@@ -162,7 +176,7 @@ fn object(schema: &Value, defs: &serde_json::Map<String, Value>) -> Shape {
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .map(|name| name.as_str().unwrap().to_owned())
+        .filter_map(|name| name.as_str().map(str::to_owned))
         .collect();
     let values = match schema.get("additionalProperties") {
         None | Some(Value::Bool(_)) => None,
@@ -210,7 +224,7 @@ fn differences(
             let dropped = gf.is_none()
                 && sf
                     .as_deref()
-                    .is_none_or(|f| PLAIN_STRING_FORMATS.contains(&f));
+                    .is_none_or(|f| !KEPT_STRING_FORMATS.contains(&f));
             if gk == "string" && gf != sf && !dropped {
                 out.push(format!("{at}: format {gf:?}, the spec says {sf:?}"));
             }
@@ -284,8 +298,11 @@ impl Spec {
             match value {
                 Value::Object(map) => {
                     for (key, value) in map {
-                        if key == "schema" && value.get("$ref").is_none() {
-                            inline.push(value.clone());
+                        if key == "example" || key == "examples" {
+                            continue;
+                        }
+                        if key == "schema" {
+                            subschemas(value, &mut inline);
                         }
                         stack.push(value);
                     }
@@ -298,6 +315,34 @@ impl Spec {
             components: spec["components"]["schemas"].as_object().unwrap().clone(),
             inline,
         }
+    }
+}
+
+/// `schema` and every schema written inside it (properties, items, map values, the branches of
+/// `allOf`, `oneOf` and `anyOf`), but `$ref`s: progenitor names a type for each.
+fn subschemas(schema: &Value, out: &mut Vec<Value>) {
+    if !schema.is_object() || schema.get("$ref").is_some() {
+        return;
+    }
+    out.push(schema.clone());
+    let nested = schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.values())
+        .chain(
+            ["items", "additionalProperties"]
+                .iter()
+                .filter_map(|k| schema.get(*k)),
+        )
+        .chain(
+            ["allOf", "oneOf", "anyOf"]
+                .iter()
+                .filter_map(|k| schema.get(*k).and_then(Value::as_array))
+                .flatten(),
+        );
+    for schema in nested {
+        subschemas(schema, out);
     }
 }
 
@@ -400,7 +445,11 @@ fn the_comparison_sees_a_change() {
             c["description"] = json!("Another description.");
         }),
         ("its type", |c, f| {
-            c["properties"][f] = json!({"type": "array", "items": {}});
+            let kind = match c["properties"][f]["type"].as_str() {
+                Some("object") => "boolean",
+                _ => "object",
+            };
+            c["properties"][f] = json!({"type": kind, "additionalProperties": {"type": "null"}});
         }),
         ("its requirement", |c, f| {
             let required = c
@@ -419,7 +468,11 @@ fn the_comparison_sees_a_change() {
             c["properties"][f]["description"] = json!("Another description.");
         }),
         ("its format", |c, f| {
-            c["properties"][f] = json!({"type": "string", "format": "date-time"});
+            let format = match c["properties"][f]["format"].as_str() {
+                Some("uuid") => "date-time",
+                _ => "uuid",
+            };
+            c["properties"][f] = json!({"type": "string", "format": format});
         }),
         ("its presence", |c, f| {
             c["properties"].as_object_mut().unwrap().remove(f);
@@ -431,6 +484,10 @@ fn the_comparison_sees_a_change() {
             inline: spec.inline.clone(),
         };
         edit(changed.components.get_mut(name).unwrap(), &field);
+        assert_ne!(
+            changed.components[name], spec.components[name],
+            "the edit of {what} changed nothing"
+        );
         assert!(
             !check(&models, &changed).is_empty(),
             "a change of {what} ({name}.{field}) went unseen"

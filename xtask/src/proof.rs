@@ -19,12 +19,14 @@
 //! ones in `<target>/debug` that the CLI tests and `.ci/contract` run. cargo names a workspace
 //! crate's intermediate artifacts after its path relative to the workspace root, the same in the
 //! copy, so the copy's own crates get a profile setting of their own ([`Dirs::cargo`]): their
-//! artifacts never take the workspace's names. cargo's output streams as it comes, and each step
-//! says when it starts.
+//! artifacts never take the workspace's names. Its test executables, most of what it adds there,
+//! are removed once the proof has passed: the next run builds them again anyway, as its files are
+//! new. cargo's output streams as it comes, and each step says when it starts.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
 
 use crate::generate;
@@ -120,7 +122,7 @@ pub fn run(root: &Path) -> Result<ExitCode, String> {
     ] {
         write(&copy.join(to), &read(&proof.join(from))?)?;
     }
-    dirs.cargo(
+    let mut built = dirs.cargo(
         &copy,
         &["test", "--locked", "--workspace", "--no-fail-fast"],
     )?;
@@ -142,16 +144,34 @@ pub fn run(root: &Path) -> Result<ExitCode, String> {
     xtask_generate(&copy)?;
     let marks = copy.join("crates/menu-sdk/tests/marks.rs");
     write(&marks, &read(&proof.join("marks.rs"))?)?;
-    dirs.cargo(
+    // `--workspace`: the features of the whole workspace, as above, so that no dependency is
+    // built again with others.
+    built.extend(dirs.cargo(
         &copy,
-        &["test", "--locked", "-p", "menu-sdk", "--test", "marks"],
-    )?;
+        &["test", "--locked", "--workspace", "--test", "marks"],
+    )?);
     // Back to the spec that the copy's `menu` was built from (`.ci/run` checks its contract), and
     // to a copy whose own tests pass.
     std::fs::remove_file(&marks).map_err(|e| format!("cannot remove {}: {e}", marks.display()))?;
     write(&spec_path, &grown)?;
     xtask_generate(&copy)?;
 
+    // The copy's test executables are most of what it adds to the build directory, and the next
+    // run builds them again anyway (its files are new): they go.
+    let mut freed = 0;
+    for executable in &built {
+        let size = std::fs::metadata(executable).map_or(0, |m| m.len());
+        match std::fs::remove_file(executable) {
+            Ok(()) => freed += size,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot remove {}: {e}", executable.display())),
+        }
+    }
+    println!(
+        "removed the copy's {} test executables ({} MB)",
+        built.len(),
+        freed / 1_000_000
+    );
     step(&format!(
         "done: the copy is in {}, its `menu` in {}",
         copy.display(),
@@ -353,13 +373,14 @@ impl Dirs {
         self.target.join("proof")
     }
 
-    /// `cargo args` in `copy`, its output streamed; an error if it fails.
+    /// `cargo args` in `copy`, its output streamed; an error if it fails, else the test
+    /// executables it built for the copy's packages.
     ///
     /// The copy's own packages are built with `codegen-units = 16` and without incremental
     /// state, which changes nothing they do (it is rustc's default then) but is part of what
     /// cargo names their artifacts after: in the shared build directory they take names of their
     /// own as long as the workspace does not build its packages with exactly these settings.
-    fn cargo(&self, copy: &Path, args: &[&str]) -> Result<(), String> {
+    fn cargo(&self, copy: &Path, args: &[&str]) -> Result<Vec<PathBuf>, String> {
         let mut config = Vec::new();
         for member in &self.members {
             for profile in ["dev", "test"] {
@@ -374,22 +395,52 @@ impl Dirs {
             config.join(" "),
             args.join(" ")
         );
-        let mut command = Command::new(cargo());
-        command.current_dir(copy).args(&config).args(args);
-        let status = command
+        let mut child = Command::new(cargo())
+            .current_dir(copy)
+            .args(&config)
+            .args(args)
+            // What cargo built, as JSON lines among the tests' output on stdout.
+            .arg("--message-format=json-render-diagnostics")
             .env("CARGO_TARGET_DIR", self.proof_target())
             .env("CARGO_BUILD_BUILD_DIR", &self.build)
             // The copy is built once per run: incremental state would only take room.
             .env("CARGO_INCREMENTAL", "0")
-            .status()
+            .stdout(Stdio::piped())
+            .spawn()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
+        // cargo names the manifest by the real path of the directory it runs in.
+        let copy = copy.canonicalize().unwrap_or_else(|_| copy.to_path_buf());
+        let mut executables = Vec::new();
+        if let Some(stdout) = child.stdout.take() {
+            for line in BufReader::new(stdout).split(b'\n') {
+                let line = line.map_err(|e| format!("cannot read cargo's output: {e}"))?;
+                let Ok(message) = serde_json::from_slice::<serde_json::Value>(&line) else {
+                    // The tests' own output.
+                    println!("{}", String::from_utf8_lossy(&line));
+                    continue;
+                };
+                let ours = message["manifest_path"]
+                    .as_str()
+                    .is_some_and(|manifest| Path::new(manifest).starts_with(&copy));
+                if message["reason"] == "compiler-artifact"
+                    && message["profile"]["test"] == true
+                    && ours
+                    && let Some(executable) = message["executable"].as_str()
+                {
+                    executables.push(PathBuf::from(executable));
+                }
+            }
+        }
+        let status = child
+            .wait()
+            .map_err(|e| format!("cannot wait for cargo: {e}"))?;
         if !status.success() {
             return Err(format!(
                 "`cargo {}` failed on the copy ({status})",
                 args.join(" ")
             ));
         }
-        Ok(())
+        Ok(executables)
     }
 }
 

@@ -2,7 +2,7 @@
 //! case must end in a success or a typed error, never a panic, within a bounded time; the number
 //! of attempts the server saw, and the request id of each attempt, are asserted.
 //!
-//! `cargo test -p menu-sdk --test sdk faults:: -- --nocapture` prints the matrix as a table.
+//! `cargo test -p menu-sdk --test sdk faults:: -- --nocapture` prints the matrix as a table per operation.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -168,130 +168,137 @@ fn cases() -> Vec<Case> {
 }
 
 #[tokio::test]
-async fn every_fault_times_both_operations() {
+async fn every_fault_on_verify_phone_number_update() {
+    every_fault("verify_phone_number_update").await;
+}
+
+#[tokio::test]
+async fn every_fault_on_refresh() {
+    every_fault("refresh").await;
+}
+
+/// Every case on `operation`, one after the other (a case's timeouts are its own), printed as a
+/// table. The two operations are two tests, which the test harness runs side by side.
+async fn every_fault(operation: &'static str) {
     let mut rows = vec![
         "| fault | operation | outcome | attempts | request ids | time |".to_owned(),
         "| --- | --- | --- | --- | --- | --- |".to_owned(),
     ];
     for case in cases() {
-        for operation in ["verify_phone_number_update", "refresh"] {
-            let mut script = case.script.clone();
-            if let Some(faults) = script.as_mut() {
-                for fault in faults.iter_mut() {
-                    if let Fault::TooManyRequests(value) = fault
-                        && value.is_empty()
-                    {
-                        // An HTTP date one to two seconds ahead (the format has whole seconds).
-                        *value = httpdate::fmt_http_date(
-                            std::time::SystemTime::now() + Duration::from_secs(2),
-                        );
-                    }
+        let mut script = case.script.clone();
+        if let Some(faults) = script.as_mut() {
+            for fault in faults.iter_mut() {
+                if let Fault::TooManyRequests(value) = fault
+                    && value.is_empty()
+                {
+                    // An HTTP date one to two seconds ahead (the format has whole seconds).
+                    *value = httpdate::fmt_http_date(
+                        std::time::SystemTime::now() + Duration::from_secs(2),
+                    );
                 }
             }
-            let server = match script {
-                Some(script) => FaultServer::start(script).await,
-                None => FaultServer::refusing(),
-            };
-            let client = client(&server.base_url);
-            let request_id = uuid::Uuid::new_v4();
-            let started = Instant::now();
-            let call = async {
-                match operation {
-                    "refresh" => client
-                        .with_request_id(request_id)
-                        .refresh()
-                        .await
-                        .map(|_| ()),
-                    _ => client
-                        .with_request_id(request_id)
-                        .verify_phone_number_update(customer_id(), "164138")
-                        .await
-                        .map(|_| ()),
-                }
-            };
-            let result = tokio::time::timeout(Duration::from_secs(10), call)
-                .await
-                .unwrap_or_else(|_| {
-                    panic!("{} x {operation}: not finished within 10 s", case.name)
-                });
-            let elapsed = started.elapsed();
-            let outcome = outcome_of(&result);
-            assert!(
-                matches(case.expect, outcome),
-                "{} x {operation}: expected {:?}, got {result:?}",
-                case.name,
-                case.expect
-            );
-            if let Err(error) = &result {
-                assert_eq!(
-                    error.request_id(),
-                    Some(request_id),
-                    "{}: the error names the call's id",
-                    case.name
-                );
+        }
+        let server = match script {
+            Some(script) => FaultServer::start(script).await,
+            None => FaultServer::refusing(),
+        };
+        let client = client(&server.base_url);
+        let request_id = uuid::Uuid::new_v4();
+        let started = Instant::now();
+        let call = async {
+            match operation {
+                "refresh" => client
+                    .with_request_id(request_id)
+                    .refresh()
+                    .await
+                    .map(|_| ()),
+                _ => client
+                    .with_request_id(request_id)
+                    .verify_phone_number_update(customer_id(), "164138")
+                    .await
+                    .map(|_| ()),
             }
-
-            // Attempts: what the server saw (a refused connection reaches no server: the error
-            // counts them), every one with the call's request id.
-            let seen = server.attempts();
-            let attempts = match &result {
-                Err(Error::Transport {
-                    attempts,
-                    kind: TransportErrorKind::Connect,
-                    ..
-                }) => *attempts as usize,
-                _ => seen.len(),
-            };
+        };
+        let result = tokio::time::timeout(Duration::from_secs(10), call)
+            .await
+            .unwrap_or_else(|_| panic!("{} x {operation}: not finished within 10 s", case.name));
+        let elapsed = started.elapsed();
+        let outcome = outcome_of(&result);
+        assert!(
+            matches(case.expect, outcome),
+            "{} x {operation}: expected {:?}, got {result:?}",
+            case.name,
+            case.expect
+        );
+        if let Err(error) = &result {
             assert_eq!(
-                attempts, case.attempts,
-                "{} x {operation}: attempts",
+                error.request_id(),
+                Some(request_id),
+                "{}: the error names the call's id",
                 case.name
             );
-            let counted = match &result {
-                Err(Error::Transport { attempts, .. }) => Some(*attempts),
-                Err(Error::Api(api)) => Some(api.attempts),
-                _ => None,
-            };
-            if let Some(counted) = counted {
-                assert_eq!(
-                    counted as usize, case.attempts,
-                    "{}: the error counts the attempts",
-                    case.name
-                );
-            }
-            for attempt in &seen {
-                assert_eq!(
-                    attempt.request_id.as_deref(),
-                    Some(request_id.to_string().as_str()),
-                    "{}",
-                    case.name
-                );
-                assert!(
-                    attempt.path.starts_with("/api/customers/"),
-                    "{}",
-                    attempt.path
-                );
-            }
-            if case.name.starts_with("429") {
-                let wait = seen[1].at - seen[0].at;
-                assert!(
-                    wait >= Duration::from_millis(900),
-                    "{}: Retry-After honoured, waited {wait:?}",
-                    case.name
-                );
-            }
-            let ids = if seen.is_empty() {
-                "(no server)".to_owned()
-            } else {
-                format!("{} x same id", seen.len())
-            };
-            rows.push(format!(
-                "| {} | {operation} | {} | {attempts} | {ids} | {} ms |",
-                case.name,
-                describe(outcome),
-                elapsed.as_millis()
-            ));
         }
+
+        // Attempts: what the server saw (a refused connection reaches no server: the error
+        // counts them), every one with the call's request id.
+        let seen = server.attempts();
+        let attempts = match &result {
+            Err(Error::Transport {
+                attempts,
+                kind: TransportErrorKind::Connect,
+                ..
+            }) => *attempts as usize,
+            _ => seen.len(),
+        };
+        assert_eq!(
+            attempts, case.attempts,
+            "{} x {operation}: attempts",
+            case.name
+        );
+        let counted = match &result {
+            Err(Error::Transport { attempts, .. }) => Some(*attempts),
+            Err(Error::Api(api)) => Some(api.attempts),
+            _ => None,
+        };
+        if let Some(counted) = counted {
+            assert_eq!(
+                counted as usize, case.attempts,
+                "{}: the error counts the attempts",
+                case.name
+            );
+        }
+        for attempt in &seen {
+            assert_eq!(
+                attempt.request_id.as_deref(),
+                Some(request_id.to_string().as_str()),
+                "{}",
+                case.name
+            );
+            assert!(
+                attempt.path.starts_with("/api/customers/"),
+                "{}",
+                attempt.path
+            );
+        }
+        if case.name.starts_with("429") {
+            let wait = seen[1].at - seen[0].at;
+            assert!(
+                wait >= Duration::from_millis(900),
+                "{}: Retry-After honoured, waited {wait:?}",
+                case.name
+            );
+        }
+        let ids = if seen.is_empty() {
+            "(no server)".to_owned()
+        } else {
+            format!("{} x same id", seen.len())
+        };
+        rows.push(format!(
+            "| {} | {operation} | {} | {attempts} | {ids} | {} ms |",
+            case.name,
+            describe(outcome),
+            elapsed.as_millis()
+        ));
     }
     println!("\n{}\n", rows.join("\n"));
 }

@@ -2,6 +2,8 @@
 //! link instead of one per file, and every test of the crate run in parallel with the others.
 //! Each module is one subject (its own documentation says which).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // in tests, a failed unwrap is a failed test
+
 mod support;
 
 mod auto_refresh;

@@ -57,6 +57,9 @@ pub struct Attempt {
 pub struct FaultServer {
     pub base_url: String,
     attempts: Arc<Mutex<Vec<Attempt>>>,
+    /// For [`FaultServer::refusing`]: its port, bound and not listening, so that connections are
+    /// refused and no other server of the tests can take it meanwhile.
+    _reserved: Option<tokio::net::TcpSocket>,
 }
 
 impl FaultServer {
@@ -75,19 +78,22 @@ impl FaultServer {
                 });
             }
         });
-        Self { base_url, attempts }
+        Self {
+            base_url,
+            attempts,
+            _reserved: None,
+        }
     }
 
     /// A base URL where nothing listens: every connection is refused.
     pub fn refusing() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let port = socket.local_addr().unwrap().port();
         Self {
             base_url: format!("http://127.0.0.1:{port}/api"),
             attempts: Arc::default(),
+            _reserved: Some(socket),
         }
     }
 

@@ -6,8 +6,8 @@
 
 use menu_client::types::{CustomerAccountResponse, SessionResponse};
 
-const VERIFY: &str = include_str!("../../menu-mock/seed/verify-phone-number-update.json");
-const REFRESH: &str = include_str!("../../menu-mock/seed/refresh.json");
+const VERIFY: &str = include_str!("../../../menu-mock/seed/verify-phone-number-update.json");
+const REFRESH: &str = include_str!("../../../menu-mock/seed/refresh.json");
 
 fn round_trips<T: serde::de::DeserializeOwned + serde::Serialize>(body: &str) -> T {
     let decoded: T = serde_json::from_str(body).expect("the reference body decodes");

@@ -505,7 +505,7 @@ async fn the_library_api_arranges_and_reads_state() {
 }
 
 fn state_account() -> menu_sdk::CustomerAccount {
-    serde_json::from_str::<Value>(include_str!("../seed/refresh.json"))
+    serde_json::from_str::<Value>(include_str!("../../seed/refresh.json"))
         .ok()
         .and_then(|v| serde_json::from_value(v["data"]["customer_account"].clone()).ok())
         .unwrap()

@@ -2,15 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // in tests, a failed unwrap is a failed test
 
-mod support;
+use crate::support;
 
 use menu_client::types::VerifyPhoneNumberUpdateRequest;
 use menu_client::{Client, RequestContext};
 use reqwest::header::{HeaderMap, HeaderValue};
 use support::CaptureServer;
 
-const VERIFY: &str = include_str!("../../menu-mock/seed/verify-phone-number-update.json");
-const REFRESH: &str = include_str!("../../menu-mock/seed/refresh.json");
+const VERIFY: &str = include_str!("../../../menu-mock/seed/verify-phone-number-update.json");
+const REFRESH: &str = include_str!("../../../menu-mock/seed/refresh.json");
 const APP_KEY: &str = "f3a90488c7dd4b6e8b1e8e8c0f3b5a1d";
 const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
 

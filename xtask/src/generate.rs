@@ -205,6 +205,7 @@ pub fn render(spec_text: &str, hand_written: &[String]) -> Result<Generated, Str
     };
     let table = parse(table::render(
         &operations,
+        &spec::managed_headers(&spec)?,
         &methods,
         &client_file::models(&client),
     )?)?;

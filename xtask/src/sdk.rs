@@ -18,7 +18,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::client_file::{Arg, Method, Payload, constant, generic_arg};
-use crate::spec::{Op, TokenEffect};
+use crate::spec::Op;
 
 /// The methods `menu-sdk` writes by hand in `impl Client` blocks of `conveniences.rs` (the
 /// file's text): an operation with such a method gets no generated `Client`/`Call` method.
@@ -285,12 +285,12 @@ pub fn render(
         let passes: Vec<_> = method.args.iter().map(Arg::pass).collect();
         let generated_call = method.to_payload(quote!(client.#fn_name(#(#passes),*).await));
         // An operation that issues a token answers a session, which the pipeline adopts.
-        let pipeline = if matches!(op.token, TokenEffect::Issues | TokenEffect::Rotates) {
+        let pipeline = if op.token.adopts_session() {
             quote!(send_session)
         } else {
             quote!(send)
         };
-        if op.token == TokenEffect::Rotates {
+        if op.token.refreshes() {
             let call = method.to_payload(quote!(client.#fn_name().await));
             rotation = quote! {
                 ::std::option::Option::Some(crate::session::Rotation {

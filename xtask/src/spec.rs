@@ -4,7 +4,8 @@
 //! The spec stays complete (validators, schemathesis and Prism read it). The client view leaves out
 //! what `menu-sdk` supplies on every call, so that the generated methods take only what varies
 //! from call to call:
-//! - the header parameters the SDK manages ([`MANAGED_HEADERS`]), which its hooks fill in;
+//! - the header parameters the SDK manages (component parameters marked `x-managed`, read by
+//!   [`managed_headers`]), which its hooks fill in;
 //! - the error responses: every non-2xx answer reaches the SDK undecoded, which reads the raw body
 //!   itself (to keep it, scrubbed, in its error, whatever its shape).
 
@@ -13,122 +14,21 @@ use openapiv3::{
     SchemaKind, SecurityScheme, StatusCode, StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 
-/// Header parameters filled in by the SDK on every call (compared case-insensitively).
-pub const MANAGED_HEADERS: [&str; 4] =
-    ["X-Request-ID", "Application", "API-Version", "X-QB-Enabled"];
-
-/// How an operation authenticates the customer, from its effective `security`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Auth {
-    /// A bearer token is required (`security: [{customerToken: []}]`).
-    Customer,
-    /// A bearer token is sent when the client has one (an alternative `{}` in `security`).
-    Optional,
-    /// No token (`security: []`): the `Application` key alone.
-    None,
-}
-
-/// What an operation does to the customer token, from its `x-token` extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenEffect {
-    /// Nothing (no `x-token`).
-    None,
-    /// `x-token: issues`: its answer's `data` is a `Session`, whose token the client adopts.
-    Issues,
-    /// `x-token: rotates`: issues a token and invalidates the one it was sent with; automatic
-    /// refresh sends it.
-    Rotates,
-    /// `x-token: revokes`: invalidates the token it was sent with, for good.
-    Revokes,
-}
+pub use crate::operation::{
+    Auth, Body, Field, Kind, Location, Managed, ManagedHeader, Operation as Op, Param, TokenEffect,
+};
 
 /// The schema every token-issuing operation answers with (as its envelope's `data`).
 pub const SESSION_SCHEMA: &str = "#/components/schemas/Session";
 
-/// One operation of the spec, as the generators see it.
-#[derive(Debug, Clone)]
-pub struct Op {
-    /// The `operationId` (progenitor names the generated method after it).
-    pub id: String,
-    /// `GET`, `POST`, ...
-    pub method: String,
-    /// The path template, for example `/customers/{customer_id}/verify-phone-number-update`.
-    pub path: String,
-    pub auth: Auth,
-    /// What it does to the customer token (`x-token`).
-    pub token: TokenEffect,
-    /// Whether repeating it has no further effect, by its method (`GET`, `HEAD`, `OPTIONS`,
-    /// `PUT`, `DELETE`), unless it rotates the token: the SDK retries more answers of these.
-    pub idempotent: bool,
-    /// The documented success status (the first 2xx response).
-    pub success_status: u16,
-    pub summary: String,
-    pub description: String,
-    /// The parameters a caller gives (the managed headers left out): path parameters in the
-    /// path's order, then the others as declared.
-    pub params: Vec<Param>,
-    pub body: Option<Body>,
-    /// The documented example of the success response, as JSON text.
-    pub example: Option<String>,
+/// `text`, for the model's `&'static` fields: xtask reads one spec and exits, so what it reads
+/// lives as long as the process.
+fn leak(text: impl Into<String>) -> &'static str {
+    Box::leak(text.into().into_boxed_str())
 }
 
-/// One parameter of an operation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Param {
-    pub name: String,
-    pub location: Location,
-    pub required: bool,
-    pub kind: Kind,
-    pub description: String,
-}
-
-/// Where a parameter goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Location {
-    Path,
-    Query,
-    Header,
-}
-
-/// What a value looks like, as far as a command line or a mock needs to know.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
-    String,
-    Uuid,
-    /// An email address (`format: email`).
-    Email,
-    /// An integer within these bounds (its format's, narrowed by `minimum` and `maximum`).
-    Integer {
-        minimum: i64,
-        maximum: i64,
-    },
-    Number,
-    Boolean,
-    /// A string with these values.
-    Enum(Vec<String>),
-    /// Anything else (objects, arrays): JSON.
-    Json,
-}
-
-/// An operation's JSON request body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Body {
-    pub required: bool,
-    /// Whether the body is a JSON object.
-    pub object: bool,
-    /// The top-level fields of an object body (none for other shapes).
-    pub fields: Vec<Field>,
-    /// The documented example, as JSON text.
-    pub example: Option<String>,
-}
-
-/// One top-level field of a request body.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Field {
-    pub name: String,
-    pub kind: Kind,
-    pub required: bool,
-    pub description: String,
+fn leak_all<T>(items: Vec<T>) -> &'static [T] {
+    Box::leak(items.into_boxed_slice())
 }
 
 /// Parses the spec text. Some invalid documents (a duplicated key, for one) make openapiv3 panic
@@ -156,7 +56,7 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
             let at = |what: String| format!("{id} ({} {path}): {what}", method.to_uppercase());
             json_only(spec, operation).map_err(at)?;
             let success_status = success_status(operation).map_err(at)?;
-            let params = params(spec, path, &item.parameters, &operation.parameters);
+            let params = params(spec, path, &item.parameters, &operation.parameters).map_err(at)?;
             if let Some(complex) = params
                 .iter()
                 .find(|p| p.kind == Kind::Json && p.location != Location::Path)
@@ -169,7 +69,7 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
             }
             let auth = auth(spec, operation).map_err(at)?;
             let token = token_effect(spec, operation, success_status).map_err(at)?;
-            if token == TokenEffect::Rotates {
+            if token.refreshes() {
                 if auth != Auth::Customer || !params.is_empty() || operation.request_body.is_some()
                 {
                     return Err(at(
@@ -179,7 +79,7 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
                             .into(),
                     ));
                 }
-                if let Some(other) = ops.iter().find(|op: &&Op| op.token == TokenEffect::Rotates) {
+                if let Some(other) = ops.iter().find(|op: &&Op| op.token.refreshes()) {
                     return Err(at(format!(
                         "`x-token: rotates` is already on `{}`: one operation rotates the token",
                         other.id
@@ -189,17 +89,16 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
             ops.push(Op {
                 auth,
                 token,
-                idempotent: !matches!(token, TokenEffect::Rotates | TokenEffect::Revokes)
-                    && matches!(method, "get" | "head" | "options" | "put" | "delete"),
-                method: method.to_uppercase(),
-                summary: operation.summary.clone().unwrap_or_default(),
-                description: operation.description.clone().unwrap_or_default(),
-                params,
+                idempotent: Op::is_idempotent(method, token),
+                method: leak(method.to_uppercase()),
+                summary: leak(operation.summary.clone().unwrap_or_default()),
+                description: leak(operation.description.clone().unwrap_or_default()),
+                params: leak_all(params),
                 body: body(spec, operation),
-                example: success_example(spec, operation, success_status),
+                example: success_example(spec, operation, success_status).map(leak),
                 success_status,
-                path: path.clone(),
-                id,
+                path: leak(path.as_str()),
+                id: leak(id),
             });
         }
     }
@@ -215,21 +114,17 @@ fn token_effect(
 ) -> Result<TokenEffect, String> {
     let effect = match operation.extensions.get("x-token") {
         None => return Ok(TokenEffect::None),
-        Some(serde_json::Value::String(value)) if value == "issues" => TokenEffect::Issues,
-        Some(serde_json::Value::String(value)) if value == "rotates" => TokenEffect::Rotates,
-        Some(serde_json::Value::String(value)) if value == "revokes" => {
-            return if auth(spec, operation)? == Auth::Customer {
-                Ok(TokenEffect::Revokes)
-            } else {
-                Err("`x-token: revokes` is for an operation that takes the customer token".into())
-            };
-        }
-        Some(other) => {
-            return Err(format!(
-                "`x-token: {other}` is not `issues`, `rotates` or `revokes`"
-            ));
-        }
+        Some(mark) => mark
+            .as_str()
+            .and_then(TokenEffect::from_mark)
+            .ok_or_else(|| format!("`x-token: {mark}` is not `issues`, `rotates` or `revokes`"))?,
     };
+    if effect.forgets_token() && auth(spec, operation)? != Auth::Customer {
+        return Err("`x-token: revokes` is for an operation that takes the customer token".into());
+    }
+    if !effect.adopts_session() {
+        return Ok(effect);
+    }
     let data = operation
         .responses
         .responses
@@ -376,7 +271,7 @@ fn kind(spec: &OpenAPI, schema: Option<&Schema>) -> Kind {
         Some(SchemaKind::Type(Type::String(string))) => {
             let values: Vec<String> = string.enumeration.iter().flatten().cloned().collect();
             if !values.is_empty() {
-                Kind::Enum(values)
+                Kind::Enum(leak_all(values.into_iter().map(leak).collect()))
             } else if matches!(&string.format, VariantOrUnknownOrEmpty::Unknown(f) if f == "uuid") {
                 Kind::Uuid
             } else if matches!(&string.format, VariantOrUnknownOrEmpty::Unknown(f) if f == "email")
@@ -424,7 +319,7 @@ fn params(
     path: &str,
     shared: &[ReferenceOr<Parameter>],
     own: &[ReferenceOr<Parameter>],
-) -> Vec<Param> {
+) -> Result<Vec<Param>, String> {
     let mut params: Vec<Param> = Vec::new();
     for parameter in shared.iter().chain(own) {
         if is_managed_header(spec, parameter) {
@@ -443,12 +338,20 @@ fn params(
             ParameterSchemaOrContent::Schema(schema) => resolve(spec, schema),
             ParameterSchemaOrContent::Content(_) => None,
         };
+        let customer = data.extensions.get("x-customer") == Some(&serde_json::Value::Bool(true));
+        if customer && location != Location::Path {
+            return Err(format!(
+                "`{}`: `x-customer` marks the path parameter that names the customer",
+                data.name
+            ));
+        }
         let param = Param {
-            name: data.name.clone(),
+            customer,
+            name: leak(data.name.as_str()),
             location,
             required: data.required || location == Location::Path,
             kind: kind(spec, schema),
-            description: data.description.clone().unwrap_or_default(),
+            description: leak(data.description.clone().unwrap_or_default()),
         };
         params.retain(|p| !(p.name == param.name && p.location == param.location));
         params.push(param);
@@ -458,7 +361,7 @@ fn params(
         _ => usize::MAX,
     };
     params.sort_by_key(position);
-    params
+    Ok(params)
 }
 
 /// The request body, with the top-level fields of an object body (`allOf` parts merged).
@@ -481,8 +384,9 @@ fn body(spec: &OpenAPI, operation: &Operation) -> Option<Body> {
     Some(Body {
         required: body.required,
         object: is_object(spec, schema),
-        fields,
-        example: example.map(|e| e.to_string()),
+        fields: leak_all(fields),
+        example: example.map(|e| leak(e.to_string())),
+        check: Body::UNCHECKED,
     })
 }
 
@@ -492,12 +396,14 @@ fn collect_fields(spec: &OpenAPI, schema: Option<&Schema>, fields: &mut Vec<Fiel
             for (name, property) in &object.properties {
                 let property = self::property(spec, property);
                 let field = Field {
-                    name: name.clone(),
+                    name: leak(name.as_str()),
                     kind: kind(spec, property),
                     required: object.required.contains(name),
-                    description: property
-                        .and_then(|p| p.schema_data.description.clone())
-                        .unwrap_or_default(),
+                    description: leak(
+                        property
+                            .and_then(|p| p.schema_data.description.clone())
+                            .unwrap_or_default(),
+                    ),
                 };
                 // The same property in several `allOf` parts is one field, required if any part
                 // requires it.
@@ -507,7 +413,7 @@ fn collect_fields(spec: &OpenAPI, schema: Option<&Schema>, fields: &mut Vec<Fiel
                 }
             }
             for name in &object.required {
-                if let Some(known) = fields.iter_mut().find(|f| &f.name == name) {
+                if let Some(known) = fields.iter_mut().find(|f| f.name == name) {
                     known.required = true;
                 }
             }
@@ -562,17 +468,62 @@ fn success_example(spec: &OpenAPI, operation: &Operation, status: u16) -> Option
         .map(|example| example.to_string())
 }
 
-/// Whether `parameter` is a header the SDK manages.
+/// The parameter itself, or the component parameter its `$ref` names.
+fn parameter<'s>(
+    spec: &'s OpenAPI,
+    parameter: &'s ReferenceOr<Parameter>,
+) -> Option<&'s Parameter> {
+    item(spec, parameter, "parameters", |c| &c.parameters)
+}
+
+/// Whether `parameter` is a header the SDK manages (marked `x-managed`).
 fn is_managed_header(spec: &OpenAPI, parameter: &ReferenceOr<Parameter>) -> bool {
-    let resolved = match parameter {
-        ReferenceOr::Item(parameter) => Some(parameter),
-        ReferenceOr::Reference { reference } => reference
-            .strip_prefix("#/components/parameters/")
-            .and_then(|name| spec.components.as_ref()?.parameters.get(name))
-            .and_then(|p| p.as_item()),
-    };
-    matches!(resolved, Some(Parameter::Header { parameter_data, .. })
-        if MANAGED_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(&parameter_data.name)))
+    matches!(self::parameter(spec, parameter), Some(Parameter::Header { parameter_data, .. })
+        if parameter_data.extensions.contains_key("x-managed"))
+}
+
+/// The headers every operation carries, which clients fill in: the component parameters marked
+/// `x-managed`, in the spec's order. Each is a header, its mark one of [`Managed`]'s, each mark
+/// on one parameter.
+pub fn managed_headers(spec: &OpenAPI) -> Result<Vec<ManagedHeader>, String> {
+    let mut headers: Vec<ManagedHeader> = Vec::new();
+    let parameters = spec.components.iter().flat_map(|c| &c.parameters);
+    for (key, parameter) in parameters {
+        let Some(parameter) = parameter.as_item() else {
+            continue;
+        };
+        let data = parameter.parameter_data_ref();
+        let Some(mark) = data.extensions.get("x-managed") else {
+            continue;
+        };
+        let at = |what: String| format!("components/parameters/{key}: {what}");
+        if !matches!(parameter, Parameter::Header { .. }) {
+            return Err(at("`x-managed` is for a header parameter".into()));
+        }
+        let value = mark.as_str().and_then(Managed::from_mark).ok_or_else(|| {
+            at(format!(
+                "`x-managed: {mark}` is not `request-id`, `application`, `api-version` or \
+                 `query-builder`"
+            ))
+        })?;
+        if let Some(other) = headers.iter().find(|h| h.value == value) {
+            return Err(at(format!(
+                "`x-managed: {mark}` is already on `{}`",
+                other.name
+            )));
+        }
+        let schema = match &data.format {
+            ParameterSchemaOrContent::Schema(schema) => resolve(spec, schema),
+            ParameterSchemaOrContent::Content(_) => None,
+        };
+        headers.push(ManagedHeader {
+            name: leak(data.name.as_str()),
+            value,
+            kind: kind(spec, schema),
+            description: leak(data.description.clone().unwrap_or_default()),
+        });
+    }
+    Ok(headers)
 }
 
 /// The spec as progenitor is given it (see the module documentation).
@@ -697,9 +648,9 @@ mod tests {
             .iter()
             .map(|op| {
                 (
-                    op.id.clone(),
-                    op.method.clone(),
-                    op.path.clone(),
+                    op.id.to_owned(),
+                    op.method.to_owned(),
+                    op.path.to_owned(),
                     op.auth,
                     op.token,
                     op.idempotent,
@@ -756,30 +707,27 @@ mod tests {
         assert_eq!(
             verify.params,
             [Param {
-                name: "customer_id".into(),
+                name: "customer_id",
                 location: Location::Path,
                 required: true,
                 kind: Kind::Uuid,
-                description: "The id of the customer account.".into(),
+                description: "The id of the customer account.",
+                customer: true,
             }]
         );
         let body = verify.body.as_ref().unwrap();
         assert!(body.required);
-        assert_eq!(
-            body.example.as_deref(),
-            Some(r#"{"confirmation_code":"164138"}"#)
-        );
+        assert_eq!(body.example, Some(r#"{"confirmation_code":"164138"}"#));
         assert_eq!(
             body.fields,
             [Field {
-                name: "confirmation_code".into(),
+                name: "confirmation_code",
                 kind: Kind::String,
                 required: true,
-                description: "The code sent to the new phone number.".into(),
+                description: "The code sent to the new phone number.",
             }]
         );
-        let example: serde_json::Value =
-            serde_json::from_str(verify.example.as_deref().unwrap()).unwrap();
+        let example: serde_json::Value = serde_json::from_str(verify.example.unwrap()).unwrap();
         assert_eq!(example["data"]["customer_account"]["first_name"], "Dragos");
         let refresh = op(&ops, "refresh");
         assert!(refresh.params.is_empty() && refresh.body.is_none());
@@ -865,13 +813,8 @@ mod tests {
         let spec = parse(&text).unwrap();
         let body = op(&operations(&spec).unwrap(), "verify_phone_number_update")
             .body
-            .clone()
             .unwrap();
-        let fields: Vec<_> = body
-            .fields
-            .iter()
-            .map(|f| (f.name.as_str(), f.required))
-            .collect();
+        let fields: Vec<_> = body.fields.iter().map(|f| (f.name, f.required)).collect();
         assert_eq!(fields, [("confirmation_code", true), ("channel", true)]);
         assert!(body.object);
     }

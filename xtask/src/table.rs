@@ -11,24 +11,27 @@ use quote::quote;
 use syn::visit_mut::VisitMut;
 
 use crate::client_file::{Method, constant};
-use crate::spec::{Auth, Body, Kind, Location, Op, TokenEffect};
+use crate::spec::{Body, Kind, ManagedHeader, Op};
 
-fn kind(kind: &Kind) -> TokenStream {
-    match kind {
-        Kind::String => quote!(Kind::String),
-        Kind::Uuid => quote!(Kind::Uuid),
-        Kind::Email => quote!(Kind::Email),
+/// A value of one of the model's enums without data, written as `Enum::Variant` from its `Debug`
+/// name (the model is the one list of variants).
+fn variant(enum_name: &str, value: &impl std::fmt::Debug) -> Result<TokenStream, String> {
+    format!("{enum_name}::{value:?}")
+        .parse()
+        .map_err(|e| format!("cannot write `{enum_name}::{value:?}`: {e}"))
+}
+
+fn kind(kind: &Kind) -> Result<TokenStream, String> {
+    Ok(match kind {
         Kind::Integer { minimum, maximum } => {
             quote!(Kind::Integer { minimum: #minimum, maximum: #maximum })
         }
-        Kind::Number => quote!(Kind::Number),
-        Kind::Boolean => quote!(Kind::Boolean),
         Kind::Enum(values) => quote!(Kind::Enum(&[#(#values),*])),
-        Kind::Json => quote!(Kind::Json),
-    }
+        other => variant("Kind", other)?,
+    })
 }
 
-fn optional(text: Option<&String>) -> TokenStream {
+fn optional(text: Option<&str>) -> TokenStream {
     match text {
         Some(text) => quote!(::std::option::Option::Some(#text)),
         None => quote!(::std::option::Option::None),
@@ -69,8 +72,8 @@ fn body(body: &Body, method: &Method) -> Result<TokenStream, String> {
     };
     let mut ty = (*reference.elem).clone();
     FromInside.visit_type_mut(&mut ty);
-    let required = body.required;
-    let example = optional(body.example.as_ref());
+    let (required, object) = (body.required, body.object);
+    let example = optional(body.example);
     // serde's derived decoding takes an array for a struct: an object body must be an object.
     let shape = if body.object {
         quote! {
@@ -81,14 +84,19 @@ fn body(body: &Body, method: &Method) -> Result<TokenStream, String> {
     } else {
         quote!()
     };
-    let fields = body.fields.iter().map(|field| {
-        let (name, required, description) = (&field.name, field.required, &field.description);
-        let kind = kind(&field.kind);
-        quote!(Field { name: #name, kind: #kind, required: #required, description: #description })
-    });
+    let fields = body
+        .fields
+        .iter()
+        .map(|field| {
+            let (name, required, description) = (field.name, field.required, field.description);
+            let kind = kind(&field.kind)?;
+            Ok(quote!(Field { name: #name, kind: #kind, required: #required, description: #description }))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     Ok(quote! {
         ::std::option::Option::Some(Body {
             required: #required,
+            object: #object,
             fields: &[#(#fields),*],
             example: #example,
             check: |bytes| {
@@ -107,10 +115,22 @@ fn body(body: &Body, method: &Method) -> Result<TokenStream, String> {
 /// JSON Schema of each of the generated `models`.
 pub fn render(
     ops: &[Op],
+    managed: &[ManagedHeader],
     methods: &[Method],
     models: &[syn::Ident],
 ) -> Result<TokenStream, String> {
     let model_names: Vec<String> = models.iter().map(ToString::to_string).collect();
+    let managed = managed
+        .iter()
+        .map(|header| {
+            let (name, description) = (header.name, header.description);
+            let value = variant("Managed", &header.value)?;
+            let kind = kind(&header.kind)?;
+            Ok(quote! {
+                ManagedHeader { name: #name, value: #value, kind: #kind, description: #description }
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
     let mut constants = Vec::new();
     let mut names = Vec::new();
     let mut ids = Vec::new();
@@ -126,40 +146,33 @@ pub fn render(
             description,
             ..
         } = op;
-        let auth = match op.auth {
-            Auth::Customer => quote!(Auth::Customer),
-            Auth::Optional => quote!(Auth::Optional),
-            Auth::None => quote!(Auth::None),
-        };
-        let token = match op.token {
-            TokenEffect::None => quote!(TokenEffect::None),
-            TokenEffect::Issues => quote!(TokenEffect::Issues),
-            TokenEffect::Rotates => quote!(TokenEffect::Rotates),
-            TokenEffect::Revokes => quote!(TokenEffect::Revokes),
-        };
-        let params = op.params.iter().map(|param| {
-            let (name, required, description) = (&param.name, param.required, &param.description);
-            let location = match param.location {
-                Location::Path => quote!(Location::Path),
-                Location::Query => quote!(Location::Query),
-                Location::Header => quote!(Location::Header),
-            };
-            let kind = kind(&param.kind);
-            quote! {
-                Param {
-                    name: #name,
-                    location: #location,
-                    required: #required,
-                    kind: #kind,
-                    description: #description,
-                }
-            }
-        });
+        let auth = variant("Auth", &op.auth)?;
+        let token = variant("TokenEffect", &op.token)?;
+        let params = op
+            .params
+            .iter()
+            .map(|param| {
+                let (name, required, description) = (param.name, param.required, param.description);
+                let customer = param.customer;
+                let location = variant("Location", &param.location)?;
+                let kind = kind(&param.kind)?;
+                Ok(quote! {
+                    Param {
+                        name: #name,
+                        location: #location,
+                        required: #required,
+                        kind: #kind,
+                        description: #description,
+                        customer: #customer,
+                    }
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
         let body = match &op.body {
             Some(body) => self::body(body, method)?,
             None => quote!(::std::option::Option::None),
         };
-        let example = optional(op.example.as_ref());
+        let example = optional(op.example);
         let doc = format!(" `{id}`: `{verb} {path}`.");
         constants.push(quote! {
             #[doc = #doc]
@@ -183,9 +196,20 @@ pub fn render(
     }
     Ok(quote! {
         #[allow(unused_imports)]
-        use crate::operation::{Auth, Body, Field, Kind, Location, Operation, Param, TokenEffect};
+        use crate::operation::{
+            Auth, Body, Field, Kind, Location, Managed, ManagedHeader, Operation, Param, TokenEffect,
+        };
 
         #(#constants)*
+
+        /// The headers every operation carries, which clients fill in (`x-managed` in the spec),
+        /// in the spec's order.
+        pub const MANAGED_HEADERS: &[ManagedHeader] = &[#(#managed),*];
+
+        /// The managed header whose value is chosen as `value` says, if the spec has one.
+        pub fn managed(value: Managed) -> ::std::option::Option<&'static ManagedHeader> {
+            MANAGED_HEADERS.iter().find(|header| header.value == value)
+        }
 
         /// Every operation of the spec, in its order.
         pub const ALL: &[&Operation] = &[#(&#names),*];

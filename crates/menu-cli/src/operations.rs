@@ -21,9 +21,7 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
 use clap::{Arg, ArgAction, ArgMatches, Command};
 use heck::{ToKebabCase as _, ToShoutySnakeCase as _};
-use menu_sdk::menu_client::operation::{
-    Auth, Field, Kind, Location, Operation, Param, TokenEffect,
-};
+use menu_sdk::menu_client::operation::{Field, Kind, Location, Operation, Param};
 use menu_sdk::menu_client::operations::ALL;
 use menu_sdk::{JsonCall, Token};
 use serde_json::{Map, Value};
@@ -34,7 +32,7 @@ use crate::settings::Session;
 
 /// Whether `operation` answers a new token (the spec's `x-token: issues` or `rotates`).
 fn issues_token(operation: &Operation) -> bool {
-    matches!(operation.token, TokenEffect::Issues | TokenEffect::Rotates)
+    operation.token.adopts_session()
 }
 
 /// The command name of `operation`.
@@ -127,11 +125,7 @@ fn arguments(operation: &'static Operation) -> Vec<Argument> {
     };
     let mut arguments: Vec<Argument> = Vec::new();
     for param in operation.params {
-        let (prefix, positional) = match param.location {
-            Location::Path => ("path", true),
-            Location::Query => ("query", false),
-            Location::Header => ("header", false),
-        };
+        let (prefix, positional) = (param.location.name(), param.location == Location::Path);
         arguments.push(Argument {
             id: format!("{prefix}:{}", param.name),
             flag: (!positional).then(|| flag(param.name, prefix)),
@@ -157,10 +151,12 @@ fn arguments(operation: &'static Operation) -> Vec<Argument> {
 
 /// The command of one operation.
 fn command(operation: &'static Operation) -> Command {
-    let auth = match operation.auth {
-        Auth::Customer => "Needs the customer token (--token or MENU_TOKEN).",
-        Auth::Optional => "Sends the customer token when one is given.",
-        Auth::None => "Needs the application key only.",
+    let auth = if operation.auth.requires_token() {
+        "Needs the customer token (--token or MENU_TOKEN)."
+    } else if operation.auth.takes_token() {
+        "Sends the customer token when one is given."
+    } else {
+        "Needs the application key only."
     };
     let summary = operation.summary.trim();
     let long_about = format!(
@@ -244,25 +240,17 @@ fn command(operation: &'static Operation) -> Command {
 
 /// `arg` checking its value as `kind` (the value stays text until the call).
 fn with_kind(arg: Arg, kind: Kind) -> Arg {
-    let value_name = match kind {
-        Kind::Enum(values) => {
-            let parser = PossibleValuesParser::new(values.iter().copied());
-            return named(arg, "VALUE").value_parser(parser.map(String::from));
-        }
-        Kind::String => "TEXT",
-        Kind::Uuid => "UUID",
-        Kind::Email => "EMAIL",
-        Kind::Integer { .. } => "INTEGER",
-        Kind::Number => "NUMBER",
-        Kind::Boolean => "true|false",
-        Kind::Json => "JSON",
-    };
+    if let Kind::Enum(values) = kind {
+        let parser = PossibleValuesParser::new(values.iter().copied());
+        return named(arg, kind.value_name()).value_parser(parser.map(String::from));
+    }
     // Negative numbers and values that start with `-` are values, not flags.
-    let arg = match kind {
-        Kind::Integer { .. } | Kind::Number => arg.allow_negative_numbers(true),
-        _ => arg.allow_hyphen_values(true),
+    let arg = if kind.is_numeric() {
+        arg.allow_negative_numbers(true)
+    } else {
+        arg.allow_hyphen_values(true)
     };
-    named(arg, value_name).value_parser(move |value: &str| normalize(kind, value))
+    named(arg, kind.value_name()).value_parser(move |value: &str| normalize(kind, value))
 }
 
 /// The text to send for `value` given as `kind` (a UUID in its hyphenated form), or why it is not
@@ -290,18 +278,6 @@ fn named(arg: Arg, name: &str) -> Arg {
     }
 }
 
-/// A flag's text as the JSON value of its kind (checked by its parser already).
-fn json_value(kind: Kind, text: &str) -> Value {
-    let parsed = match kind {
-        Kind::Integer { .. } => text.parse::<i64>().ok().map(Value::from),
-        Kind::Number => text.parse::<f64>().ok().map(Value::from),
-        Kind::Boolean => text.parse::<bool>().ok().map(Value::from),
-        Kind::Json => serde_json::from_str(text).ok(),
-        Kind::String | Kind::Uuid | Kind::Email | Kind::Enum(_) => None,
-    };
-    parsed.unwrap_or_else(|| Value::String(text.to_owned()))
-}
-
 /// The call's arguments from the command's `matches` (`read` reads `--json-body`'s file or
 /// standard input).
 fn json_call(
@@ -326,12 +302,7 @@ fn json_call(
         let value = matches.get_one::<String>(&argument.id);
         match (argument.source, value) {
             (Source::Param(param), Some(value)) => {
-                let pair = (param.name.to_owned(), value.clone());
-                match param.location {
-                    Location::Path => call.path.push(pair),
-                    Location::Query => call.query.push(pair),
-                    Location::Header => call.headers.push(pair),
-                }
+                call.push(param.location, param.name.to_owned(), value.clone());
             }
             (Source::Param(_), None) => {}
             (Source::Field(field), Some(text)) => {
@@ -341,7 +312,7 @@ fn json_call(
                         "--json-body is not a JSON object, so the field flags cannot apply to it",
                     ));
                 };
-                object.insert(field.name.to_owned(), json_value(field.kind, text));
+                object.insert(field.name.to_owned(), field.kind.json_value(text));
             }
             (Source::Field(field), None) if given.is_none() && field.required && body_required => {
                 let flag = argument.flag.unwrap_or_default();
@@ -537,17 +508,7 @@ fn template(operation: &Operation) -> String {
     let fields: Map<String, Value> = body
         .fields
         .iter()
-        .map(|field| {
-            let placeholder = match field.kind {
-                Kind::Integer { minimum, .. } => Value::from(minimum.max(0)),
-                Kind::Number => Value::from(0.0),
-                Kind::Boolean => Value::from(false),
-                Kind::Json => Value::Null,
-                Kind::Enum(values) => Value::from(values.first().copied().unwrap_or_default()),
-                Kind::String | Kind::Uuid | Kind::Email => Value::from(""),
-            };
-            (field.name.to_owned(), placeholder)
-        })
+        .map(|field| (field.name.to_owned(), field.kind.placeholder()))
         .collect();
     pretty(&fields)
 }
@@ -566,7 +527,7 @@ fn read_body(path: &PathBuf) -> Result<String, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use menu_sdk::menu_client::operation::{Body, TokenEffect};
+    use menu_sdk::menu_client::operation::{Auth, Body, TokenEffect};
 
     /// An operation of the kind the spec may gain, with every kind of argument.
     static THING: Operation = Operation {
@@ -586,6 +547,7 @@ mod tests {
                 required: true,
                 kind: Kind::Uuid,
                 description: "The thing.",
+                customer: false,
             },
             Param {
                 name: "part",
@@ -593,6 +555,7 @@ mod tests {
                 required: true,
                 kind: Kind::String,
                 description: "The part.",
+                customer: false,
             },
             Param {
                 name: "page",
@@ -603,6 +566,7 @@ mod tests {
                     maximum: i64::MAX,
                 },
                 description: "A page.",
+                customer: false,
             },
             Param {
                 name: "sort",
@@ -610,9 +574,11 @@ mod tests {
                 required: true,
                 kind: Kind::Enum(&["asc", "desc"]),
                 description: "An order.",
+                customer: false,
             },
         ],
         body: Some(Body {
+            object: true,
             required: true,
             fields: &[
                 Field {
@@ -833,6 +799,7 @@ mod tests {
                 required: true,
                 kind: Kind::String,
                 description: "",
+                customer: false,
             },
             Param {
                 name: "token",
@@ -840,6 +807,7 @@ mod tests {
                 required: false,
                 kind: Kind::String,
                 description: "",
+                customer: false,
             },
             Param {
                 name: "token",
@@ -847,6 +815,7 @@ mod tests {
                 required: false,
                 kind: Kind::String,
                 description: "",
+                customer: false,
             },
             Param {
                 name: "verbose",
@@ -854,6 +823,7 @@ mod tests {
                 required: false,
                 kind: Kind::Boolean,
                 description: "",
+                customer: false,
             },
             Param {
                 name: "help",
@@ -861,6 +831,7 @@ mod tests {
                 required: false,
                 kind: Kind::String,
                 description: "",
+                customer: false,
             },
             Param {
                 name: "json_body",
@@ -868,6 +839,7 @@ mod tests {
                 required: false,
                 kind: Kind::String,
                 description: "",
+                customer: false,
             },
         ],
         body: None,

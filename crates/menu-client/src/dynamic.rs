@@ -23,6 +23,19 @@ pub struct JsonCall {
     pub body: Option<Value>,
 }
 
+impl JsonCall {
+    /// Adds the value of a parameter sent at `location`.
+    pub fn push(&mut self, location: crate::operation::Location, name: String, value: String) {
+        use crate::operation::Location;
+        let pairs = match location {
+            Location::Path => &mut self.path,
+            Location::Query => &mut self.query,
+            Location::Header => &mut self.headers,
+        };
+        pairs.push((name, value));
+    }
+}
+
 impl std::fmt::Debug for JsonCall {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names = |pairs: &[(String, String)]| -> Vec<String> {

@@ -30,7 +30,6 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName
 
 use crate::Client;
 use crate::models::Token;
-use crate::operation::Auth;
 use crate::operations;
 
 /// The request id header.
@@ -185,7 +184,7 @@ fn prepare(context: &RequestContext, request: &mut reqwest::Request, operation_i
     if let Some(request_id) = request_id {
         headers.insert(X_REQUEST_ID, request_id);
     }
-    let needs_no_token = || operations::find(operation_id).is_some_and(|op| op.auth == Auth::None);
+    let needs_no_token = || operations::find(operation_id).is_some_and(|op| !op.auth.takes_token());
     if let Some(authorization) = context
         .authorization
         .as_ref()

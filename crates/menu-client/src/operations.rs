@@ -3,7 +3,10 @@
 // CI runs `cargo xtask generate --check` and fails when this file is stale.
 
 #[allow(unused_imports)]
-use crate::operation::{Auth, Body, Field, Kind, Location, Operation, Param, TokenEffect};
+use crate::operation::{
+    Auth, Body, Field, Kind, Location, Managed, ManagedHeader, Operation, Param,
+    TokenEffect,
+};
 /// `verify_phone_number_update`: `POST /customers/{customer_id}/verify-phone-number-update`.
 pub const VERIFY_PHONE_NUMBER_UPDATE: Operation = Operation {
     id: "verify_phone_number_update",
@@ -22,10 +25,12 @@ pub const VERIFY_PHONE_NUMBER_UPDATE: Operation = Operation {
             required: true,
             kind: Kind::Uuid,
             description: "The id of the customer account.",
+            customer: true,
         },
     ],
     body: ::std::option::Option::Some(Body {
         required: true,
+        object: true,
         fields: &[
             Field {
                 name: "confirmation_code",
@@ -83,6 +88,7 @@ pub const CHECK_EMAIL: Operation = Operation {
     params: &[],
     body: ::std::option::Option::Some(Body {
         required: true,
+        object: true,
         fields: &[
             Field {
                 name: "email",
@@ -123,6 +129,7 @@ pub const PASSWORDLESS_REQUEST: Operation = Operation {
     params: &[],
     body: ::std::option::Option::Some(Body {
         required: true,
+        object: true,
         fields: &[
             Field {
                 name: "email",
@@ -161,6 +168,7 @@ pub const REGISTER: Operation = Operation {
     params: &[],
     body: ::std::option::Option::Some(Body {
         required: true,
+        object: true,
         fields: &[
             Field {
                 name: "passwordless_email",
@@ -226,6 +234,7 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
             required: true,
             kind: Kind::Uuid,
             description: "The id of the customer account (a UUID).",
+            customer: true,
         },
         Param {
             name: "DLC-Authorization",
@@ -233,10 +242,12 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
             required: false,
             kind: Kind::String,
             description: "The customer's loyalty (Punchh) authorization token, when the brand uses one.",
+            customer: false,
         },
     ],
     body: ::std::option::Option::Some(Body {
         required: true,
+        object: true,
         fields: &[
             Field {
                 name: "first_name",
@@ -332,6 +343,7 @@ pub const DELETE_CUSTOMER_ACCOUNT: Operation = Operation {
             required: true,
             kind: Kind::Uuid,
             description: "The id of the customer account (a UUID).",
+            customer: true,
         },
     ],
     body: ::std::option::Option::None,
@@ -355,10 +367,12 @@ pub const VERIFY_EMAIL_UPDATE: Operation = Operation {
             required: true,
             kind: Kind::Uuid,
             description: "The id of the customer account (a UUID).",
+            customer: true,
         },
     ],
     body: ::std::option::Option::Some(Body {
         required: true,
+        object: true,
         fields: &[
             Field {
                 name: "confirmation_code",
@@ -386,6 +400,38 @@ pub const VERIFY_EMAIL_UPDATE: Operation = Operation {
         "{\"code\":200,\"data\":{\"customer_account\":{\"confirmed\":true,\"demographics\":[{\"demographic_id\":\"6cf7ea5e-c58e-42f3-9a4a-7e93e67761d9\",\"value\":\"2000-01-13\"}],\"email\":\"ivan.djordjevic@partech.com\",\"first_name\":\"Ivan\",\"has_pending_email_change\":false,\"has_pending_phone_number_change\":false,\"id\":\"6b49f310-3f23-11ed-936c-1a67b454859d\",\"is_social\":false,\"last_name\":\"Djordjevic\",\"locale\":\"en\",\"optin_status_email\":3,\"optin_status_pn\":3,\"phone_number\":\"+381601111111\",\"reference_type\":\"CustomerAccount\",\"state\":1,\"type_id\":1}},\"status\":\"OK\"}",
     ),
 };
+/// The headers every operation carries, which clients fill in (`x-managed` in the spec),
+/// in the spec's order.
+pub const MANAGED_HEADERS: &[ManagedHeader] = &[
+    ManagedHeader {
+        name: "X-Request-ID",
+        value: Managed::RequestId,
+        kind: Kind::Uuid,
+        description: "Unique request identifier, a UUID. Retries of one call reuse its id.",
+    },
+    ManagedHeader {
+        name: "Application",
+        value: Managed::Application,
+        kind: Kind::String,
+        description: "The application key that identifies the calling application.",
+    },
+    ManagedHeader {
+        name: "API-Version",
+        value: Managed::ApiVersion,
+        kind: Kind::String,
+        description: "The API version the client speaks; `5.0.0` in the reference pages (`4.38.0` and `3.7.0` elsewhere).",
+    },
+    ManagedHeader {
+        name: "X-QB-Enabled",
+        value: Managed::QueryBuilder,
+        kind: Kind::Enum(&["true", "false"]),
+        description: "`true` enables the query builder (query parameters such as `include`, `page`, `per_page`); mandatory here.",
+    },
+];
+/// The managed header whose value is chosen as `value` says, if the spec has one.
+pub fn managed(value: Managed) -> ::std::option::Option<&'static ManagedHeader> {
+    MANAGED_HEADERS.iter().find(|header| header.value == value)
+}
 /// Every operation of the spec, in its order.
 pub const ALL: &[&Operation] = &[
     &VERIFY_PHONE_NUMBER_UPDATE,

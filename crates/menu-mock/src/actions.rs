@@ -6,7 +6,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use menu_client::Token;
-use menu_client::operation::{Operation, TokenEffect};
+use menu_client::operation::Operation;
 use menu_client::types::{
     CustomerAccount, CustomerAccountUpdate, EmailRequest, RegisterRequest,
     VerifyEmailUpdateRequest, VerifyPhoneNumberUpdateRequest,
@@ -22,7 +22,7 @@ use crate::tokens::TokenSpec;
 
 /// The action of `operation` for a checked request.
 pub(crate) fn act(state: &MockState, operation: &'static Operation, checked: Checked) -> Response {
-    let outcome = if operation.token == TokenEffect::Rotates {
+    let outcome = if operation.token.refreshes() {
         rotate(state, checked)
     } else {
         match operation.id {

@@ -5,7 +5,8 @@
 use axum::body::Body;
 use axum::http::{HeaderMap, header};
 use chrono::Utc;
-use menu_client::operation::Kind;
+use menu_client::operation::Managed;
+use menu_client::operations::MANAGED_HEADERS;
 
 use crate::reply::Failure;
 use crate::state::MockState;
@@ -45,23 +46,24 @@ pub(crate) fn check_header_parameters(
     state: &MockState,
     headers: &HeaderMap,
 ) -> Result<(), Failure> {
-    let request_id = single_header(headers, "X-Request-ID")?;
-    if !Kind::Uuid.accepts(request_id) {
-        return Err(Failure::invalid_field(
-            "X-Request-ID",
-            "The X-Request-ID header must be a UUID.",
-        ));
+    let mut application = None;
+    for managed in MANAGED_HEADERS {
+        let value = single_header(headers, managed.name)?;
+        if !managed.kind.accepts(value) {
+            return Err(Failure::invalid_field(
+                managed.name,
+                format!(
+                    "The {} header must be {}.",
+                    managed.name,
+                    managed.kind.describe()
+                ),
+            ));
+        }
+        if managed.value == Managed::Application {
+            application = Some(value);
+        }
     }
-    let application = single_header(headers, "Application")?;
-    single_header(headers, "API-Version")?;
-    let query_builder = single_header(headers, "X-QB-Enabled")?;
-    if !matches!(query_builder, "true" | "false") {
-        return Err(Failure::invalid_field(
-            "X-QB-Enabled",
-            "The X-QB-Enabled header must be `true` or `false`.",
-        ));
-    }
-    if !state.knows_application(application) {
+    if application.is_some_and(|key| !state.knows_application(key)) {
         return Err(Failure::unauthorized("Unknown application."));
     }
     Ok(())

@@ -11,11 +11,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{MatchedPath, Query, Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, MethodRouter, get, on};
-use menu_client::operation::{Operation, TokenEffect};
+use menu_client::operation::{Managed, Operation};
+use menu_client::operations;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use uuid::Uuid;
@@ -30,8 +31,6 @@ pub const OUTBOX_PATH: &str = "/_mock/outbox";
 
 /// A request body must arrive within this time (a slow client gets a 400).
 pub const REQUEST_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The router of `operations`, on `state`.
 pub(crate) fn router(state: Arc<MockState>, operations: &'static [&'static Operation]) -> Router {
@@ -85,9 +84,9 @@ fn route(operation: &'static Operation) -> MethodRouter<Arc<MockState>> {
             }
         },
     );
-    if operation.token == TokenEffect::Rotates && operation.method == "GET" {
-        // axum answers HEAD with the GET handler unless told otherwise, which would rotate the
-        // token and drop the new one with the body.
+    if operation.token.changes_tokens() && operation.method == "GET" {
+        // axum answers HEAD with the GET handler unless told otherwise, which would change the
+        // tokens and drop a new one with the body.
         let allow = operation.method;
         return route.head(move |method: Method, uri: Uri| async move {
             method_not_allowed(&method, &uri, allow)
@@ -127,9 +126,7 @@ async fn controls(
         Ok(None) => return next.run(request).await,
         Err(failure) => return failure.into_response(),
     };
-    let request_id = request
-        .headers()
-        .get(&X_REQUEST_ID)
+    let request_id = request_id(request.headers())
         .and_then(|id| id.to_str().ok())
         .unwrap_or_default();
     if !fault.applies_to(state.controls.attempt(request_id)) {
@@ -159,13 +156,27 @@ async fn outbox(
 
 /// Sends back the request's `X-Request-ID` (or a fresh one when it had none) on every response.
 async fn echo_request_id(request: Request, next: Next) -> Response {
-    let id = request.headers().get(&X_REQUEST_ID).cloned();
+    let Some(name) = request_id_header() else {
+        return next.run(request).await;
+    };
+    let id = request.headers().get(&name).cloned();
     let mut response = next.run(request).await;
     let id = id.or_else(|| HeaderValue::try_from(Uuid::new_v4().to_string()).ok());
     if let Some(id) = id {
-        response.headers_mut().insert(X_REQUEST_ID, id);
+        response.headers_mut().insert(name, id);
     }
     response
+}
+
+/// The request id header (the managed header `x-managed: request-id`), if the spec has one.
+fn request_id_header() -> Option<HeaderName> {
+    let header = operations::managed(Managed::RequestId)?;
+    HeaderName::from_bytes(header.name.as_bytes()).ok()
+}
+
+/// The request's id, if it has one.
+fn request_id(headers: &HeaderMap) -> Option<&HeaderValue> {
+    headers.get(request_id_header()?)
 }
 
 async fn not_found(uri: Uri) -> Failure {

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use menu_client::ResponseValue;
-use menu_client::operation::{Auth, Operation, TokenEffect};
+use menu_client::operation::Operation;
 use reqwest::header::HeaderMap;
 use uuid::Uuid;
 
@@ -142,21 +142,20 @@ impl<'a> Call<'a> {
     /// The token to send for `operation`, checked before anything is sent.
     pub(crate) fn token_for(&self, operation: &Operation) -> Result<Option<Arc<Token>>, Error> {
         let shared = self.shared;
-        match operation.auth {
-            Auth::None => Ok(None),
-            Auth::Optional if shared.config.token_in_clear_text => Ok(None),
-            Auth::Optional => Ok(shared.tokens.current()),
-            Auth::Customer => {
-                let token = self
-                    .pinned
-                    .clone()
-                    .or_else(|| shared.tokens.current())
-                    .ok_or(Error::MissingToken {
-                        operation: operation.id,
-                    })?;
-                shared.refuse_clear_text()?;
-                Ok(Some(token))
-            }
+        if operation.auth.requires_token() {
+            let token = self
+                .pinned
+                .clone()
+                .or_else(|| shared.tokens.current())
+                .ok_or(Error::MissingToken {
+                    operation: operation.id,
+                })?;
+            shared.refuse_clear_text()?;
+            Ok(Some(token))
+        } else if operation.auth.takes_token() && !shared.config.token_in_clear_text {
+            Ok(shared.tokens.current())
+        } else {
+            Ok(None)
         }
     }
 
@@ -178,7 +177,7 @@ impl<'a> Call<'a> {
             .request_id(request_id)
             .send_once(operation, attempt)
             .await?;
-        if operation.token == TokenEffect::Revokes {
+        if operation.token.forgets_token() {
             shared
                 .tokens
                 .forget()
@@ -229,7 +228,7 @@ impl<'a> Call<'a> {
         };
         let (mut token, rotation) = match (token, shared.rotation) {
             // A token the operation does not need: one it refuses is dropped, not refreshed.
-            (Some(token), _) if operation.auth == Auth::Optional => {
+            (Some(token), _) if !operation.auth.requires_token() => {
                 return match exchange(Some(token)).await {
                     Err(error) if is_unauthorized(&error) => exchange(None).await,
                     outcome => outcome,

@@ -4,7 +4,6 @@
 //! use the typed methods.
 
 use menu_client::JsonCall;
-use menu_client::operation::TokenEffect;
 use menu_client::operations;
 use serde_json::Value;
 
@@ -77,7 +76,7 @@ impl Call<'_> {
                 client.send_json(operation, call).await
             })
             .await?;
-        if operation.token == TokenEffect::Issues {
+        if operation.token.adopts_session() {
             match session::token_at(&body) {
                 Some(token) => shared.adopt(operation, request_id, None, &token).await?,
                 None => {

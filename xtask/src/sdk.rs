@@ -293,7 +293,7 @@ pub fn render(
         if op.token.refreshes() {
             let call = method.to_payload(quote!(client.#fn_name().await));
             rotation = quote! {
-                ::std::option::Option::Some(crate::session::Rotation {
+                ::std::option::Option::Some(crate::identity::Rotation {
                     operation: &::menu_client::operations::#constant,
                     send: |client| ::std::boxed::Box::pin(async move { #call }),
                 })
@@ -391,7 +391,7 @@ pub fn render(
         }
 
         /// The operation the spec marks `x-token: rotates`, which automatic token refresh sends.
-        pub(crate) const ROTATION: ::std::option::Option<crate::session::Rotation> = #rotation;
+        pub(crate) const ROTATION: ::std::option::Option<crate::identity::Rotation> = #rotation;
 
         /// One request type per operation: its required arguments, its optional parameters as
         /// setters, sent when awaited.

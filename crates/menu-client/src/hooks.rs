@@ -2,17 +2,18 @@
 //! the generated code has built it, and a response before the generated code reads it.
 //!
 //! `cargo xtask generate` hands progenitor a view of the spec without the header parameters that
-//! are the same on every call (`X-Request-ID`, `Application`, `API-Version`, `X-QB-Enabled`) and
-//! without the error responses, so the generated methods take only what varies between calls.
-//! What they leave out comes from the client's [`RequestContext`], for every operation alike:
+//! are the same on every call (the managed headers: `x-managed` in the spec, the operation table's
+//! [`crate::operations::MANAGED_HEADERS`]) and without the error responses, so the generated
+//! methods take only what varies between calls. What they leave out comes from the client's
+//! [`RequestContext`], for every operation alike:
 //! - **`pre`**: its headers are set on the request, each replacing what the generated code set
 //!   (so the `api-version: <info.version>` that progenitor always adds is overridden by the
 //!   context's `API-Version`, never doubled), except `Accept` and `Content-Type`, which only fill
-//!   in for an operation that sets none (a body keeps its media type); `X-Request-ID` is the context's, or a fresh UUID v4
-//!   per request; `Authorization: Bearer <token>` when it holds a token (marked sensitive) and
-//!   the caller decided the operation takes it ([`RequestContext::token_decided`]) or, without
-//!   that, the operation is not one that needs none (`security: []` in the spec, as the operation
-//!   table says); its timeout replaces the HTTP client's.
+//!   in for an operation that sets none (a body keeps its media type); the request id header is
+//!   the context's, or a fresh UUID v4 per request; `Authorization: Bearer <token>` when it holds
+//!   a token (marked sensitive), for an operation that takes one (by its `Auth` in the operation
+//!   table: the caller chose the token, this says which operations may carry it); its timeout
+//!   replaces the HTTP client's.
 //! - **`exec`**: sends the request; with a body limit, a response body without a
 //!   `Content-Length` within the limit is wrapped in [`http_body_util::Limited`], so reading more
 //!   than the limit fails instead of allocating.
@@ -30,10 +31,14 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName
 
 use crate::Client;
 use crate::models::Token;
+use crate::operation::Managed;
 use crate::operations;
 
-/// The request id header.
-pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+/// The request id header: the managed header `x-managed: request-id`, if the spec has one.
+fn request_id_header() -> Option<HeaderName> {
+    let header = operations::managed(Managed::RequestId)?;
+    HeaderName::from_bytes(header.name.as_bytes()).ok()
+}
 
 /// What a generated [`Client`] adds to each of its requests (see the module documentation).
 ///
@@ -44,8 +49,6 @@ pub struct RequestContext {
     extra_headers: Option<Arc<HeaderMap>>,
     request_id: Option<HeaderValue>,
     authorization: Option<HeaderValue>,
-    /// The caller decided which operations get the token: no look-up in the operation table.
-    token_decided: bool,
     timeout: Option<Duration>,
     max_response_body_bytes: Option<usize>,
 }
@@ -88,14 +91,6 @@ impl RequestContext {
         Ok(self)
     }
 
-    /// Sends the token to every operation this context is used for: the caller already decided
-    /// (by the operation table's `Auth`) that the operation takes it. Without this, an operation
-    /// whose `security` is empty never gets the token (looked up in the table per request).
-    pub fn token_decided(mut self) -> Self {
-        self.token_decided = true;
-        self
-    }
-
     /// Like [`RequestContext::token`], from the JWT alone.
     pub fn bearer_token(self, token: &str) -> Result<Self, InvalidToken> {
         self.token(&Token::new(token))
@@ -112,11 +107,6 @@ impl RequestContext {
     pub fn max_response_body_bytes(mut self, limit: usize) -> Self {
         self.max_response_body_bytes = Some(limit);
         self
-    }
-
-    /// Whether a bearer token is set.
-    pub fn has_token(&self) -> bool {
-        self.authorization.is_some()
     }
 }
 
@@ -177,18 +167,20 @@ fn prepare(context: &RequestContext, request: &mut reqwest::Request, operation_i
     for (name, value) in context.extra_headers.iter().flat_map(|h| h.iter()) {
         headers.entry(name).or_insert_with(|| value.clone());
     }
-    let request_id = context
-        .request_id
-        .clone()
-        .or_else(|| header_of(uuid::Uuid::new_v4()));
-    if let Some(request_id) = request_id {
-        headers.insert(X_REQUEST_ID, request_id);
+    if let Some(name) = request_id_header() {
+        let request_id = context
+            .request_id
+            .clone()
+            .or_else(|| header_of(uuid::Uuid::new_v4()));
+        if let Some(request_id) = request_id {
+            headers.insert(name, request_id);
+        }
     }
     let needs_no_token = || operations::find(operation_id).is_some_and(|op| !op.auth.takes_token());
     if let Some(authorization) = context
         .authorization
         .as_ref()
-        .filter(|_| context.token_decided || !needs_no_token())
+        .filter(|_| !needs_no_token())
     {
         headers.insert(AUTHORIZATION, authorization.clone());
     }
@@ -289,7 +281,7 @@ mod tests {
         prepare(&context, &mut a, "refresh");
         prepare(&context, &mut b, "refresh");
         let id = |r: &reqwest::Request| -> uuid::Uuid {
-            r.headers()[X_REQUEST_ID].to_str().unwrap().parse().unwrap()
+            r.headers()["x-request-id"].to_str().unwrap().parse().unwrap()
         };
         assert_ne!(id(&a), id(&b));
         assert_eq!(id(&a).get_version_num(), 4);
@@ -308,7 +300,6 @@ mod tests {
         assert_eq!(value, "Bearer secret-jwt");
         assert!(value.is_sensitive());
         assert!(!format!("{context:?}").contains("secret-jwt"));
-        assert!(context.has_token());
     }
 
     #[test]

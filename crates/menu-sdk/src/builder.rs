@@ -13,11 +13,13 @@ use crate::config::{
     env, is_loopback, validate_base_url,
 };
 use crate::error::Error;
+use crate::exchange::Endpoint;
 use crate::headers;
+use crate::identity::{Identity, OnTokenRefresh, Tokens};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::shared::Shared;
-use crate::token_store::{OnTokenRefresh, TokenStore, Tokens};
+use crate::token_store::TokenStore;
 
 impl Client {
     /// A builder: `Client::builder().application_key("...").build()?`.
@@ -351,12 +353,12 @@ impl ClientBuilder {
                 .max_response_body_bytes
                 .unwrap_or(DEFAULT_MAX_RESPONSE_BODY_BYTES),
         };
-        Ok(Client::new(Shared::new(
-            config,
-            http,
-            tokens,
-            crate::generated::ROTATION,
-        )))
+        let endpoint = Arc::new(Endpoint { config, http });
+        let identity = Identity::new(endpoint.clone(), tokens, crate::generated::ROTATION);
+        Ok(Client::new(Shared {
+            endpoint,
+            identity: Arc::new(identity),
+        }))
     }
 }
 

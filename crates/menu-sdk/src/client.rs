@@ -35,7 +35,7 @@ impl Client {
 
     #[cfg(test)]
     pub(crate) fn config(&self) -> &crate::config::Config {
-        &self.shared.config
+        &self.shared.endpoint.config
     }
 
     /// Options for one call, with a fresh request id: `client.call().request_id(id).refresh()`.
@@ -52,7 +52,7 @@ impl Client {
     /// The customer token the client currently holds.
     pub fn token(&self) -> Option<Token> {
         self.shared
-            .tokens
+            .identity
             .current()
             .map(|token| Token::clone(&token))
     }
@@ -60,60 +60,54 @@ impl Client {
     /// Replaces the customer token (for example after the customer signed in). Fails, keeping the
     /// old token, if it cannot be sent as a header value.
     pub fn set_token(&self, token: impl Into<String>) -> Result<(), Error> {
-        self.shared.tokens.set(Token::new(token))
+        self.shared.identity.set(Token::new(token))
     }
 
     /// Sets the token a store loaded (its lifetimes kept).
     pub(crate) fn set_stored_token(&self, token: Token) -> Result<(), Error> {
-        self.shared.tokens.set(token)
+        self.shared.identity.set(token)
     }
 
     /// Forgets the customer token in memory; customer calls then fail with
     /// [`Error::MissingToken`]. The token store keeps its token: see [`Client::logout`].
     pub fn clear_token(&self) {
-        self.shared.tokens.clear();
+        self.shared.identity.clear();
     }
 
     /// Forgets the customer token, in memory and in the client's token store
     /// ([`crate::TokenStore::clear`]), so that the next run does not sign the customer back in.
     pub async fn logout(&self) -> Result<(), crate::StoreError> {
-        self.shared.tokens.forget().await
+        self.shared.identity.forget().await
     }
 
     /// The base URL calls go to.
     pub fn base_url(&self) -> &str {
-        &self.shared.config.base_url
+        &self.shared.endpoint.config.base_url
     }
 
     /// The `API-Version` the client sends.
     pub fn api_version(&self) -> &str {
-        &self.shared.config.api_version
+        &self.shared.endpoint.config.api_version
     }
 
     /// The generated low-level client, for anything this crate does not cover. It shares this
-    /// client's base URL, connection pool, headers, current token (sent to the operations that
-    /// take one), timeout and body limit, and sends a fresh `X-Request-ID` per request. It does
-    /// not retry, does not refresh the token, and returns `menu_client` errors: those belong to
-    /// this crate's calls.
+    /// client's base URL, connection pool, headers (extra headers included), current token (sent
+    /// to the operations that take one), timeout and body limit, and sends a fresh
+    /// `X-Request-ID` per request. It does not retry, does not refresh the token, and returns
+    /// `menu_client` errors: those belong to this crate's calls.
     pub fn generated(&self) -> Result<menu_client::Client, Error> {
-        let token = self.shared.tokens.current();
-        if token.is_some() {
-            self.shared.refuse_clear_text()?;
-        }
-        let context = self.shared.context(token.as_deref(), None)?;
-        Ok(menu_client::Client::new_with_client(
-            &self.shared.config.base_url,
-            self.shared.http.clone(),
-            context,
-        ))
+        let token = self.shared.identity.token_for_any()?;
+        let endpoint = &self.shared.endpoint;
+        let context = endpoint.context(token.as_deref(), None, None, &[])?;
+        Ok(endpoint.client(context))
     }
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("config", &self.shared.config)
-            .field("token", &self.shared.tokens.current())
+            .field("config", &self.shared.endpoint.config)
+            .field("token", &self.shared.identity.current())
             .finish_non_exhaustive()
     }
 }

@@ -9,11 +9,11 @@ use menu_client::types::VerifyPhoneNumberUpdateRequest;
 use uuid::Uuid;
 
 use crate::CustomerAccount;
+use crate::Session;
 use crate::call::Call;
 use crate::client::Client;
 use crate::error::Error;
 use crate::generated::requests;
-use crate::session::Session;
 
 impl Client {
     /// Confirms the customer's pending phone number change with the code sent to the new number,

@@ -174,7 +174,7 @@ impl<'a> crate::call::Call<'a> {
     }
 }
 /// The operation the spec marks `x-token: rotates`, which automatic token refresh sends.
-pub(crate) const ROTATION: ::std::option::Option<crate::session::Rotation> = ::std::option::Option::Some(crate::session::Rotation {
+pub(crate) const ROTATION: ::std::option::Option<crate::identity::Rotation> = ::std::option::Option::Some(crate::identity::Rotation {
     operation: &::menu_client::operations::REFRESH,
     send: |client| ::std::boxed::Box::pin(async move {
         client.refresh().await.and_then(|value| value.map(|envelope| envelope.data))

@@ -3,14 +3,16 @@
 //! the token an operation issues): for generic tools such as the `menu` command line. In code,
 //! use the typed methods.
 
-use menu_client::JsonCall;
 use menu_client::operations;
+use menu_client::{JsonCall, ResponseValue};
 use serde_json::Value;
 
+use crate::Session;
 use crate::call::Call;
 use crate::client::Client;
 use crate::error::Error;
-use crate::session;
+use crate::identity::{kept, token_of};
+use serde::Deserialize as _;
 
 impl Client {
     /// Sends the operation `operation_id` with `call`'s untyped arguments and returns its
@@ -32,22 +34,18 @@ impl Call<'_> {
         operation_id: &str,
         call: &JsonCall,
     ) -> Result<reqwest::Request, Error> {
-        let operation = operations::find(operation_id)
-            .ok_or_else(|| Error::config(format!("the spec has no operation `{operation_id}`")))?;
-        if let Some(invalid) = self.options.invalid.clone() {
-            return Err(invalid);
-        }
-        let shared = self.shared();
-        let token = self.token_for(operation)?;
-        let context = shared
-            .context(token.as_deref(), Some(self.fix_request_id()))?
-            .token_decided()
-            .timeout(self.options.timeout.unwrap_or(shared.config.timeout))
-            .extra_headers(crate::call::merged(
-                &shared.config.extra_headers,
-                &self.options.headers,
-            ));
-        menu_client::Client::new_with_client(&shared.config.base_url, shared.http.clone(), context)
+        let operation = find(operation_id)?;
+        let sending = self.sending()?;
+        let token = self.shared.identity.token_for(operation)?;
+        let endpoint = &self.shared.endpoint;
+        let context = endpoint.context(
+            token.as_deref(),
+            Some(sending.request_id),
+            sending.timeout,
+            &sending.headers,
+        )?;
+        endpoint
+            .client(context)
             .json_request(operation, call)
             .await
             .map_err(|e| Error::config(format!("cannot build the request: {e}")))
@@ -55,45 +53,82 @@ impl Call<'_> {
 
     /// Sends the operation `operation_id` with `call`'s untyped arguments (the body is sent as it
     /// is: the server judges it) through the SDK's pipeline, and returns its payload as JSON: the
-    /// envelope's `data`, or `null` when it has none. A token the operation issues is adopted, as
-    /// by its typed method (the rotating one through the single flight). An unknown operation is
-    /// [`Error::InvalidConfig`], and nothing is sent.
+    /// envelope's `data`, or `null` when it has none. A session the operation issues is decoded
+    /// into [`crate::Session`] and its token adopted, as by its typed method (the rotating
+    /// operation through the single flight). An unknown operation is an error, and nothing is
+    /// sent.
     pub async fn send_json(self, operation_id: &str, call: JsonCall) -> Result<Value, Error> {
-        let operation = operations::find(operation_id)
-            .ok_or_else(|| Error::config(format!("the spec has no operation `{operation_id}`")))?;
-        let rotation = self.shared().rotation;
-        if let Some(rotation) = rotation.filter(|r| r.operation == operation) {
-            let session = self.rotate(rotation).await?;
+        let operation = find(operation_id)?;
+        let call = &call;
+        let identity = self.shared.identity.clone();
+        if identity.rotation() == Some(operation) {
+            let session = self
+                .send_session(operation, |client| async move {
+                    let value = client.send_json(operation, call).await?;
+                    // The generated `Session` reads the answer's `data` (its bytes kept when it
+                    // is not one, for the token they may carry).
+                    let (status, headers) = (value.status(), value.headers().clone());
+                    let mut body = value.into_inner();
+                    let data = body.get_mut("data").map(Value::take).unwrap_or_default();
+                    match Session::deserialize(&data) {
+                        Ok(session) => Ok(ResponseValue::new(session, status, headers)),
+                        Err(error) => {
+                            if let Some(object) = body.as_object_mut() {
+                                object.insert("data".to_owned(), data);
+                            }
+                            let bytes = serde_json::to_vec(&body).unwrap_or_default();
+                            Err(menu_client::Error::InvalidResponsePayload(
+                                bytes.into(),
+                                error,
+                            ))
+                        }
+                    }
+                })
+                .await?;
             return serde_json::to_value(session)
                 .map_err(|e| Error::config(format!("cannot show the session as JSON: {e}")));
         }
-        let shared = self.shared();
-        let request_id = self.fix_request_id();
-        let call = &call;
+        let request_id = self.sending()?.request_id;
         let mut body = self
             .request_id(request_id)
             .send(operation, |client| async move {
                 client.send_json(operation, call).await
             })
             .await?;
-        if operation.token.adopts_session() {
-            match session::token_at(&body) {
-                Some(token) => shared.adopt(operation, request_id, None, &token).await?,
-                None => {
-                    return Err(Error::Decode {
-                        operation: operation.id,
-                        status: reqwest::StatusCode::from_u16(operation.success_status)
-                            .unwrap_or(reqwest::StatusCode::OK),
-                        request_id,
-                        reason: "the answer carries no token at `data.token`".into(),
-                        body_snippet: String::new(),
-                    });
-                }
-            }
-        }
-        Ok(match body.get_mut("data") {
+        let data = match body.get_mut("data") {
             Some(data) => data.take(),
             None => Value::Null,
-        })
+        };
+        if operation.token.adopts_session() {
+            // The generated `Session` reads the answer; a token it carries is kept even when the
+            // rest does not decode.
+            let decoded = Session::deserialize(&data);
+            let token = match &decoded {
+                Ok(session) => Some(session.token.clone()),
+                Err(_) => token_of(&data),
+            };
+            if let Some(token) = &token {
+                identity.adopt(operation, request_id, None, token).await?;
+            }
+            if decoded.is_err() {
+                // serde's message could quote the token: it is not repeated.
+                let error = Error::Decode {
+                    operation: operation.id,
+                    status: reqwest::StatusCode::from_u16(operation.success_status)
+                        .unwrap_or(reqwest::StatusCode::OK),
+                    request_id,
+                    reason: "the answer's `data` is not a session (the spec's `Session`)".into(),
+                    body_snippet: String::new(),
+                };
+                return Err(if token.is_some() { kept(error) } else { error });
+            }
+        }
+        Ok(data)
     }
+}
+
+/// The operation `operation_id` of the spec.
+fn find(operation_id: &str) -> Result<&'static menu_client::operation::Operation, Error> {
+    operations::find(operation_id)
+        .ok_or_else(|| Error::config(format!("the spec has no operation `{operation_id}`")))
 }

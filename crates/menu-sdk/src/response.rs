@@ -72,7 +72,7 @@ pub(crate) async fn read<T, E>(
 
 /// Records the answer's status on the call's span.
 fn record_status(status: StatusCode) {
-    tracing::Span::current().record("status", status.as_u16());
+    tracing::Span::current().record(crate::trace::STATUS, status.as_u16());
 }
 
 /// A body that could not be read whole: over the limit, or broken off.

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn session(token: &str) -> Outcome {
     let body: serde_json::Value =
-        serde_json::from_str(include_str!("../../../menu-mock/seed/refresh.json")).unwrap();
+        serde_json::from_str(include_str!("../../../../menu-mock/seed/refresh.json")).unwrap();
     let mut session: Session = serde_json::from_value(body["data"].clone()).unwrap();
     session.token = Token::new(token);
     Ok(Arc::new(session))

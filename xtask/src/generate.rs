@@ -159,6 +159,27 @@ pub struct Generated {
     surface: surface::Surface,
 }
 
+/// Leaves out of progenitor's output what menu-client must not have: `Client::new`, which panics
+/// when the HTTP client cannot be built (`new_with_client` stays: the SDK builds its own), and the
+/// dead function that only asserts at compile time that the hooks are implemented (the generated
+/// methods call them).
+fn without_panics_and_dead_code(client: &mut syn::File) {
+    client
+        .items
+        .retain(|item| !matches!(item, syn::Item::Const(constant) if constant.ident == "_"));
+    for item in &mut client.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        if block.trait_.is_some() {
+            continue;
+        }
+        block
+            .items
+            .retain(|item| !matches!(item, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+    }
+}
+
 /// Adds `#[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]` to every type of the
 /// generated `types` module: with the crate's `schemars` feature, users can embed the API's types
 /// in their own JSON Schemas; without it, nobody builds schemars.
@@ -198,6 +219,7 @@ pub fn render(spec_text: &str, hand_written: &[String]) -> Result<Generated, Str
     let mut client = syn::parse2::<syn::File>(tokens)
         .map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
     derive_json_schema(&mut client);
+    without_panics_and_dead_code(&mut client);
     let methods = client_file::methods(&client)?;
     sdk::pair(&operations, &methods)?;
     let parse = |tokens| {

@@ -303,12 +303,34 @@ pub fn render(
             " One `{id}` call, sent when awaited (or by [`{request}::send`]); built by \
              [`Client::{fn_name}`](crate::Client::{fn_name})."
         );
-        // The request type of a hand-written method is the method's to build.
-        let (visibility, unused) = if by_hand {
-            // Its setters may go unused by the hand-written method.
-            (quote!(pub(crate)), quote!(#[allow(dead_code)]))
+        // The request type of a hand-written method is the method's to build: the call it is
+        // given carries the request id.
+        let (visibility, request_id_setter) = if by_hand {
+            (quote!(pub(crate)), quote!())
         } else {
-            (quote!(pub), quote!())
+            (
+                quote!(pub),
+                quote! {
+                    /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh
+                    /// one (every retry of the call carries it too).
+                    pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
+                        self.call_ = self.call_.request_id(request_id);
+                        self
+                    }
+                },
+            )
+        };
+        // The rotating operation is sent by the SDK's token module (its single flight).
+        let sent = if op.token.refreshes() {
+            quote!(call_.rotate().await)
+        } else {
+            quote! {
+                call_
+                    .#pipeline(&::menu_client::operations::#constant, |client| async move {
+                        #generated_call
+                    })
+                    .await
+            }
         };
         requests.push(quote! {
             #[doc = #request_doc]
@@ -318,7 +340,6 @@ pub fn render(
                 #(#fields,)*
             }
 
-            #unused
             impl<'a> #request<'a> {
                 pub(crate) fn new(call_: crate::call::Call<'a>, #(#req_params),*) -> Self {
                     Self {
@@ -330,23 +351,14 @@ pub fn render(
 
                 #(#setters)*
 
-                /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
-                /// (every retry of the call carries it too).
-                pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
-                    self.call_ = self.call_.request_id(request_id);
-                    self
-                }
+                #request_id_setter
 
                 /// Sends the call through the SDK's pipeline: header defaults, authentication,
                 /// automatic token refresh, retries, typed errors, tracing.
                 pub async fn send(self) -> ::std::result::Result<#payload, crate::error::Error> {
                     let Self { call_, #(#all_names,)* } = self;
                     #(let #all_names = &#all_names;)*
-                    call_
-                        .#pipeline(&::menu_client::operations::#constant, |client| async move {
-                            #generated_call
-                        })
-                        .await
+                    #sent
                 }
             }
 

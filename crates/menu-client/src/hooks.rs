@@ -177,11 +177,7 @@ fn prepare(context: &RequestContext, request: &mut reqwest::Request, operation_i
         }
     }
     let needs_no_token = || operations::find(operation_id).is_some_and(|op| !op.auth.takes_token());
-    if let Some(authorization) = context
-        .authorization
-        .as_ref()
-        .filter(|_| !needs_no_token())
-    {
+    if let Some(authorization) = context.authorization.as_ref().filter(|_| !needs_no_token()) {
         headers.insert(AUTHORIZATION, authorization.clone());
     }
     if let Some(timeout) = context.timeout {
@@ -281,7 +277,11 @@ mod tests {
         prepare(&context, &mut a, "refresh");
         prepare(&context, &mut b, "refresh");
         let id = |r: &reqwest::Request| -> uuid::Uuid {
-            r.headers()["x-request-id"].to_str().unwrap().parse().unwrap()
+            r.headers()["x-request-id"]
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap()
         };
         assert_ne!(id(&a), id(&b));
         assert_eq!(id(&a).get_version_num(), 4);

@@ -31,7 +31,8 @@
 //! headers.insert("API-Version", HeaderValue::from_static("5.0.0"));
 //! headers.insert("X-QB-Enabled", HeaderValue::from_static("true"));
 //! let context = RequestContext::new().headers(headers).bearer_token("eyJ...")?;
-//! let client = Client::new("https://api-public-demo.menu.app/api", context);
+//! let http = reqwest::Client::builder().build()?;
+//! let client = Client::new_with_client("https://api-public-demo.menu.app/api", http, context);
 //! let session = client.refresh().await?.into_inner();
 //! println!("the new token expires at {:?}", session.data.token.expires_at());
 //! # Ok(())
@@ -49,7 +50,7 @@ pub mod operation;
 pub mod operations;
 
 #[rustfmt::skip]
-#[allow(missing_docs, clippy::all, clippy::unwrap_used, clippy::expect_used)]
+#[allow(missing_docs, clippy::all)]
 mod generated;
 
 pub use dynamic::JsonCall;

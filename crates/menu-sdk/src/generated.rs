@@ -190,7 +190,6 @@ pub mod requests {
         customer_id: ::uuid::Uuid,
         body: ::menu_client::types::VerifyPhoneNumberUpdateRequest,
     }
-    #[allow(dead_code)]
     impl<'a> VerifyPhoneNumberUpdate<'a> {
         pub(crate) fn new(
             call_: crate::call::Call<'a>,
@@ -198,12 +197,6 @@ pub mod requests {
             body: ::menu_client::types::VerifyPhoneNumberUpdateRequest,
         ) -> Self {
             Self { call_, customer_id, body }
-        }
-        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
-        /// (every retry of the call carries it too).
-        pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
-            self.call_ = self.call_.request_id(request_id);
-            self
         }
         /// Sends the call through the SDK's pipeline: header defaults, authentication,
         /// automatic token refresh, retries, typed errors, tracing.
@@ -248,16 +241,9 @@ pub mod requests {
     pub(crate) struct Refresh<'a> {
         call_: crate::call::Call<'a>,
     }
-    #[allow(dead_code)]
     impl<'a> Refresh<'a> {
         pub(crate) fn new(call_: crate::call::Call<'a>) -> Self {
             Self { call_ }
-        }
-        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
-        /// (every retry of the call carries it too).
-        pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
-            self.call_ = self.call_.request_id(request_id);
-            self
         }
         /// Sends the call through the SDK's pipeline: header defaults, authentication,
         /// automatic token refresh, retries, typed errors, tracing.
@@ -265,17 +251,7 @@ pub mod requests {
             self,
         ) -> ::std::result::Result<::menu_client::types::Session, crate::error::Error> {
             let Self { call_ } = self;
-            call_
-                .send_session(
-                    &::menu_client::operations::REFRESH,
-                    |client| async move {
-                        client
-                            .refresh()
-                            .await
-                            .and_then(|value| value.map(|envelope| envelope.data))
-                    },
-                )
-                .await
+            call_.rotate().await
         }
     }
     impl<'a> ::std::future::IntoFuture for Refresh<'a> {
@@ -305,8 +281,8 @@ pub mod requests {
         ) -> Self {
             Self { call_, body }
         }
-        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
-        /// (every retry of the call carries it too).
+        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh
+        /// one (every retry of the call carries it too).
         pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
             self.call_ = self.call_.request_id(request_id);
             self
@@ -361,8 +337,8 @@ pub mod requests {
         ) -> Self {
             Self { call_, body }
         }
-        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
-        /// (every retry of the call carries it too).
+        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh
+        /// one (every retry of the call carries it too).
         pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
             self.call_ = self.call_.request_id(request_id);
             self
@@ -409,8 +385,8 @@ pub mod requests {
         ) -> Self {
             Self { call_, body }
         }
-        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
-        /// (every retry of the call carries it too).
+        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh
+        /// one (every retry of the call carries it too).
         pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
             self.call_ = self.call_.request_id(request_id);
             self
@@ -478,8 +454,8 @@ pub mod requests {
             self.dlc_authorization = ::std::option::Option::Some(value.into());
             self
         }
-        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
-        /// (every retry of the call carries it too).
+        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh
+        /// one (every retry of the call carries it too).
         pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
             self.call_ = self.call_.request_id(request_id);
             self
@@ -540,8 +516,8 @@ pub mod requests {
         ) -> Self {
             Self { call_, customer_account_id }
         }
-        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
-        /// (every retry of the call carries it too).
+        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh
+        /// one (every retry of the call carries it too).
         pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
             self.call_ = self.call_.request_id(request_id);
             self
@@ -594,8 +570,8 @@ pub mod requests {
                 body,
             }
         }
-        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh one
-        /// (every retry of the call carries it too).
+        /// Sends this call with `request_id` as its `X-Request-ID` instead of a fresh
+        /// one (every retry of the call carries it too).
         pub fn request_id(mut self, request_id: ::uuid::Uuid) -> Self {
             self.call_ = self.call_.request_id(request_id);
             self

@@ -3,8 +3,8 @@
 //! the token an operation issues): for generic tools such as the `menu` command line. In code,
 //! use the typed methods.
 
+use menu_client::JsonCall;
 use menu_client::operations;
-use menu_client::{JsonCall, ResponseValue};
 use serde_json::Value;
 
 use crate::Session;
@@ -62,29 +62,7 @@ impl Call<'_> {
         let call = &call;
         let identity = self.shared.identity.clone();
         if identity.rotation() == Some(operation) {
-            let session = self
-                .send_session(operation, |client| async move {
-                    let value = client.send_json(operation, call).await?;
-                    // The generated `Session` reads the answer's `data` (its bytes kept when it
-                    // is not one, for the token they may carry).
-                    let (status, headers) = (value.status(), value.headers().clone());
-                    let mut body = value.into_inner();
-                    let data = body.get_mut("data").map(Value::take).unwrap_or_default();
-                    match Session::deserialize(&data) {
-                        Ok(session) => Ok(ResponseValue::new(session, status, headers)),
-                        Err(error) => {
-                            if let Some(object) = body.as_object_mut() {
-                                object.insert("data".to_owned(), data);
-                            }
-                            let bytes = serde_json::to_vec(&body).unwrap_or_default();
-                            Err(menu_client::Error::InvalidResponsePayload(
-                                bytes.into(),
-                                error,
-                            ))
-                        }
-                    }
-                })
-                .await?;
+            let session = self.rotate().await?;
             return serde_json::to_value(session)
                 .map_err(|e| Error::config(format!("cannot show the session as JSON: {e}")));
         }

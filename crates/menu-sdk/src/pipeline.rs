@@ -51,7 +51,7 @@ impl Call<'_> {
     /// Sends an operation whose answer is a session (`x-token` in the spec): the client adopts
     /// its token (switches to it, calls `on_token_refresh`, saves it in its store; a failed save
     /// is [`Error::TokenStore`]). The rotating operation is the token module's, through its
-    /// single flight.
+    /// single flight ([`Call::rotate`]).
     pub(crate) async fn send_session<E, F, Fut>(
         self,
         operation: &'static Operation,
@@ -63,9 +63,6 @@ impl Call<'_> {
     {
         let identity = &self.shared.identity;
         let sending = self.sending()?;
-        if identity.rotation() == Some(operation) {
-            return identity.rotate(sending).await;
-        }
         // The server issued a token even if the answer does not decode as a whole.
         let rescue = Rescue::default();
         let attempt = |client| {
@@ -91,6 +88,13 @@ impl Call<'_> {
             }
             (Err(error), None) => Err(error),
         }
+    }
+
+    /// Rotates the client's token: the token module sends the rotating operation, through its
+    /// single flight.
+    pub(crate) async fn rotate(self) -> Result<Session, Error> {
+        let sending = self.sending()?;
+        self.shared.identity.rotate(sending).await
     }
 
     /// Steps 1 to 4 of the module documentation: the one door of every exchange of a call.

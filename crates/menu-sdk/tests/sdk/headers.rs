@@ -291,3 +291,83 @@ fn client_is_send_sync_clone_and_debug() {
     fn assert_error<T: std::error::Error + Send + Sync + 'static>() {}
     assert_error::<Error>();
 }
+
+/// A header set with `ClientBuilder::header` reaches the wire through every door a request can
+/// leave by: a typed method, a hand-written convenience, `send_json`, `prepare_json`,
+/// `Client::generated`, and the rotation, explicit and automatic.
+#[tokio::test]
+async fn an_extra_header_goes_out_through_every_door() {
+    use menu_sdk::JsonCall;
+    use menu_sdk::menu_client::operations::CHECK_EMAIL;
+    let server = server().await;
+    Mock::given(method("POST"))
+        .and(path("/api/customers/check-email"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(CHECK_EMAIL.example.unwrap(), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    // A token inside the refresh margin: the next customer call rotates it first.
+    let expiring = jwt("customer", chrono::Utc::now().timestamp() + 10);
+    let client = Client::builder()
+        .base_url(format!("{}/api", server.uri()))
+        .application_key(APP_KEY)
+        .token(&expiring)
+        .header("X-Extra", "yes")
+        .build()
+        .unwrap();
+    let body = menu_sdk::types::EmailRequest {
+        email: "dragos@example.com".into(),
+    };
+    let mut doors: Vec<(&str, usize)> = Vec::new();
+    let mut sent = 0;
+    let mut door = async |name, server: &MockServer| {
+        let now = server.received_requests().await.unwrap().len();
+        doors.push((name, now - sent));
+        sent = now;
+    };
+    // The automatic rotation, then the convenience itself.
+    client
+        .verify_phone_number_update(customer_id(), "164138")
+        .await
+        .unwrap();
+    door("automatic rotation and a convenience", &server).await;
+    client.check_email(body.clone()).await.unwrap();
+    door("a typed method", &server).await;
+    let json = JsonCall {
+        body: Some(serde_json::to_value(&body).unwrap()),
+        ..JsonCall::default()
+    };
+    client.send_json("check_email", json.clone()).await.unwrap();
+    door("send_json", &server).await;
+    client.refresh().await.unwrap();
+    door("the explicit rotation", &server).await;
+    client.generated().unwrap().refresh().await.unwrap();
+    door("Client::generated", &server).await;
+    assert_eq!(
+        doors,
+        [
+            ("automatic rotation and a convenience", 2),
+            ("a typed method", 1),
+            ("send_json", 1),
+            ("the explicit rotation", 1),
+            ("Client::generated", 1),
+        ]
+    );
+    for request in server.received_requests().await.unwrap() {
+        assert_eq!(
+            header_values(&request, "x-extra"),
+            ["yes"],
+            "{} {}",
+            request.method,
+            request.url.path()
+        );
+    }
+    let prepared = client
+        .call()
+        .prepare_json("check_email", &json)
+        .await
+        .unwrap();
+    assert_eq!(prepared.headers()["x-extra"], "yes", "prepare_json");
+}

@@ -147,3 +147,6 @@ impl Call<'_> {
 fn is_unauthorized(error: &Error) -> bool {
     matches!(error, Error::Api(api) if api.status == reqwest::StatusCode::UNAUTHORIZED)
 }
+
+#[cfg(test)]
+mod tests;

@@ -37,8 +37,13 @@ impl Failure {
 
 impl From<Error> for Failure {
     fn from(error: Error) -> Self {
+        // The README's table of exit codes.
         let code = match &error {
-            Error::InvalidConfig { .. } | Error::MissingToken { .. } => 2,
+            Error::UnknownOperation { .. } => 1,
+            Error::InvalidConfig { .. }
+            | Error::InvalidArgument { .. }
+            | Error::InsecureTransport { .. }
+            | Error::MissingToken { .. } => 2,
             Error::Api(_) => 3,
             _ => 4,
         };

@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use menu_client::operation::Operation;
 use uuid::Uuid;
 
 use crate::error::Error;
@@ -31,8 +32,9 @@ struct Options {
     retry: Option<RetryPolicy>,
     /// The call's extra headers (checked), added to the client's.
     headers: Vec<Extra>,
-    /// The first invalid extra header: the call fails with it, and sends nothing.
-    invalid: Option<Error>,
+    /// What is wrong with the first invalid extra header: the call fails with it, and sends
+    /// nothing.
+    invalid: Option<String>,
 }
 
 impl<'a> Call<'a> {
@@ -65,7 +67,7 @@ impl<'a> Call<'a> {
     /// Sends an extra header with this call (after the client's extra headers, replacing one of
     /// the same name). It may not be one of the headers the SDK manages (`X-Request-ID`,
     /// `Application`, `API-Version`, `X-QB-Enabled`, `Accept`, `Content-Type`, `User-Agent`,
-    /// `Authorization`); an invalid one makes the call fail with [`Error::InvalidConfig`] before
+    /// `Authorization`); an invalid one makes the call fail with [`Error::InvalidArgument`] before
     /// anything is sent. An operation's own header parameter, when the call sets it, wins.
     pub fn header(self, name: impl AsRef<str>, value: impl AsRef<str>) -> Self {
         self.extra(name.as_ref(), value.as_ref(), false)
@@ -84,18 +86,25 @@ impl<'a> Call<'a> {
                 self.options.headers.push(extra);
             }
             Err(error) => {
-                self.options.invalid.get_or_insert(error);
+                let message = match error {
+                    Error::InvalidConfig { message } => message,
+                    other => other.to_string(),
+                };
+                self.options.invalid.get_or_insert(message);
             }
         }
         self
     }
 
-    /// What the call sends every exchange with, its request id fixed (the caller's, or a fresh
-    /// UUID v4, taken once per call); the first invalid extra header instead, if any (nothing is
-    /// sent then).
-    pub(crate) fn sending(&self) -> Result<Sending, Error> {
-        if let Some(invalid) = &self.options.invalid {
-            return Err(invalid.clone());
+    /// What the call of `operation` sends every exchange with, its request id fixed (the
+    /// caller's, or a fresh UUID v4, taken once per call); an error for the first invalid extra
+    /// header instead, if any (nothing is sent then).
+    pub(crate) fn sending(&self, operation: &Operation) -> Result<Sending, Error> {
+        if let Some(message) = &self.options.invalid {
+            return Err(Error::InvalidArgument {
+                operation: operation.id,
+                message: message.clone(),
+            });
         }
         Ok(Sending {
             request_id: self.request_id.unwrap_or_else(Uuid::new_v4),

@@ -21,6 +21,53 @@ pub enum Error {
         message: String,
     },
 
+    /// An argument of the call cannot be sent (a value that cannot be a header, a path or a
+    /// query; an extra header the SDK manages itself). Nothing was sent.
+    #[error("{operation}: an argument cannot be sent: {message} (nothing was sent)")]
+    InvalidArgument {
+        /// The operation (the spec's `operationId`).
+        operation: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+
+    /// The operation is not one of the spec's (an untyped call by `operationId`). Nothing was
+    /// sent.
+    #[error("the spec has no operation `{operation_id}` (nothing was sent)")]
+    UnknownOperation {
+        /// The `operationId` asked for.
+        operation_id: String,
+    },
+
+    /// The customer token would have gone over plain `http://` to a host other than this
+    /// machine, where anyone on the way could read it. Nothing was sent.
+    #[error(
+        "{operation}: refusing to send the customer token over plain http:// to {base_url} \
+         (nothing was sent): use https://, or `ClientBuilder::allow_insecure_http(true)` if you \
+         must"
+    )]
+    InsecureTransport {
+        /// The operation (the spec's `operationId`).
+        operation: &'static str,
+        /// The client's base URL.
+        base_url: String,
+    },
+
+    /// The server issued a token the client cannot use: empty, or with characters that cannot
+    /// be sent in a header. The client keeps the token it held.
+    #[error(
+        "{operation}: the Menu API issued a token that cannot be used: {reason} (request id \
+         {request_id}); the client keeps the token it held"
+    )]
+    InvalidIssuedToken {
+        /// The operation that issued it.
+        operation: &'static str,
+        /// The request id it was answered to.
+        request_id: Uuid,
+        /// What is wrong with it (never the token itself).
+        reason: String,
+    },
+
     /// A customer call was made while the client holds no customer token. Nothing was sent.
     #[error(
         "{operation} needs a customer token and the client has none: set one with \
@@ -147,6 +194,10 @@ impl Error {
             Error::Transport { source, .. } => source.status(),
             Error::RefreshFailed { source, .. } => source.status(),
             Error::InvalidConfig { .. }
+            | Error::InvalidArgument { .. }
+            | Error::UnknownOperation { .. }
+            | Error::InsecureTransport { .. }
+            | Error::InvalidIssuedToken { .. }
             | Error::MissingToken { .. }
             | Error::TokenStore { .. }
             | Error::RefreshInterrupted => None,
@@ -161,8 +212,12 @@ impl Error {
             | Error::Decode { request_id, .. }
             | Error::RefreshFailed { request_id, .. }
             | Error::TokenStore { request_id, .. }
+            | Error::InvalidIssuedToken { request_id, .. }
             | Error::ResponseTooLarge { request_id, .. } => Some(*request_id),
             Error::InvalidConfig { .. }
+            | Error::InvalidArgument { .. }
+            | Error::UnknownOperation { .. }
+            | Error::InsecureTransport { .. }
             | Error::MissingToken { .. }
             | Error::RefreshInterrupted => None,
         }

@@ -35,7 +35,7 @@ impl Call<'_> {
         call: &JsonCall,
     ) -> Result<reqwest::Request, Error> {
         let operation = find(operation_id)?;
-        let sending = self.sending()?;
+        let sending = self.sending(operation)?;
         let token = self.shared.identity.token_for(operation)?;
         let endpoint = &self.shared.endpoint;
         let context = endpoint.context(
@@ -48,7 +48,10 @@ impl Call<'_> {
             .client(context)
             .json_request(operation, call)
             .await
-            .map_err(|e| Error::config(format!("cannot build the request: {e}")))
+            .map_err(|e| Error::InvalidArgument {
+                operation: operation.id,
+                message: format!("cannot build the request: {e}"),
+            })
     }
 
     /// Sends the operation `operation_id` with `call`'s untyped arguments (the body is sent as it
@@ -61,14 +64,21 @@ impl Call<'_> {
         let operation = find(operation_id)?;
         let call = &call;
         let identity = self.shared.identity.clone();
+        let request_id = self.sending(operation)?.request_id;
+        let this = self.request_id(request_id);
         if identity.rotation() == Some(operation) {
-            let session = self.rotate().await?;
-            return serde_json::to_value(session)
-                .map_err(|e| Error::config(format!("cannot show the session as JSON: {e}")));
+            let session = this.rotate().await?;
+            return serde_json::to_value(session).map_err(|e| Error::Decode {
+                operation: operation.id,
+                status: reqwest::StatusCode::from_u16(operation.success_status)
+                    .unwrap_or(reqwest::StatusCode::OK),
+                request_id,
+                reason: format!("the session cannot be shown as JSON: {e}"),
+                body_snippet: String::new(),
+            });
         }
-        let request_id = self.sending()?.request_id;
-        let mut body = self
-            .request_id(request_id)
+
+        let mut body = this
             .send(operation, |client| async move {
                 client.send_json(operation, call).await
             })
@@ -107,6 +117,7 @@ impl Call<'_> {
 
 /// The operation `operation_id` of the spec.
 fn find(operation_id: &str) -> Result<&'static menu_client::operation::Operation, Error> {
-    operations::find(operation_id)
-        .ok_or_else(|| Error::config(format!("the spec has no operation `{operation_id}`")))
+    operations::find(operation_id).ok_or_else(|| Error::UnknownOperation {
+        operation_id: operation_id.to_owned(),
+    })
 }

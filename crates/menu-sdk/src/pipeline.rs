@@ -39,7 +39,7 @@ impl Call<'_> {
         F: Fn(menu_client::Client) -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, menu_client::Error<E>>>,
     {
-        let sending = self.sending()?;
+        let sending = self.sending(operation)?;
         let payload = self.send_once(operation, &sending, &attempt).await?;
         let identity = &self.shared.identity;
         identity
@@ -62,7 +62,7 @@ impl Call<'_> {
         Fut: Future<Output = Result<ResponseValue<Session>, menu_client::Error<E>>>,
     {
         let identity = &self.shared.identity;
-        let sending = self.sending()?;
+        let sending = self.sending(operation)?;
         // The server issued a token even if the answer does not decode as a whole.
         let rescue = Rescue::default();
         let attempt = |client| {
@@ -93,8 +93,13 @@ impl Call<'_> {
     /// Rotates the client's token: the token module sends the rotating operation, through its
     /// single flight.
     pub(crate) async fn rotate(self) -> Result<Session, Error> {
-        let sending = self.sending()?;
-        self.shared.identity.rotate(sending).await
+        let identity = &self.shared.identity;
+        let Some(operation) = identity.rotation() else {
+            return Err(Error::UnknownOperation {
+                operation_id: "marked `x-token: rotates`".to_owned(),
+            });
+        };
+        identity.rotate(self.sending(operation)?).await
     }
 
     /// Steps 1 to 4 of the module documentation: the one door of every exchange of a call.

@@ -66,7 +66,10 @@ pub(crate) async fn read<T, E>(
         }
         // The client view documents no error response, so the generated code never decodes one.
         Err(E::ErrorResponse(response)) => Err(api_error(response.status(), &[], info)),
-        Err(E::InvalidRequest(message) | E::Custom(message)) => Err(Error::config(message)),
+        Err(E::InvalidRequest(message) | E::Custom(message)) => Err(Error::InvalidArgument {
+            operation: info.operation.id,
+            message,
+        }),
     }
 }
 

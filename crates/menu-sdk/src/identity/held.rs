@@ -76,16 +76,13 @@ impl Tokens {
         &self,
         replacing: Option<&Arc<Token>>,
         token: &Token,
-    ) -> Result<Option<u64>, Error> {
+    ) -> Result<Option<u64>, &'static str> {
         if token.value().trim().is_empty() {
-            return Err(Error::config("the token issued by the server is empty"));
+            return Err("it is empty");
         }
         // The check builds the header the next calls send, once (clones keep it).
         if token.bearer_header().is_none() {
-            return Err(Error::config(
-                "the token issued by the server contains characters that are not allowed in an \
-                 HTTP header",
-            ));
+            return Err("it contains characters that are not allowed in an HTTP header");
         }
         let switched = {
             let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);

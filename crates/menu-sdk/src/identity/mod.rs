@@ -87,7 +87,7 @@ impl Identity {
             let token = self.current().ok_or(Error::MissingToken {
                 operation: operation.id,
             })?;
-            self.refuse_clear_text()?;
+            self.refuse_clear_text(operation.id)?;
             Ok(Some(token))
         } else if operation.auth.takes_token() && !self.endpoint.config.token_in_clear_text {
             Ok(self.current())
@@ -101,7 +101,7 @@ impl Identity {
     pub(crate) fn token_for_any(&self) -> Result<Option<Arc<Token>>, Error> {
         let token = self.current();
         if token.is_some() {
-            self.refuse_clear_text()?;
+            self.refuse_clear_text("Client::generated")?;
         }
         Ok(token)
     }
@@ -187,17 +187,14 @@ impl Identity {
         replacing: Option<&Arc<Token>>,
         token: &Token,
     ) -> Result<(), Error> {
-        let epoch = self
-            .tokens
-            .adopt(replacing, token)
-            .map_err(|error| Error::Decode {
-                operation: operation.id,
-                status: reqwest::StatusCode::from_u16(operation.success_status)
-                    .unwrap_or(reqwest::StatusCode::OK),
-                request_id,
-                reason: error.to_string(),
-                body_snippet: String::new(),
-            })?;
+        let epoch =
+            self.tokens
+                .adopt(replacing, token)
+                .map_err(|reason| Error::InvalidIssuedToken {
+                    operation: operation.id,
+                    request_id,
+                    reason: reason.to_owned(),
+                })?;
         let Some(epoch) = epoch else {
             // A `set_token` or a logout while the token was on its way stands: nothing to keep.
             return Ok(());
@@ -218,9 +215,9 @@ impl Identity {
     /// [`Error::RefreshFailed`] with its own request id.
     pub(crate) async fn rotate(self: &Arc<Self>, sending: Sending) -> Result<Session, Error> {
         let Some(rotation) = self.rotation else {
-            return Err(Error::config(
-                "the spec has no operation marked `x-token: rotates`",
-            ));
+            return Err(Error::UnknownOperation {
+                operation_id: "marked `x-token: rotates`".to_owned(),
+            });
         };
         let token = self
             .token_for(rotation.operation)?
@@ -326,16 +323,15 @@ impl Identity {
 
     /// Refuses to send the customer token over plain `http://` to a non-loopback host, unless
     /// that was allowed.
-    fn refuse_clear_text(&self) -> Result<(), Error> {
+    fn refuse_clear_text(&self, operation: &'static str) -> Result<(), Error> {
         let config = &self.endpoint.config;
         if !config.token_in_clear_text {
             return Ok(());
         }
-        Err(Error::config(format!(
-            "refusing to send the customer token over plain http:// to {} (nothing was sent): \
-             use https://, or `ClientBuilder::allow_insecure_http(true)` if you must",
-            config.base_url
-        )))
+        Err(Error::InsecureTransport {
+            operation,
+            base_url: config.base_url.clone(),
+        })
     }
 }
 

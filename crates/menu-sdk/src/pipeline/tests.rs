@@ -5,7 +5,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use menu_client::operations::{CHECK_EMAIL, REFRESH, UPDATE_CUSTOMER_ACCOUNT};
+use menu_client::operation::{Auth, TokenEffect};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
@@ -13,6 +13,36 @@ use super::*;
 use crate::Client;
 
 type Outcome = Result<ResponseValue<()>, menu_client::Error<()>>;
+
+/// An operation of the given shape (the pipeline reads nothing else of it).
+const fn operation(
+    id: &'static str,
+    method: &'static str,
+    auth: Auth,
+    token: TokenEffect,
+) -> Operation {
+    Operation {
+        id,
+        method,
+        path: "/things",
+        auth,
+        token,
+        idempotent: matches!(method.as_bytes(), b"PUT"),
+        success_status: 200,
+        summary: "",
+        description: "",
+        params: &[],
+        body: None,
+        example: None,
+    }
+}
+
+/// Takes the customer token when there is one.
+static OPTIONAL: Operation = operation("look", "POST", Auth::Optional, TokenEffect::None);
+/// Needs the customer token; idempotent.
+static CUSTOMER: Operation = operation("put_thing", "PUT", Auth::Customer, TokenEffect::None);
+/// Rotates the token.
+static ROTATING: Operation = operation("rotate", "GET", Auth::Customer, TokenEffect::Rotates);
 
 fn client() -> Client {
     Client::builder()
@@ -54,7 +84,7 @@ async fn run(
         async move { next }
     };
     let call = client.call();
-    let sending = call.sending().unwrap();
+    let sending = call.sending(operation).unwrap();
     let outcome = call.send_once(operation, &sending, &attempt).await;
     (outcome, made.load(Ordering::SeqCst))
 }
@@ -63,7 +93,7 @@ async fn run(
 async fn an_optional_token_the_server_refuses_is_dropped_once() {
     let client = client();
     let script = vec![status(401, "Unauthenticated."), ok()];
-    let (outcome, made) = run(&client, &CHECK_EMAIL, script, || {}).await;
+    let (outcome, made) = run(&client, &OPTIONAL, script, || {}).await;
     assert!(outcome.is_ok(), "{outcome:?}");
     assert_eq!(made, 2);
 }
@@ -72,7 +102,7 @@ async fn an_optional_token_the_server_refuses_is_dropped_once() {
 async fn a_401_for_another_reason_than_expiry_stands() {
     let client = client();
     let script = vec![status(401, "Unauthenticated.")];
-    let (outcome, made) = run(&client, &UPDATE_CUSTOMER_ACCOUNT, script, || {}).await;
+    let (outcome, made) = run(&client, &CUSTOMER, script, || {}).await;
     let status = outcome.unwrap_err().api_error().map(|api| api.status);
     assert_eq!((status, made), (Some(StatusCode::UNAUTHORIZED), 1));
 }
@@ -82,7 +112,7 @@ async fn a_401_to_a_token_replaced_meanwhile_is_retried_with_the_new_one() {
     let client = client();
     let script = vec![status(401, "Unauthenticated."), ok()];
     let replace = || client.set_token("second.token.value").unwrap();
-    let (outcome, made) = run(&client, &UPDATE_CUSTOMER_ACCOUNT, script, replace).await;
+    let (outcome, made) = run(&client, &CUSTOMER, script, replace).await;
     assert!(outcome.is_ok(), "{outcome:?}");
     assert_eq!(made, 2);
 }
@@ -92,7 +122,7 @@ async fn a_401_after_a_logout_stands() {
     let client = client();
     let script = vec![status(401, "Token has expired.")];
     let logout = || client.clear_token();
-    let (outcome, made) = run(&client, &UPDATE_CUSTOMER_ACCOUNT, script, logout).await;
+    let (outcome, made) = run(&client, &CUSTOMER, script, logout).await;
     assert!(outcome.is_err());
     assert_eq!(made, 1);
 }
@@ -102,7 +132,7 @@ async fn an_idempotent_call_is_retried_on_503_without_waiting_in_real_time() {
     let client = client();
     let started = std::time::Instant::now();
     let script = vec![status(503, "Down."), status(503, "Down."), ok()];
-    let (outcome, made) = run(&client, &UPDATE_CUSTOMER_ACCOUNT, script, || {}).await;
+    let (outcome, made) = run(&client, &CUSTOMER, script, || {}).await;
     assert!(outcome.is_ok(), "{outcome:?}");
     assert_eq!(made, 3);
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
@@ -112,7 +142,7 @@ async fn an_idempotent_call_is_retried_on_503_without_waiting_in_real_time() {
 async fn without_a_token_a_customer_call_sends_nothing() {
     let client = client();
     client.clear_token();
-    let (outcome, made) = run(&client, &UPDATE_CUSTOMER_ACCOUNT, vec![], || {}).await;
+    let (outcome, made) = run(&client, &CUSTOMER, vec![], || {}).await;
     assert!(
         matches!(outcome, Err(Error::MissingToken { .. })),
         "{outcome:?}"
@@ -127,5 +157,5 @@ async fn without_a_token_a_customer_call_sends_nothing() {
 #[should_panic(expected = "never enters a call's pipeline")]
 async fn the_rotation_cannot_enter_the_pipeline() {
     let client = client();
-    let _ = run(&client, &REFRESH, vec![ok()], || {}).await;
+    let _ = run(&client, &ROTATING, vec![ok()], || {}).await;
 }

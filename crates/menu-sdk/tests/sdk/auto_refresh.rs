@@ -344,9 +344,10 @@ async fn the_token_is_never_sent_over_plain_http_to_another_host() {
             .await
             .unwrap_err(),
     ] {
-        let Error::InvalidConfig { message } = &err else {
+        let Error::InsecureTransport { .. } = &err else {
             panic!("{err:?}")
         };
+        let message = err.to_string();
         assert!(
             message.contains("plain http://") && message.contains("allow_insecure_http"),
             "{message}"
@@ -355,7 +356,7 @@ async fn the_token_is_never_sent_over_plain_http_to_another_host() {
     }
     assert!(matches!(
         client.generated(),
-        Err(Error::InvalidConfig { .. })
+        Err(Error::InsecureTransport { .. })
     ));
 }
 

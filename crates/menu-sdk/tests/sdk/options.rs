@@ -99,7 +99,10 @@ async fn an_extra_header_cannot_be_a_managed_one_and_nothing_is_sent() {
             .verify_phone_number_update(customer_id(), "1")
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::InvalidConfig { .. }), "{name}: {err}");
+        assert!(
+            matches!(err, Error::InvalidArgument { .. }),
+            "{name}: {err}"
+        );
         assert!(!err.to_string().contains(DLC_SECRET));
     }
     for (name, value) in [("bad name", "x"), ("X-Ok", "line\r\nbreak")] {
@@ -110,7 +113,7 @@ async fn an_extra_header_cannot_be_a_managed_one_and_nothing_is_sent() {
             .verify_phone_number_update(customer_id(), "1")
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::InvalidConfig { .. }), "{err}");
+        assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
         assert!(!err.to_string().contains("break"), "{err}");
     }
     assert!(

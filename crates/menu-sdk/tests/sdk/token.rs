@@ -398,3 +398,35 @@ async fn concurrent_explicit_refreshes_share_one_request_and_name_their_own_ids(
     assert_eq!(source.request_id(), Some(first));
     assert_eq!(b.status().map(|s| s.as_u16()), Some(401));
 }
+
+#[tokio::test]
+async fn a_token_the_server_issues_that_cannot_be_sent_is_refused_and_the_old_one_kept() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/customers/refresh"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(refresh_body_with("bad\\u0001issued"), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let old = fresh_jwt("customer");
+    let client = client(&server, &old);
+    let err = client.refresh().await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::InvalidIssuedToken {
+                operation: "refresh",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("not allowed in an HTTP header"),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("issued\u{1}"), "{err}");
+    assert_eq!(client.token().unwrap().value(), old);
+}

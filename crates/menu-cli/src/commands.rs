@@ -10,13 +10,16 @@
 //! `--token-out FILE`. The spec's summary and description are the help.
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use clap::builder::{PossibleValuesParser, TypedValueParser as _};
-use clap::{Arg, ArgAction, Command};
+use clap::{Arg, ArgAction, Command, CommandFactory as _};
 use heck::{ToKebabCase as _, ToShoutySnakeCase as _};
 use menu_sdk::menu_client::operation::{Field, Kind, Location, Operation, Param};
 use menu_sdk::menu_client::operations::ALL;
 use serde_json::Value;
+
+use crate::cli::Cli;
 
 /// Whether `operation` answers a new token (the spec's `x-token: issues` or `rotates`).
 pub fn issues_token(operation: &Operation) -> bool {
@@ -55,23 +58,41 @@ pub fn find(hand_written: &Command, command: &str) -> Option<&'static Operation>
     generated(hand_written, ALL).find(|op| name(op) == command)
 }
 
-/// The flags the command line already has (global options, the body flags, clap's own).
-const TAKEN: [&str; 14] = [
-    "base-url",
-    "application-key",
-    "token",
-    "api-version",
-    "request-id",
-    "verbose",
-    "profile",
-    "dry-run",
-    "json-body",
-    "json-body-template",
-    "show-token",
-    "token-out",
-    "help",
-    "version",
-];
+/// The flag names the command line already has, which no flag of an operation may take (see
+/// [`taken`]).
+static TAKEN: LazyLock<Vec<String>> = LazyLock::new(|| taken(Cli::command()));
+
+/// The flag names of `hand_written`'s own arguments (the global options, and clap's `--help`
+/// and `--version`) and of the flags [`command`] gives an operation's command besides its
+/// parameters and fields (`--json-body`, `--show-token`, ...): long names, short letters and
+/// their aliases, read from the clap arguments themselves.
+fn taken(mut hand_written: Command) -> Vec<String> {
+    // clap adds `--help` and `--version` when it builds the command.
+    hand_written.build();
+    let own: Vec<Arg> = token_flags().into_iter().chain(body_flags()).collect();
+    hand_written
+        .get_arguments()
+        .chain(&own)
+        .flat_map(flag_names)
+        .collect()
+}
+
+/// The names `arg` answers to as a flag: its long name and aliases (`dry-run`), its short letter
+/// and aliases (`v`).
+fn flag_names(arg: &Arg) -> Vec<String> {
+    let longs = arg
+        .get_long()
+        .into_iter()
+        .chain(arg.get_all_aliases().unwrap_or_default());
+    let shorts = arg
+        .get_short()
+        .into_iter()
+        .chain(arg.get_all_short_aliases().unwrap_or_default());
+    longs
+        .map(str::to_owned)
+        .chain(shorts.map(String::from))
+        .collect()
+}
 
 /// One argument of an operation's command: where its value goes, and how it is given.
 pub struct Argument {
@@ -98,10 +119,16 @@ impl Argument {
     }
 }
 
-/// The arguments of `operation`'s command. A flag never shadows another one or a global
-/// option: it takes its location as a prefix (`--query-token`, `--body-page`), or a number.
+/// The arguments of `operation`'s command. A flag never shadows another one or a flag the
+/// command line already has ([`TAKEN`]): it takes its location as a prefix (`--query-token`,
+/// `--body-page`), or a number.
 pub fn arguments(operation: &'static Operation) -> Vec<Argument> {
-    let mut taken: Vec<String> = TAKEN.iter().map(|t| t.to_string()).collect();
+    arguments_beside(operation, &TAKEN)
+}
+
+/// The arguments of `operation`'s command, whose flags take none of the names in `taken`.
+fn arguments_beside(operation: &'static Operation, taken: &[String]) -> Vec<Argument> {
+    let mut taken = taken.to_vec();
     let mut flag = |name: &str, prefix: &str| {
         let base = name.to_kebab_case();
         let candidates = [base.clone(), format!("{prefix}-{base}")];
@@ -159,20 +186,7 @@ pub fn command(operation: &'static Operation) -> Command {
         .about(summary.to_owned())
         .long_about(long_about);
     if issues_token(operation) {
-        command = command
-            .arg(
-                Arg::new("show-token")
-                    .long("show-token")
-                    .action(ArgAction::SetTrue)
-                    .help("Include the new token's value in the output"),
-            )
-            .arg(
-                Arg::new("token-out")
-                    .long("token-out")
-                    .value_name("FILE")
-                    .value_parser(clap::value_parser!(PathBuf))
-                    .help("Write the new token's value to this file (mode 0600 on Unix)"),
-            );
+        command = command.args(token_flags());
     }
     let body_required = operation.body.is_some_and(|b| b.required);
     for argument in arguments(operation) {
@@ -212,20 +226,37 @@ pub fn command(operation: &'static Operation) -> Command {
     if operation.body.is_none() {
         return command;
     }
-    command
-        .arg(
-            Arg::new("json-body")
-                .long("json-body")
-                .value_name("FILE|-")
-                .value_parser(clap::value_parser!(PathBuf))
-                .help("The whole request body, as JSON, from a file or `-` (standard input); sent as it is, with the field flags applied"),
-        )
-        .arg(
-            Arg::new("json-body-template")
-                .long("json-body-template")
-                .action(ArgAction::SetTrue)
-                .help("Print the documented example of the request body, and send nothing"),
-        )
+    command.args(body_flags())
+}
+
+/// The flags of the command of an operation that issues a token: how to keep the new one.
+fn token_flags() -> [Arg; 2] {
+    [
+        Arg::new("show-token")
+            .long("show-token")
+            .action(ArgAction::SetTrue)
+            .help("Include the new token's value in the output"),
+        Arg::new("token-out")
+            .long("token-out")
+            .value_name("FILE")
+            .value_parser(clap::value_parser!(PathBuf))
+            .help("Write the new token's value to this file (mode 0600 on Unix)"),
+    ]
+}
+
+/// The flags of the command of an operation that takes a body: the whole body, or its template.
+fn body_flags() -> [Arg; 2] {
+    [
+        Arg::new("json-body")
+            .long("json-body")
+            .value_name("FILE|-")
+            .value_parser(clap::value_parser!(PathBuf))
+            .help("The whole request body, as JSON, from a file or `-` (standard input); sent as it is, with the field flags applied"),
+        Arg::new("json-body-template")
+            .long("json-body-template")
+            .action(ArgAction::SetTrue)
+            .help("Print the documented example of the request body, and send nothing"),
+    ]
 }
 
 /// `arg` checking its value as `kind` (the value stays text until the call).

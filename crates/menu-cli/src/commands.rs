@@ -472,6 +472,133 @@ pub(crate) mod tests {
         example: None,
     };
 
+    /// An operation whose parameters are named like flags the command line has: global options
+    /// (`--profile`, `--dry-run`, `-v`), clap's `--version`, a flag of the command of an
+    /// operation that issues a token (`--show-token`), and an option a test adds (`--colour`).
+    static LIKE_THE_CLI: Operation = Operation {
+        id: "like_the_cli",
+        method: "GET",
+        path: "/like-the-cli",
+        auth: Auth::None,
+        token: TokenEffect::None,
+        idempotent: true,
+        success_status: 200,
+        summary: "",
+        description: "",
+        params: &[
+            Param {
+                name: "profile",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                description: "",
+                customer: false,
+            },
+            Param {
+                name: "dry_run",
+                location: Location::Header,
+                required: false,
+                kind: Kind::String,
+                description: "",
+                customer: false,
+            },
+            Param {
+                name: "v",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                description: "",
+                customer: false,
+            },
+            Param {
+                name: "version",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                description: "",
+                customer: false,
+            },
+            Param {
+                name: "show_token",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                description: "",
+                customer: false,
+            },
+            Param {
+                name: "colour",
+                location: Location::Query,
+                required: false,
+                kind: Kind::String,
+                description: "",
+                customer: false,
+            },
+        ],
+        body: None,
+        example: None,
+    };
+
+    /// The names the command line has are read from its clap command: a parameter named like a
+    /// global option gets its location as a prefix, and so would one named like an option the
+    /// command line gains, with no list to edit.
+    #[test]
+    fn a_parameter_named_like_a_global_option_gets_a_prefixed_flag() {
+        let flags = |taken: &[String]| -> Vec<String> {
+            arguments_beside(&LIKE_THE_CLI, taken)
+                .into_iter()
+                .filter_map(|a| a.flag)
+                .collect()
+        };
+        assert_eq!(
+            flags(&TAKEN),
+            [
+                "query-profile",
+                "header-dry-run",
+                "query-v",
+                "query-version",
+                "query-show-token",
+                "colour"
+            ]
+        );
+        let with_colour = Cli::command().arg(Arg::new("colour").long("colour").global(true));
+        assert_eq!(
+            flags(&taken(with_colour)).last().map(String::as_str),
+            Some("query-colour")
+        );
+
+        let cli = with_these(Cli::command(), &[&LIKE_THE_CLI]);
+        cli.clone().debug_assert();
+        let matches = cli
+            .try_get_matches_from([
+                "menu",
+                "--profile",
+                "work",
+                "like-the-cli",
+                "--query-profile",
+                "p",
+                "--header-dry-run",
+                "d",
+                "-v",
+            ])
+            .unwrap();
+        assert_eq!(
+            matches.get_one::<String>("profile").map(String::as_str),
+            Some("work")
+        );
+        assert!(matches.get_flag("verbose"));
+        assert!(!matches.get_flag("dry_run"));
+        let (_, sub) = matches.subcommand().unwrap();
+        assert_eq!(
+            sub.get_one::<String>("query:profile").map(String::as_str),
+            Some("p")
+        );
+        assert_eq!(
+            sub.get_one::<String>("header:dry_run").map(String::as_str),
+            Some("d")
+        );
+    }
+
     /// The command line decides its names: an operation of the spec named like a hand-written
     /// command would be hidden by it. A regeneration that adds one fails here.
     #[test]

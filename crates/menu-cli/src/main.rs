@@ -3,10 +3,11 @@
 
 mod account;
 mod cli;
+mod commands;
 mod demo;
-mod operations;
 mod output;
 mod profile;
+mod run;
 mod serve;
 mod settings;
 mod show;
@@ -41,11 +42,9 @@ fn main() -> ExitCode {
     };
     let generated = matches
         .subcommand()
-        .and_then(|(name, arguments)| Some((operations::find(&Cli::command(), name)?, arguments)));
+        .and_then(|(name, arguments)| Some((commands::find(&Cli::command(), name)?, arguments)));
     let outcome = match generated {
-        Some((operation, arguments)) => {
-            runtime.block_on(operations::run(&global, operation, arguments))
-        }
+        Some((operation, arguments)) => runtime.block_on(run::run(&global, operation, arguments)),
         None => {
             let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
             runtime.block_on(run(cli))
@@ -61,7 +60,7 @@ fn main() -> ExitCode {
 /// the spec. The global options (profile, base URL, ...) are not shown under the commands that
 /// do not call the API.
 pub fn command() -> clap::Command {
-    let command = operations::with_operations(Cli::command());
+    let command = commands::with_operations(Cli::command());
     // Hidden copies of the global options in the commands that do not call the API: clap does
     // not propagate a global option to a command that has its own of that name.
     let hidden: Vec<clap::Arg> = command

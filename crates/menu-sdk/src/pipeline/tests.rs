@@ -2,6 +2,11 @@
 //! replaced by a closure that answers what each test scripts. On paused time, so that retry
 //! backoffs take no time.
 
+#![allow(
+    clippy::result_large_err,
+    reason = "the scripted outcomes have the generated client's own error type"
+)]
+
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 

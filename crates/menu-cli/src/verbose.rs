@@ -11,8 +11,7 @@ use tracing_subscriber::layer::{Context, SubscriberExt as _};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt as _;
 
-/// The name of the SDK's span of one exchange.
-const CALL_SPAN: &str = "menu_sdk.call";
+use menu_sdk::trace;
 
 /// Installs the `-v` output.
 pub fn install() {
@@ -36,17 +35,17 @@ struct Fields {
 impl Visit for Fields {
     fn record_str(&mut self, field: &Field, value: &str) {
         match field.name() {
-            "operation" => self.operation = value.to_owned(),
-            "reason" => self.reason = value.to_owned(),
+            trace::OPERATION => self.operation = value.to_owned(),
+            trace::REASON => self.reason = value.to_owned(),
             _ => {}
         }
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
         match field.name() {
-            "status" => self.status = Some(value),
-            "attempts" => self.attempts = Some(value),
-            "wait_ms" => self.wait_ms = Some(value),
+            trace::STATUS => self.status = Some(value),
+            trace::ATTEMPTS => self.attempts = Some(value),
+            trace::WAIT_MS => self.wait_ms = Some(value),
             _ => {}
         }
     }
@@ -58,14 +57,14 @@ impl Visit for Fields {
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        if field.name() == "duration_ms" {
+        if field.name() == trace::DURATION_MS {
             self.duration_ms = Some(value);
         }
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
         match field.name() {
-            "request_id" => self.request_id = format!("{value:?}"),
+            trace::REQUEST_ID => self.request_id = format!("{value:?}"),
             "message" => self.message = format!("{value:?}"),
             _ => {}
         }
@@ -77,7 +76,7 @@ struct Exchanges;
 
 impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Exchanges {
     fn on_new_span(&self, attrs: &span::Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        if attrs.metadata().name() != CALL_SPAN {
+        if attrs.metadata().name() != trace::SPAN {
             return;
         }
         let mut fields = Fields::default();
@@ -103,7 +102,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Exchanges {
         }
         let in_call = ctx
             .event_span(event)
-            .is_some_and(|span| span.name() == CALL_SPAN);
+            .is_some_and(|span| span.name() == trace::SPAN);
         if in_call {
             let mut line = format!("  retrying: {}", fields.reason);
             if let Some(status) = fields.status {

@@ -32,7 +32,8 @@ pub const SDK_PATH: &str = "crates/menu-sdk/src/generated.rs";
 /// Every generated file, in the order written.
 pub const OUTPUTS: [&str; 3] = [CLIENT_PATH, TABLE_PATH, SDK_PATH];
 /// The SDK's hand-written operation methods: an operation with one gets no generated method.
-pub const CONVENIENCES_PATH: &str = "crates/menu-sdk/src/conveniences.rs";
+/// The SDK's sources: its hand-written methods are read from them (`sdk::hand_written`).
+pub const SDK_SOURCES: &str = "crates/menu-sdk/src";
 
 fn header(tool: &str) -> String {
     format!(
@@ -53,8 +54,7 @@ pub fn run(root: &Path, check: bool) -> Result<ExitCode, String> {
     let spec_path = root.join(SPEC_PATH);
     let spec_text = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
-    let conveniences = read_if_present(&root.join(CONVENIENCES_PATH))?.unwrap_or_default();
-    let hand_written = sdk::hand_written(&conveniences)?;
+    let hand_written = sdk::hand_written(&sdk_sources(&root.join(SDK_SOURCES))?)?;
     let generated =
         render(&spec_text, &hand_written).map_err(|e| format!("{}: {e}", spec_path.display()))?;
 
@@ -115,6 +115,39 @@ fn committed_surface(root: &Path) -> Result<surface::Surface, String> {
         return Ok(surface::Surface::default());
     };
     surface::Surface::of(&client, parse(TABLE_PATH)?.as_ref())
+}
+
+/// The hand-written `.rs` files under `dir` (each path relative to it, and its text): every file
+/// but `generated.rs`, in path order. None when there is no such directory.
+fn sdk_sources(dir: &Path) -> Result<Vec<(String, String)>, String> {
+    let mut sources = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let entries = match std::fs::read_dir(&current) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("cannot read {}: {e}", current.display())),
+        };
+        for entry in entries {
+            let path = entry
+                .map_err(|e| format!("cannot read {}: {e}", current.display()))?
+                .path();
+            if path.is_dir() {
+                pending.push(path);
+                continue;
+            }
+            let relative = path.strip_prefix(dir).unwrap_or(&path);
+            let name = relative.to_string_lossy().replace('\\', "/");
+            if !name.ends_with(".rs") || name == "generated.rs" {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            sources.push((name, text));
+        }
+    }
+    sources.sort();
+    Ok(sources)
 }
 
 fn read_if_present(path: &Path) -> Result<Option<String>, String> {
@@ -204,9 +237,9 @@ fn derive_json_schema(client: &mut syn::File) {
     }
 }
 
-/// The spec text -> the formatted files, headers included (`hand_written`: the SDK's
-/// hand-written operation methods).
-pub fn render(spec_text: &str, hand_written: &[String]) -> Result<Generated, String> {
+/// The spec text -> the formatted files, headers included (`hand_written`: what the SDK writes
+/// by hand).
+pub fn render(spec_text: &str, hand_written: &sdk::HandWritten) -> Result<Generated, String> {
     let spec = spec::parse(spec_text)?;
     let operations = spec::operations(&spec)?;
     let view = spec::client_view(&spec);
@@ -261,7 +294,11 @@ mod tests {
     /// snapshots: a change of `table.rs` or `sdk.rs` shows in review.
     #[test]
     fn the_rendering_of_each_shape_is_locked() {
-        let generated = render(include_str!("fixtures/shapes.yaml"), &[]).unwrap();
+        let generated = render(
+            include_str!("fixtures/shapes.yaml"),
+            &sdk::HandWritten::default(),
+        )
+        .unwrap();
         let mut seen = Vec::new();
         for output in &generated.outputs {
             let name = match output.path {

@@ -20,26 +20,55 @@ use quote::quote;
 use crate::client_file::{Arg, Method, Payload, constant, generic_arg};
 use crate::spec::Op;
 
-/// The methods `menu-sdk` writes by hand in `impl Client` blocks of `conveniences.rs` (the
-/// file's text): an operation with such a method gets no generated `Client`/`Call` method.
-pub fn hand_written(conveniences: &str) -> Result<Vec<String>, String> {
-    let file = syn::parse_file(conveniences).map_err(|e| format!("conveniences.rs: {e}"))?;
-    let mut names = Vec::new();
-    for item in &file.items {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        let is_client = matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
-        if !is_client || block.trait_.is_some() {
-            continue;
-        }
-        for item in &block.items {
-            if let syn::ImplItem::Fn(function) = item {
-                names.push(function.sig.ident.to_string());
+/// What `menu-sdk` writes by hand, read from its source files (never a list kept here).
+#[derive(Debug, Default)]
+pub struct HandWritten {
+    /// The methods of `impl Client` blocks in `conveniences.rs`: an operation with such a method
+    /// gets no generated `Client`/`Call` method.
+    pub operations: Vec<String>,
+    /// The methods of every other `impl Client` and `impl Call` block of the SDK's hand-written
+    /// files: an operation may not be named like one of them.
+    pub taken: Vec<String>,
+}
+
+/// Reads the SDK's hand-written `sources` (each file's path under `src/`, and its text;
+/// `generated.rs` is not one of them).
+pub fn hand_written(sources: &[(String, String)]) -> Result<HandWritten, String> {
+    let mut found = HandWritten::default();
+    for (path, text) in sources {
+        let file = syn::parse_file(text).map_err(|e| format!("{path}: {e}"))?;
+        let conveniences = path == "conveniences.rs";
+        for item in &file.items {
+            let syn::Item::Impl(block) = item else {
+                continue;
+            };
+            let syn::Type::Path(self_ty) = &*block.self_ty else {
+                continue;
+            };
+            let Some(ty) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
+                continue;
+            };
+            let names = match (ty.as_str(), conveniences) {
+                ("Client", true) => &mut found.operations,
+                // A convenience's `Call` method is the operation's own name.
+                ("Call", true) => continue,
+                ("Client" | "Call", false) => &mut found.taken,
+                _ => continue,
+            };
+            if block.trait_.is_some() {
+                continue;
+            }
+            for item in &block.items {
+                if let syn::ImplItem::Fn(function) = item {
+                    names.push(function.sig.ident.to_string());
+                }
             }
         }
     }
-    Ok(names)
+    found.operations.sort();
+    found.taken.sort();
+    found.taken.dedup();
+    Ok(found)
 }
 
 /// How an argument is held by a request type and handed to the generated method.
@@ -123,39 +152,6 @@ impl Method {
     }
 }
 
-/// Names the SDK's hand-written `Client` and `Call` methods use: an operation may not take them.
-/// (Kept in step with `client.rs`, `builder.rs`, `call.rs`; the compiler catches a miss.)
-const RESERVED_METHODS: [&str; 28] = [
-    "builder",
-    "from_env",
-    "new",
-    "call",
-    "with_request_id",
-    "token",
-    "set_token",
-    "clear_token",
-    "base_url",
-    "api_version",
-    "generated",
-    "request_id",
-    "send",
-    "send_session",
-    "send_json",
-    "token_for",
-    "shared",
-    "timeout",
-    "retry_policy",
-    "header",
-    "sensitive_header",
-    "options",
-    "adopt",
-    "rotate",
-    "fix_request_id",
-    "extra",
-    "prepare_json",
-    "logout",
-];
-
 /// Names a request type uses for itself: a parameter may not take them.
 const RESERVED_PARAMETERS: [&str; 4] = ["call_", "send", "request_id", "new"];
 
@@ -185,9 +181,9 @@ fn request_type(method: &Method) -> Result<syn::Ident, String> {
 
 /// Refuses an operation whose names the SDK already uses (the command line checks its own: its
 /// test `no_operation_is_hidden_by_a_hand_written_command`).
-fn check_names(op: &Op, method: &Method, hand_written: bool) -> Result<(), String> {
+fn check_names(op: &Op, method: &Method, taken: &[String]) -> Result<(), String> {
     let (id, fn_name) = (&op.id, &method.name);
-    if !hand_written && RESERVED_METHODS.contains(&fn_name.to_string().as_str()) {
+    if taken.contains(&fn_name.to_string()) {
         return Err(format!(
             "operation `{id}` would be the method `{fn_name}`, which the SDK already has: \
              rename the operation"
@@ -207,20 +203,20 @@ fn check_names(op: &Op, method: &Method, hand_written: bool) -> Result<(), Strin
     Ok(())
 }
 
-/// The SDK's per-operation layer for `ops`, given the generated client's `methods` and the
-/// methods the SDK writes by hand (`hand_written`).
+/// The SDK's per-operation layer for `ops`, given the generated client's `methods` and what the
+/// SDK writes by hand.
 pub fn render(
     ops: &[Op],
     methods: &[Method],
-    hand_written: &[String],
+    hand_written: &HandWritten,
 ) -> Result<TokenStream, String> {
     let mut client_methods = Vec::new();
     let mut call_methods = Vec::new();
     let mut requests = Vec::new();
     let mut rotation = quote!(::std::option::Option::None);
     for (op, method) in pair(ops, methods)? {
-        let by_hand = hand_written.contains(&method.name.to_string());
-        check_names(op, method, by_hand)?;
+        let by_hand = hand_written.operations.contains(&method.name.to_string());
+        check_names(op, method, &hand_written.taken)?;
         let fn_name = &method.name;
         let id = &op.id;
         let constant = constant(method);

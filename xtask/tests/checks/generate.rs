@@ -23,16 +23,38 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The SDK's hand-written operation methods, which the generator reads.
-const CONVENIENCES: &str = "crates/menu-sdk/src/conveniences.rs";
+/// The SDK's sources, whose hand-written methods the generator reads.
+const SDK_SOURCES: &str = "crates/menu-sdk/src";
 
-/// A temporary root holding copies of the committed spec, generated files and conveniences.
+/// The `.rs` files under `dir` (relative to the workspace root).
+fn rust_files(dir: &str) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut pending = vec![workspace_root().join(dir)];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let relative = path.strip_prefix(workspace_root()).unwrap();
+                files.push(relative.to_string_lossy().into_owned());
+            }
+        }
+    }
+    files
+}
+
+/// A temporary root holding copies of the committed spec, generated files and the SDK's sources.
 fn temp_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for file in [SPEC, CONVENIENCES].into_iter().chain(OUTPUTS) {
-        let to = dir.path().join(file);
+    let files = [SPEC.to_owned()]
+        .into_iter()
+        .chain(OUTPUTS.iter().map(|file| (*file).to_owned()))
+        .chain(rust_files(SDK_SOURCES));
+    for file in files {
+        let to = dir.path().join(&file);
         std::fs::create_dir_all(to.parent().unwrap()).unwrap();
-        std::fs::copy(workspace_root().join(file), to).unwrap();
+        std::fs::copy(workspace_root().join(&file), to).unwrap();
     }
     dir
 }
@@ -241,6 +263,12 @@ fn names_the_sdk_cannot_take_are_refused_clearly() {
             "operationId: refresh",
             "operationId: token",
             "which the SDK already has",
+        ),
+        // A method of the pipeline's, read from its source (no list names it).
+        (
+            "operationId: check_email",
+            "operationId: send_once",
+            "would be the method `send_once`, which the SDK already has",
         ),
         (
             "operationId: verify_phone_number_update",

@@ -6,6 +6,7 @@ mod cli;
 mod commands;
 mod demo;
 mod output;
+mod private_file;
 mod profile;
 mod run;
 mod serve;

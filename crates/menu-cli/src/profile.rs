@@ -196,7 +196,7 @@ impl Profiles {
         let dir = self.path.parent().unwrap_or(Path::new("."));
         create_private_dir(dir)
             .map_err(|e| Failure::other(format!("cannot create {}: {e}", dir.display())))?;
-        menu_sdk::write_private(&self.path, text.as_bytes())
+        crate::private_file::write(&self.path, text.as_bytes())
             .map_err(|e| Failure::other(format!("cannot write {}: {e}", self.path.display())))
     }
 }

@@ -235,7 +235,7 @@ fn writable(path: &std::path::Path) -> std::io::Result<()> {
 
 /// Writes a secret to `path`, readable only by its owner (on Unix), replacing the file atomically.
 fn write_secret(path: &std::path::Path, secret: &str) -> std::io::Result<()> {
-    menu_sdk::write_private(path, format!("{secret}\n").as_bytes())
+    crate::private_file::write(path, format!("{secret}\n").as_bytes())
 }
 
 /// The documented example of the body, or one built from its fields.

@@ -136,37 +136,11 @@ mod generated;
 pub use call::Call;
 pub use generated::requests;
 
-/// Entry points for the fuzz targets (`crates/menu-sdk/fuzz`) and the property tests. Not part of
-/// the API: they may change at any time.
+/// Entry points for the fuzz targets and the property tests: not part of the API, compiled only
+/// with `--cfg fuzzing` (the fuzz crate's build) and for the crate's own tests.
+#[cfg(any(fuzzing, test))]
 #[doc(hidden)]
-pub mod fuzzing {
-    /// Runs a response body through everything the SDK does with one (typed decoding, the refresh
-    /// salvage, the error a caller would see), with `secrets` as the call's secrets; returns that
-    /// error's `Display` and `Debug` text.
-    pub fn response(status: u16, body: &[u8], secrets: [&str; 2]) -> Option<String> {
-        if let Some(token) = crate::identity::token_in(body) {
-            let _ = (token.expires_at(), format!("{token:?} {token}"));
-        }
-        crate::response::examine(status, body, secrets)
-    }
-
-    /// Reads a token's claims and expiry, and formats it, as the SDK does.
-    pub fn token(value: &str, ttl: Option<i64>) -> String {
-        let token = crate::Token::new(value).with_ttl(ttl, ttl);
-        let _ = (
-            token.claims(),
-            token.expires_at(),
-            token.refresh_expires_at(),
-        );
-        let _ = token.expires_within(chrono::Utc::now(), std::time::Duration::from_secs(60));
-        format!("{token:?} {token}")
-    }
-
-    /// The scrubbing applied to every body snippet.
-    pub fn snippet(body: &[u8], secrets: &[&str]) -> String {
-        crate::secret::body_snippet(body, secrets)
-    }
-}
+pub mod fuzzing;
 pub use builder::ClientBuilder;
 pub use client::Client;
 pub use config::{
@@ -180,7 +154,7 @@ pub use error::{ApiError, Error, TransportErrorKind};
 /// `Display`.
 pub use menu_client::types::Session;
 pub use retry::RetryPolicy;
-pub use token_store::{FileTokenStore, StoreError, StoreFuture, TokenStore, write_private};
+pub use token_store::{FileTokenStore, StoreError, StoreFuture, TokenStore};
 
 /// The date and time types of [`Token::expires_at`] and [`Timestamp::assume_utc`].
 pub use chrono;

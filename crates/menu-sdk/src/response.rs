@@ -13,7 +13,7 @@ use menu_client::ResponseValue;
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use menu_client::operation::{Auth, Operation, TokenEffect};
+use menu_client::operation::Operation;
 
 use crate::ErrorEnvelope;
 use crate::error::{ApiError, Error, TransportErrorKind};
@@ -108,7 +108,12 @@ fn transport_error(error: reqwest::Error, info: &CallInfo<'_>) -> Error {
 
 /// An [`Error::Decode`]. serde quotes offending values in its messages, so the reason is scrubbed
 /// like the body.
-fn decode_error(status: StatusCode, reason: String, body: &[u8], info: &CallInfo<'_>) -> Error {
+pub(crate) fn decode_error(
+    status: StatusCode,
+    reason: String,
+    body: &[u8],
+    info: &CallInfo<'_>,
+) -> Error {
     Error::Decode {
         operation: info.operation.id,
         status,
@@ -121,7 +126,7 @@ fn decode_error(status: StatusCode, reason: String, body: &[u8], info: &CallInfo
 /// An [`ApiError`] from an error status and its raw body. The envelope is read field by field (a
 /// field of an unexpected type is dropped, not the whole envelope), and every string in it is
 /// scrubbed after JSON unescaping, so an escaped secret cannot slip through either.
-fn api_error(status: StatusCode, body: &[u8], info: &CallInfo<'_>) -> Error {
+pub(crate) fn api_error(status: StatusCode, body: &[u8], info: &CallInfo<'_>) -> Error {
     let envelope = serde_json::from_slice::<serde_json::Value>(body)
         .ok()
         .filter(serde_json::Value::is_object)
@@ -166,39 +171,4 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
-}
-
-/// What the SDK makes of a response body, for the fuzz targets and property tests: the typed
-/// decodings, and the error a caller would see (its `Display` and `Debug`).
-pub(crate) fn examine(status: u16, body: &[u8], secrets: [&str; 2]) -> Option<String> {
-    static EXAMINED: Operation = Operation {
-        id: "examine",
-        method: "GET",
-        path: "/examine",
-        auth: Auth::None,
-        token: TokenEffect::None,
-        idempotent: true,
-        success_status: 200,
-        summary: "",
-        description: "",
-        params: &[],
-        body: None,
-        example: None,
-    };
-    let status = StatusCode::from_u16(status).ok()?;
-    let _ = serde_json::from_slice::<menu_client::types::SessionResponse>(body);
-    let _ = serde_json::from_slice::<menu_client::types::CustomerAccountResponse>(body);
-    let info = CallInfo {
-        operation: &EXAMINED,
-        request_id: Uuid::nil(),
-        secrets: secrets.to_vec(),
-        body_limit: usize::MAX,
-        attempts: 1,
-    };
-    let error = if status.is_success() {
-        decode_error(status, "examined".into(), body, &info)
-    } else {
-        api_error(status, body, &info)
-    };
-    Some(format!("{error} {error:?}"))
 }

@@ -113,7 +113,13 @@ impl TokenStore for FileTokenStore {
 
     fn clear(&self) -> StoreFuture<'_, ()> {
         Box::pin(async move {
-            match std::fs::remove_file(&self.path) {
+            let path = self.path.clone();
+            // Off the async runtime's workers, as the other file operations.
+            let removed = tokio::task::spawn_blocking(move || std::fs::remove_file(path))
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|removed| removed);
+            match removed {
                 Ok(()) => Ok(()),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
                 Err(e) => Err(format!("cannot remove {}: {e}", self.path.display()).into()),
@@ -122,34 +128,23 @@ impl TokenStore for FileTokenStore {
     }
 }
 
-/// Replaces `path` with `contents`, readable only by its owner (on Unix): written to a new
-/// temporary file beside it (mode 0600 from its creation), synced, then renamed over `path`, so
-/// that no reader ever sees a part of it and an existing file's permissions never apply.
-pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+/// Replaces `path` with `contents`, readable only by its owner (on Unix): written to a temporary
+/// file beside it (tempfile creates it with mode 0600), synced, renamed over `path`, then the
+/// directory synced, so that no reader ever sees a part of it, an existing file's permissions
+/// never apply, and the rename survives a crash.
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("the path names no file"))?;
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut temporary = name.to_owned();
-    temporary.push(format!(".{:016x}.tmp", fastrand::u64(..)));
-    let temporary = dir.join(temporary);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    let mut file = tempfile::NamedTempFile::new_in(dir)?;
+    file.write_all(contents)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map_err(|e| e.error)?;
     #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options.open(&temporary).and_then(|mut file| {
-        file.write_all(contents)?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, path)
-    });
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
 }
 
 #[cfg(test)]

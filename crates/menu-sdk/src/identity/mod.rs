@@ -24,7 +24,9 @@ use crate::exchange::{Endpoint, Sending};
 use crate::token_store::StoreError;
 use crate::{Session, Token};
 pub(crate) use held::{OnTokenRefresh, Tokens};
-pub(crate) use rotation::{Rescue, Rotation, kept, token_in, token_of};
+#[cfg(any(fuzzing, test))]
+pub(crate) use rotation::token_in;
+pub(crate) use rotation::{Rescue, Rotation, kept, token_of};
 use single_flight::{Origin, Outcome, RefreshGate};
 
 /// The token of one client (shared by its clones).

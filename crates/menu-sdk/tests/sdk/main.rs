@@ -11,7 +11,6 @@ mod errors;
 mod faults;
 mod headers;
 mod options;
-mod properties;
 mod schemas;
 mod secrets;
 mod signup;

@@ -1,9 +1,7 @@
 //! Property tests (stable, in CI) over the code the fuzz targets exercise: whatever a server
 //! sends, decoding never panics, the error a caller sees is bounded, and no secret survives.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use menu_sdk::fuzzing;
+use super as fuzzing;
 use proptest::prelude::*;
 
 const APP_KEY: &str = "f3a90488c7dd4b6e8b1e8e8c0f3b5a1d";

@@ -36,6 +36,7 @@
 mod actions;
 mod checks;
 mod controls;
+mod error;
 pub mod faults;
 pub mod outbox;
 mod pipeline;

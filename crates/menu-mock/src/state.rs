@@ -18,6 +18,7 @@ use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::controls::Controls;
+pub use crate::error::StateError;
 use crate::outbox::{Message, MessageKind, new_code};
 use crate::reply::Failure;
 use crate::tokens::{TokenIssuer, TokenRejection, TokenSpec, TokenSubject};
@@ -43,29 +44,6 @@ pub struct PendingPhoneChange {
     pub phone_number: String,
     /// The code that confirms it.
     pub confirmation_code: String,
-}
-
-/// Something the state cannot do.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum StateError {
-    /// No customer has this id.
-    #[error("no customer {0}")]
-    UnknownCustomer(Uuid),
-    /// The spec has no operation with this `operationId`.
-    #[error("the spec has no operation `{0}`")]
-    UnknownOperation(String),
-    /// Not a status an answer can have (200 to 599).
-    #[error("{0} is not a status an answer can have (200 to 599)")]
-    InvalidStatus(u16),
-    /// The state file cannot be read or written.
-    #[error("the mock's state file {path}: {reason}")]
-    File {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        reason: String,
-    },
 }
 
 /// Something the mock wants a person (or a log) to know as it happens.
@@ -435,14 +413,7 @@ impl MockState {
         status: u16,
         body: serde_json::Value,
     ) -> Result<(), StateError> {
-        let operation = menu_client::operations::find(operation_id)
-            .ok_or_else(|| StateError::UnknownOperation(operation_id.to_owned()))?;
-        let status = StatusCode::from_u16(status)
-            .ok()
-            .filter(|s| (200..600).contains(&s.as_u16()))
-            .ok_or(StateError::InvalidStatus(status))?;
-        self.controls.respond(operation.id, status, body);
-        Ok(())
+        self.controls.respond(operation_id, status, body)
     }
 
     /// Goes back to the mock's own answers for `operation_id`.
@@ -450,19 +421,10 @@ impl MockState {
         self.controls.clear_response(operation_id);
     }
 
-    /// How many requests of the operation `operation_id` reached the mock (valid or not).
+    /// How many requests of the operation `operation_id` (its `operationId` in the spec, such as
+    /// `"refresh"`) reached the mock, valid or not; 0 for an operation the mock does not serve.
     pub fn requests(&self, operation_id: &str) -> u64 {
         self.controls.requests(operation_id)
-    }
-
-    /// How many refresh requests reached the mock (valid or not): `requests("refresh")`.
-    pub fn refresh_requests(&self) -> u64 {
-        self.requests("refresh")
-    }
-
-    /// How many verify requests reached the mock (valid or not).
-    pub fn verify_requests(&self) -> u64 {
-        self.requests("verify_phone_number_update")
     }
 
     pub(crate) fn tokens(&self) -> &TokenIssuer {

@@ -5,15 +5,12 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use menu_client::Token;
 use menu_client::operation::Operation;
 use menu_client::types::{
-    CustomerAccount, CustomerAccountUpdate, EmailRequest, RegisterRequest,
-    VerifyEmailUpdateRequest, VerifyPhoneNumberUpdateRequest,
+    CustomerAccount, CustomerAccountPayload, CustomerAccountUpdate, EmailCheck, EmailRequest,
+    RegisterRequest, Session, VerifyEmailUpdateRequest, VerifyPhoneNumberUpdateRequest,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
 
 use crate::pipeline::Checked;
 use crate::reply::{self, Failure, ok};
@@ -53,24 +50,9 @@ fn customer(checked: &Checked) -> Result<uuid::Uuid, Failure> {
         .ok_or_else(|| Failure::new(StatusCode::NOT_FOUND, "Customer not found."))
 }
 
-/// The payload of an answer with the customer's account.
-#[derive(Serialize)]
-struct AccountData<'a> {
-    customer_account: &'a CustomerAccount,
-}
-
-/// The payload of an answer with a session.
-#[derive(Serialize)]
-struct SessionData<'a, A: Serialize> {
-    customer_account: A,
-    token: &'a Token,
-}
-
-/// The payload of `check_email`.
-#[derive(Serialize)]
-struct EmailCheck {
-    exists: bool,
-    is_social: bool,
+/// An answer with the customer's account.
+fn account(customer_account: CustomerAccount) -> Response {
+    ok(&CustomerAccountPayload { customer_account })
 }
 
 fn check_email(state: &MockState, checked: Checked) -> Result<Response, Failure> {
@@ -79,6 +61,7 @@ fn check_email(state: &MockState, checked: Checked) -> Result<Response, Failure>
     Ok(ok(&EmailCheck {
         exists,
         is_social: false,
+        provider: None,
     }))
 }
 
@@ -90,7 +73,7 @@ fn passwordless_request(state: &MockState, checked: Checked) -> Result<Response,
 
 fn register(state: &MockState, checked: Checked) -> Result<Response, Failure> {
     let request: RegisterRequest = body(&checked)?;
-    let account = state.step(|step| {
+    let customer_account = state.step(|step| {
         step.register(
             &request.passwordless_email,
             &request.passwordless_code.to_string(),
@@ -98,39 +81,31 @@ fn register(state: &MockState, checked: Checked) -> Result<Response, Failure> {
             request.last_name.as_deref().unwrap_or_default(),
         )
     })?;
-    let token = state.tokens().issue(account.id, TokenSpec::now());
-    Ok(ok(&SessionData {
-        customer_account: &account,
-        token: &token,
+    let token = state.tokens().issue(customer_account.id, TokenSpec::now());
+    Ok(ok(&Session {
+        customer_account,
+        token,
     }))
 }
 
 fn update(state: &MockState, checked: Checked) -> Result<Response, Failure> {
     let update: CustomerAccountUpdate = body(&checked)?;
     let id = customer(&checked)?;
-    let account = state.step(|step| step.update(id, &update))?;
-    Ok(ok(&AccountData {
-        customer_account: &account,
-    }))
+    Ok(account(state.step(|step| step.update(id, &update))?))
 }
 
 fn verify_email(state: &MockState, checked: Checked) -> Result<Response, Failure> {
     let request: VerifyEmailUpdateRequest = body(&checked)?;
     let id = customer(&checked)?;
-    let account =
-        state.step(|step| step.verify_email(id, &request.confirmation_code.to_string()))?;
-    Ok(ok(&AccountData {
-        customer_account: &account,
-    }))
+    let code = request.confirmation_code.to_string();
+    Ok(account(state.step(|step| step.verify_email(id, &code))?))
 }
 
 fn verify_phone(state: &MockState, checked: Checked) -> Result<Response, Failure> {
     let request: VerifyPhoneNumberUpdateRequest = body(&checked)?;
     let id = customer(&checked)?;
-    let account = state.step(|step| step.verify_phone(id, &request.confirmation_code))?;
-    Ok(ok(&AccountData {
-        customer_account: &account,
-    }))
+    let code = &request.confirmation_code;
+    Ok(account(state.step(|step| step.verify_phone(id, code))?))
 }
 
 fn delete(state: &MockState, checked: Checked) -> Result<Response, Failure> {
@@ -146,9 +121,9 @@ fn rotate(state: &MockState, checked: Checked) -> Result<Response, Failure> {
         .subject
         .ok_or_else(|| Failure::unauthorized("Token not provided"))?;
     let customer_id = subject.customer_id;
-    let (account, successor): (std::sync::Arc<RawValue>, TokenSpec) = state.step(|step| {
+    let (customer_account, successor) = state.step(|step| {
         step.check_subject(&subject)?;
-        let Some(account) = step.account_json(customer_id) else {
+        let Some(account) = step.account(customer_id) else {
             return Err(Failure::new(
                 StatusCode::NOT_FOUND,
                 format!("Customer {customer_id} not found."),
@@ -161,9 +136,9 @@ fn rotate(state: &MockState, checked: Checked) -> Result<Response, Failure> {
     if let Some(old) = &checked.bearer {
         state.tokens().forget(old);
     }
-    Ok(ok(&SessionData {
-        customer_account: &*account,
-        token: &token,
+    Ok(ok(&Session {
+        customer_account,
+        token,
     }))
 }
 

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use axum::http::StatusCode;
@@ -14,7 +14,6 @@ use chrono::{DateTime, Utc};
 use menu_client::types::{CustomerAccount, Demographic};
 use menu_client::{Timestamp, Token};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::controls::Controls;
@@ -83,10 +82,6 @@ struct Customer {
     #[serde(default)]
     pending_phone_sent_at: Option<DateTime<Utc>>,
     pending_email: Option<PendingEmailChange>,
-    /// `account` serialized, kept until the account changes ([`Customer::account_mut`]): a
-    /// refresh answers with it, unchanged most of the time.
-    #[serde(skip)]
-    account_json: Option<Arc<RawValue>>,
 }
 
 impl Customer {
@@ -96,23 +91,7 @@ impl Customer {
             pending_phone: None,
             pending_phone_sent_at: None,
             pending_email: None,
-            account_json: None,
         }
-    }
-
-    /// The account, to change it (which drops its serialized form).
-    fn account_mut(&mut self) -> &mut CustomerAccount {
-        self.account_json = None;
-        &mut self.account
-    }
-
-    /// The account serialized as JSON.
-    fn account_json(&mut self) -> Option<Arc<RawValue>> {
-        if self.account_json.is_none() {
-            let json = serde_json::value::to_raw_value(&self.account).ok()?;
-            self.account_json = Some(Arc::from(json));
-        }
-        self.account_json.clone()
     }
 }
 
@@ -345,7 +324,7 @@ impl MockState {
                 confirmation_code: confirmation_code.into(),
             });
             customer.pending_phone_sent_at = None;
-            customer.account_mut().has_pending_phone_number_change = true;
+            customer.account.has_pending_phone_number_change = true;
         }
         self.changed();
         Ok(())
@@ -517,9 +496,9 @@ impl Step<'_> {
         self.domain.customers.contains_key(&id)
     }
 
-    /// The customer's account, serialized (`None`: no such customer).
-    pub(crate) fn account_json(&mut self, id: Uuid) -> Option<Arc<RawValue>> {
-        self.domain.customers.get_mut(&id)?.account_json()
+    /// The customer's account (`None`: no such customer).
+    pub(crate) fn account(&self, id: Uuid) -> Option<CustomerAccount> {
+        self.domain.customers.get(&id).map(|c| c.account.clone())
     }
 
     fn send(&mut self, to: &str, kind: MessageKind, code: &str) {
@@ -692,7 +671,7 @@ impl Step<'_> {
         }
         let has_email = customer.pending_email.is_some();
         let has_phone = customer.pending_phone.is_some();
-        let account = customer.account_mut();
+        let account = &mut customer.account;
         if let Some(first_name) = &update.first_name {
             account.first_name.clone_from(first_name);
         }
@@ -771,7 +750,7 @@ impl Step<'_> {
             .get_mut(&id)
             .ok_or_else(|| Failure::new(StatusCode::NOT_FOUND, "Customer not found."))?;
         customer.pending_email = None;
-        let account = customer.account_mut();
+        let account = &mut customer.account;
         account.email = pending.email;
         account.has_pending_email_change = false;
         account.updated_at = Some(now_timestamp());
@@ -816,7 +795,7 @@ impl Step<'_> {
         let phone_number = pending.phone_number.clone();
         customer.pending_phone = None;
         customer.pending_phone_sent_at = None;
-        let account = customer.account_mut();
+        let account = &mut customer.account;
         account.phone_number = phone_number;
         account.has_pending_phone_number_change = false;
         account.updated_at = Some(now_timestamp());

@@ -479,6 +479,39 @@ impl Domain {
     }
 }
 
+/// A one-time code as [`Step::redeem`] sees it.
+struct PendingCode<'a> {
+    code: &'a str,
+    /// When it was sent (`None`: it never expires).
+    sent_at: Option<DateTime<Utc>>,
+    used: bool,
+}
+
+/// Why a one-time code is refused, in the order [`Step::redeem`] checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CodeRefusal {
+    NothingPending,
+    Used,
+    Expired,
+    Wrong,
+}
+
+/// The answer to a refused code that confirms a pending `change` ("email change").
+fn change_code_refused(refusal: CodeRefusal, change: &str) -> Failure {
+    let problem = match refusal {
+        CodeRefusal::NothingPending => {
+            return Failure::bad_request(format!("There is no pending {change} to verify."));
+        }
+        CodeRefusal::Used => "has already been used",
+        CodeRefusal::Expired => "has expired",
+        CodeRefusal::Wrong => "is invalid",
+    };
+    Failure::invalid_field(
+        "confirmation_code",
+        format!("The confirmation code {problem}."),
+    )
+}
+
 /// Exclusive access to the state during one step of a request.
 pub(crate) struct Step<'a> {
     domain: &'a mut Domain,
@@ -513,12 +546,29 @@ impl Step<'_> {
         self.changed = true;
     }
 
-    fn fresh(&self, sent_at: DateTime<Utc>) -> bool {
+    /// The one rule of one-time codes (sign-up codes, the codes that confirm a new email or phone
+    /// number): `given` redeems `pending`, or the first refusal that applies, in this order:
+    /// nothing pending -> used -> expired -> wrong. A code past its lifetime is refused as
+    /// expired whatever was typed (no other code would do: a new one must be asked for).
+    fn redeem(&self, pending: Option<PendingCode<'_>>, given: &str) -> Result<(), CodeRefusal> {
+        let pending = pending.ok_or(CodeRefusal::NothingPending)?;
+        if pending.used {
+            return Err(CodeRefusal::Used);
+        }
         let lifetime = chrono::TimeDelta::from_std(self.domain.code_lifetime)
             .unwrap_or(chrono::TimeDelta::MAX);
-        sent_at
-            .checked_add_signed(lifetime)
-            .is_none_or(|end| Utc::now() < end)
+        let expired = pending.sent_at.is_some_and(|sent_at| {
+            sent_at
+                .checked_add_signed(lifetime)
+                .is_some_and(|end| Utc::now() >= end)
+        });
+        if expired {
+            return Err(CodeRefusal::Expired);
+        }
+        if pending.code != given {
+            return Err(CodeRefusal::Wrong);
+        }
+        Ok(())
     }
 
     /// Whether an account has this email.
@@ -554,31 +604,24 @@ impl Step<'_> {
         first_name: &str,
         last_name: &str,
     ) -> Result<CustomerAccount, Failure> {
-        let field = "passwordless_code";
-        let Some(passcode) = self.domain.codes.get(&email.to_ascii_lowercase()).cloned() else {
-            return Err(Failure::invalid_field(
+        let passcode = self.domain.codes.get(&email.to_ascii_lowercase());
+        let pending = passcode.map(|p| PendingCode {
+            code: &p.code,
+            sent_at: Some(p.sent_at),
+            used: p.used,
+        });
+        self.redeem(pending, code).map_err(|refusal| {
+            let field = "passwordless_code";
+            Failure::invalid_field(
                 field,
-                "No one-time code was requested for this email.",
-            ));
-        };
-        if passcode.code != code {
-            return Err(Failure::invalid_field(
-                field,
-                "The one-time code is invalid.",
-            ));
-        }
-        if passcode.used {
-            return Err(Failure::invalid_field(
-                field,
-                "The one-time code has already been used.",
-            ));
-        }
-        if !self.fresh(passcode.sent_at) {
-            return Err(Failure::invalid_field(
-                field,
-                "The one-time code has expired.",
-            ));
-        }
+                match refusal {
+                    CodeRefusal::NothingPending => "No one-time code was requested for this email.",
+                    CodeRefusal::Used => "The one-time code has already been used.",
+                    CodeRefusal::Expired => "The one-time code has expired.",
+                    CodeRefusal::Wrong => "The one-time code is invalid.",
+                },
+            )
+        })?;
         if self.email_exists(email) {
             return Err(Failure::invalid_field(
                 "passwordless_email",
@@ -715,25 +758,24 @@ impl Step<'_> {
         id: Uuid,
         code: &str,
     ) -> Result<CustomerAccount, Failure> {
-        let fresh = |sent_at| self.fresh(sent_at);
         let pending = self
             .domain
             .customers
             .get(&id)
-            .and_then(|c| c.pending_email.clone())
-            .ok_or_else(|| Failure::bad_request("There is no pending email change to verify."))?;
-        if pending.code != code {
-            return Err(Failure::invalid_field(
-                "confirmation_code",
-                "The confirmation code is invalid.",
+            .and_then(|c| c.pending_email.clone());
+        let view = pending.as_ref().map(|p| PendingCode {
+            code: &p.code,
+            sent_at: Some(p.sent_at),
+            used: false,
+        });
+        self.redeem(view, code)
+            .map_err(|refusal| change_code_refused(refusal, "email change"))?;
+        let Some(pending) = pending else {
+            return Err(change_code_refused(
+                CodeRefusal::NothingPending,
+                "email change",
             ));
-        }
-        if !fresh(pending.sent_at) {
-            return Err(Failure::invalid_field(
-                "confirmation_code",
-                "The confirmation code has expired.",
-            ));
-        }
+        };
         if self
             .domain
             .customer_with_email(&pending.email)
@@ -764,34 +806,29 @@ impl Step<'_> {
         id: Uuid,
         code: &str,
     ) -> Result<CustomerAccount, Failure> {
-        let sent_at = self
+        let customer = self
             .domain
             .customers
             .get(&id)
-            .and_then(|c| c.pending_phone_sent_at);
-        let expired = sent_at.is_some_and(|at| !self.fresh(at));
+            .ok_or_else(|| Failure::new(StatusCode::NOT_FOUND, "Customer not found."))?;
+        let view = customer.pending_phone.as_ref().map(|p| PendingCode {
+            code: &p.confirmation_code,
+            sent_at: customer.pending_phone_sent_at,
+            used: false,
+        });
+        self.redeem(view, code)
+            .map_err(|refusal| change_code_refused(refusal, "phone number change"))?;
         let customer = self
             .domain
             .customers
             .get_mut(&id)
             .ok_or_else(|| Failure::new(StatusCode::NOT_FOUND, "Customer not found."))?;
         let Some(pending) = &customer.pending_phone else {
-            return Err(Failure::bad_request(
-                "There is no pending phone number change to verify.",
+            return Err(change_code_refused(
+                CodeRefusal::NothingPending,
+                "phone number change",
             ));
         };
-        if pending.confirmation_code != code {
-            return Err(Failure::invalid_field(
-                "confirmation_code",
-                "The confirmation code is invalid.",
-            ));
-        }
-        if expired {
-            return Err(Failure::invalid_field(
-                "confirmation_code",
-                "The confirmation code has expired.",
-            ));
-        }
         let phone_number = pending.phone_number.clone();
         customer.pending_phone = None;
         customer.pending_phone_sent_at = None;

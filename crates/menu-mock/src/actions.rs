@@ -7,15 +7,15 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use menu_client::operation::Operation;
 use menu_client::types::{
-    CustomerAccount, CustomerAccountPayload, CustomerAccountUpdate, EmailCheck, EmailRequest,
-    RegisterRequest, Session, VerifyEmailUpdateRequest, VerifyPhoneNumberUpdateRequest,
+    CustomerAccountPayload, CustomerAccountUpdate, EmailCheck, EmailRequest, RegisterRequest,
+    Session, VerifyEmailUpdateRequest, VerifyPhoneNumberUpdateRequest,
 };
 use serde::de::DeserializeOwned;
 
 use crate::pipeline::Checked;
 use crate::reply::{self, Failure, ok};
 use crate::state::MockState;
-use crate::tokens::TokenSpec;
+use crate::tokens::{TokenRejection, TokenSpec};
 
 /// The action of `operation` for a checked request.
 pub(crate) fn act(state: &MockState, operation: &'static Operation, checked: Checked) -> Response {
@@ -26,10 +26,10 @@ pub(crate) fn act(state: &MockState, operation: &'static Operation, checked: Che
             "check_email" => check_email(state, checked),
             "passwordless_request" => passwordless_request(state, checked),
             "register" => register(state, checked),
-            "update_customer_account" => update(state, checked),
-            "verify_email_update" => verify_email(state, checked),
-            "verify_phone_number_update" => verify_phone(state, checked),
-            "delete_customer_account" => delete(state, checked),
+            "update_customer_account" => update(state, operation, checked),
+            "verify_email_update" => verify_email(state, operation, checked),
+            "verify_phone_number_update" => verify_phone(state, operation, checked),
+            "delete_customer_account" => delete(state, operation, checked),
             _ => Ok(example(operation)),
         }
     };
@@ -43,15 +43,22 @@ fn body<T: DeserializeOwned>(checked: &Checked) -> Result<T, Failure> {
         .map_err(|e| Failure::bad_request(format!("The request body is invalid: {e}.")))
 }
 
-/// The customer the path names (the pipeline checked that it is the token's).
-fn customer(checked: &Checked) -> Result<uuid::Uuid, Failure> {
-    checked
-        .customer
-        .ok_or_else(|| Failure::new(StatusCode::NOT_FOUND, "Customer not found."))
+/// The customer the path names (the pipeline checked that it is the token's); a 500 when the
+/// spec marks no path parameter of `operation` with `x-customer`.
+fn customer(operation: &Operation, checked: &Checked) -> Result<uuid::Uuid, Failure> {
+    checked.customer.ok_or_else(|| {
+        Failure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "The spec names no customer in the path of {} (no parameter marked x-customer).",
+                operation.id
+            ),
+        )
+    })
 }
 
 /// An answer with the customer's account.
-fn account(customer_account: CustomerAccount) -> Response {
+fn account(customer_account: menu_client::types::CustomerAccount) -> Response {
     ok(&CustomerAccountPayload { customer_account })
 }
 
@@ -88,28 +95,36 @@ fn register(state: &MockState, checked: Checked) -> Result<Response, Failure> {
     }))
 }
 
-fn update(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+fn update(state: &MockState, operation: &Operation, checked: Checked) -> Result<Response, Failure> {
     let update: CustomerAccountUpdate = body(&checked)?;
-    let id = customer(&checked)?;
+    let id = customer(operation, &checked)?;
     Ok(account(state.step(|step| step.update(id, &update))?))
 }
 
-fn verify_email(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+fn verify_email(
+    state: &MockState,
+    operation: &Operation,
+    checked: Checked,
+) -> Result<Response, Failure> {
     let request: VerifyEmailUpdateRequest = body(&checked)?;
-    let id = customer(&checked)?;
+    let id = customer(operation, &checked)?;
     let code = request.confirmation_code.to_string();
     Ok(account(state.step(|step| step.verify_email(id, &code))?))
 }
 
-fn verify_phone(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+fn verify_phone(
+    state: &MockState,
+    operation: &Operation,
+    checked: Checked,
+) -> Result<Response, Failure> {
     let request: VerifyPhoneNumberUpdateRequest = body(&checked)?;
-    let id = customer(&checked)?;
+    let id = customer(operation, &checked)?;
     let code = &request.confirmation_code;
     Ok(account(state.step(|step| step.verify_phone(id, code))?))
 }
 
-fn delete(state: &MockState, checked: Checked) -> Result<Response, Failure> {
-    let id = customer(&checked)?;
+fn delete(state: &MockState, operation: &Operation, checked: Checked) -> Result<Response, Failure> {
+    let id = customer(operation, &checked)?;
     state.step(|step| step.delete(id))?;
     Ok(reply::envelope_only())
 }
@@ -119,18 +134,9 @@ fn delete(state: &MockState, checked: Checked) -> Result<Response, Failure> {
 fn rotate(state: &MockState, checked: Checked) -> Result<Response, Failure> {
     let subject = checked
         .subject
-        .ok_or_else(|| Failure::unauthorized("Token not provided"))?;
+        .ok_or_else(|| Failure::unauthorized(TokenRejection::Missing.to_string()))?;
     let customer_id = subject.customer_id;
-    let (customer_account, successor) = state.step(|step| {
-        step.check_subject(&subject)?;
-        let Some(account) = step.account(customer_id) else {
-            return Err(Failure::new(
-                StatusCode::NOT_FOUND,
-                format!("Customer {customer_id} not found."),
-            ));
-        };
-        Ok((account, step.revoke_for_rotation(subject)))
-    })?;
+    let (customer_account, successor) = state.step(|step| step.rotate(subject))?;
     // Signed outside the state's lock; the old token is already invalid.
     let token = state.tokens().issue(customer_id, successor);
     if let Some(old) = &checked.bearer {

@@ -35,13 +35,18 @@
 
 mod actions;
 mod checks;
+mod codes;
 mod controls;
+mod domain;
 mod error;
 pub mod faults;
 pub mod outbox;
 mod pipeline;
+mod records;
+mod refusals;
 mod reply;
 mod routes;
+mod seed;
 pub mod state;
 pub mod tokens;
 

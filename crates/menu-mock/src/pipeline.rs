@@ -24,6 +24,7 @@ use menu_client::operation::{Kind, Location, Operation};
 use uuid::Uuid;
 
 use crate::checks::{authenticate, check_header_parameters, json_body};
+use crate::domain::DomainError;
 use crate::reply::Failure;
 use crate::state::MockState;
 use crate::tokens::TokenSubject;
@@ -58,7 +59,7 @@ pub(crate) async fn check(
         None
     };
     if let Some((subject, _)) = &authenticated {
-        state.step(|step| step.check_subject(subject))?;
+        state.check_subject(subject)?;
     }
     let (subject, bearer) = match authenticated {
         Some((subject, bearer)) => (Some(subject), Some(bearer)),
@@ -190,21 +191,16 @@ async fn check_body(
 
 /// The customer of the path exists, and is the token's.
 fn customer_matches(state: &MockState, subject: Uuid, customer: Uuid) -> Result<(), Failure> {
-    state.step(|step| {
-        if !step.customer_exists(customer) {
-            return Err(Failure::new(
-                StatusCode::NOT_FOUND,
-                format!("Customer {customer} not found."),
-            ));
-        }
-        if subject != customer {
-            return Err(Failure::new(
-                StatusCode::FORBIDDEN,
-                format!("This token does not belong to customer {customer}."),
-            ));
-        }
-        Ok(())
-    })
+    if !state.has_customer(customer) {
+        return Err(DomainError::UnknownCustomer(customer).into());
+    }
+    if subject != customer {
+        return Err(Failure::new(
+            StatusCode::FORBIDDEN,
+            format!("This token does not belong to customer {customer}."),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ mod domain;
 mod error;
 pub mod faults;
 pub mod outbox;
+mod persist;
 mod pipeline;
 mod records;
 mod refusals;

@@ -1,7 +1,7 @@
 //! [`MockState`], the façade of the mock's state and the library API tests use to arrange and
 //! inspect it: the records of what the API remembers (`records.rs`), changed only by the rules of
-//! `domain.rs`, one step at a time under one lock; the token issuer; the file the state is saved
-//! in after each step that changed something, when asked; the test controls (`controls.rs`); and
+//! `domain.rs`, one step at a time under one lock; the token issuer; the store that makes each
+//! step's changes durable, when asked (`persist.rs`); the test controls (`controls.rs`); and
 //! the [`Notice`]s of what happens. The seed data is in `seed.rs`.
 
 use std::path::{Path, PathBuf};
@@ -11,12 +11,12 @@ use std::time::Duration;
 use chrono::Utc;
 use menu_client::Token;
 use menu_client::types::CustomerAccount;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::controls::Controls;
 use crate::domain::{self, DomainError, Step};
 use crate::outbox::{Message, MessageKind};
+use crate::persist::{JsonFile, Store};
 use crate::records::{Change, Records};
 use crate::tokens::{TokenIssuer, TokenSpec, TokenSubject};
 
@@ -47,8 +47,8 @@ pub struct MockState {
     signing_key: [u8; 16],
     application_key: String,
     pub(crate) controls: Controls,
-    /// The file the state is saved in after every change (and the lock that orders the saves).
-    file: Option<(PathBuf, Mutex<()>)>,
+    /// Where each change is made durable, if anywhere.
+    store: Option<Box<dyn Store>>,
     notices: Option<NoticeHook>,
 }
 
@@ -88,7 +88,7 @@ impl MockState {
             signing_key,
             application_key,
             controls: Controls::default(),
-            file: None,
+            store: None,
             notices: None,
         }
     }
@@ -97,23 +97,11 @@ impl MockState {
     /// codes, messages and tokens. A file that cannot be read, or is not a state file, is an
     /// error (never an empty state).
     pub fn load(path: impl AsRef<Path>) -> Result<Self, StateError> {
-        let path = path.as_ref();
-        let error = |reason: String| StateError::File {
-            path: path.to_owned(),
-            reason,
-        };
-        let text = std::fs::read(path).map_err(|e| error(format!("cannot read it: {e}")))?;
-        let snapshot: Snapshot = serde_json::from_slice(&text)
-            .map_err(|e| error(format!("it is not a mock state file ({e})")))?;
-        if snapshot.format != 1 {
-            return Err(error(format!("unknown format {}", snapshot.format)));
-        }
-        let signing_key = decode_hex(&snapshot.signing_key)
-            .ok_or_else(|| error("its signing key is not 32 hexadecimal digits".into()))?;
+        let saved = crate::persist::load(path.as_ref())?;
         Ok(Self::with(
-            signing_key,
-            snapshot.application_key,
-            snapshot.domain,
+            saved.signing_key,
+            saved.application_key,
+            saved.records,
         ))
     }
 
@@ -121,8 +109,9 @@ impl MockState {
     /// a temporary file beside it, renamed over it). A failed later save is a
     /// [`Notice::NotSaved`]; the change holds in memory.
     pub fn save_to(mut self, path: impl Into<PathBuf>) -> Result<Self, StateError> {
-        self.file = Some((path.into(), Mutex::new(())));
-        self.save()?;
+        let store = JsonFile::new(path.into(), self.application_key.clone(), self.signing_key);
+        store.save_all(&self.records)?;
+        self.store = Some(Box::new(store));
         Ok(self)
     }
 
@@ -136,38 +125,15 @@ impl MockState {
         self.records.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Writes the state file, if there is one.
-    fn save(&self) -> Result<(), StateError> {
-        let Some((path, order)) = &self.file else {
-            return Ok(());
-        };
-        let _in_order = order.lock().unwrap_or_else(PoisonError::into_inner);
-        let error = |reason: String| StateError::File {
-            path: path.clone(),
-            reason,
-        };
-        let json = {
-            let records = self.lock();
-            serde_json::to_vec_pretty(&SnapshotRef {
-                format: 1,
-                application_key: &self.application_key,
-                signing_key: encode_hex(&self.signing_key),
-                domain: &records,
-            })
-            .map_err(|e| error(format!("cannot encode it: {e}")))?
-        };
-        write_atomically(path, &json).map_err(|e| error(format!("cannot write it: {e}")))
-    }
-
     fn notify(&self, notice: &Notice) {
         if let Some(hook) = &self.notices {
             hook(notice);
         }
     }
 
-    /// Runs `f` with exclusive access to the records (one consistent step of a request); when it
-    /// changed something, the state is then saved (a failure is a notice: the change holds in
-    /// memory), and the messages it sent are noticed.
+    /// Runs `f` with exclusive access to the records (one consistent step of a request); what it
+    /// changed is then made durable (a failure is a notice: the change holds in memory), and the
+    /// messages it sent are noticed.
     pub(crate) fn step<R>(&self, f: impl FnOnce(&mut Step<'_>) -> R) -> R {
         let (result, changes) = {
             let mut records = self.lock();
@@ -178,7 +144,9 @@ impl MockState {
         if changes.is_empty() {
             return result;
         }
-        if let Err(error) = self.save() {
+        if let Some(store) = &self.store
+            && let Err(error) = store.apply(&self.records, &changes)
+        {
             self.notify(&Notice::NotSaved(error.to_string()));
         }
         for change in changes {
@@ -339,60 +307,9 @@ impl std::fmt::Debug for MockState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MockState")
             .field("customers", &self.lock().customers.len())
-            .field("file", &self.file.as_ref().map(|(path, _)| path))
+            .field("store", &self.store)
             .finish_non_exhaustive()
     }
-}
-
-/// What a state file holds.
-#[derive(Deserialize)]
-struct Snapshot {
-    /// The format, for a later change of it.
-    format: u32,
-    application_key: String,
-    /// The key the tokens are signed with (hex), so that they survive a restart.
-    signing_key: String,
-    domain: Records,
-}
-
-/// A [`Snapshot`] to write, borrowing the records.
-#[derive(Serialize)]
-struct SnapshotRef<'a> {
-    format: u32,
-    application_key: &'a str,
-    signing_key: String,
-    domain: &'a Records,
-}
-
-/// Writes `contents` to `path` through a temporary file beside it, renamed over it.
-fn write_atomically(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let mut file = tempfile::Builder::new()
-        .prefix(".menu-mock-state-")
-        .tempfile_in(dir)?;
-    file.write_all(contents)?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-fn encode_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn decode_hex(text: &str) -> Option<[u8; 16]> {
-    let mut bytes = [0u8; 16];
-    if text.len() != 32 || !text.is_ascii() {
-        return None;
-    }
-    for (i, byte) in bytes.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).ok()?;
-    }
-    Some(bytes)
 }
 
 #[cfg(test)]

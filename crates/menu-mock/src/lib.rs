@@ -36,6 +36,7 @@
 mod actions;
 mod checks;
 mod codes;
+mod contract;
 mod controls;
 mod domain;
 mod error;
@@ -66,7 +67,7 @@ use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt as _;
 
-pub use checks::MAX_REQUEST_BODY_BYTES;
+pub use contract::MAX_REQUEST_BODY_BYTES;
 pub use outbox::{Message, MessageKind};
 pub use routes::{OUTBOX_PATH, REQUEST_BODY_TIMEOUT};
 

@@ -115,7 +115,7 @@ async fn refresh_shows_the_token_only_when_asked() {
     let mut command = menu_for(&server);
     command.arg("refresh");
     assert_clean_failure(&run(command).await, 2, &["--show-token", "--token-out"]);
-    assert_eq!(server.state().refresh_requests(), 0, "nothing was sent");
+    assert_eq!(server.state().requests("refresh"), 0, "nothing was sent");
 
     let mut command = menu_for(&server);
     command.args(["refresh", "--show-token"]);
@@ -176,7 +176,7 @@ async fn an_unwritable_token_file_fails_before_anything_is_sent() {
     command.args(["refresh", "--token-out", "/nonexistent-dir/token"]);
     let output = run(command).await;
     assert_clean_failure(&output, 2, &["--token-out", "nothing was sent"]);
-    assert_eq!(server.state().refresh_requests(), 0);
+    assert_eq!(server.state().requests("refresh"), 0);
 }
 
 #[tokio::test]
@@ -813,7 +813,7 @@ async fn signup_stores_a_private_profile_that_keeps_the_token_through_rotations(
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
     assert_eq!(
-        server.state().refresh_requests(),
+        server.state().requests("refresh"),
         1,
         "the refused command sent nothing"
     );
@@ -824,7 +824,7 @@ async fn signup_stores_a_private_profile_that_keeps_the_token_through_rotations(
     let mut command = menu_with_config(config.path());
     command.arg("refresh");
     assert_clean_failure(&run(command).await, 2, &["no customer token"]);
-    assert_eq!(server.state().refresh_requests(), 1);
+    assert_eq!(server.state().requests("refresh"), 1);
 }
 
 #[tokio::test]
@@ -855,7 +855,7 @@ async fn eight_concurrent_refreshes_of_one_profile_take_turns() {
     }
     // Each sent the token the previous one stored: had two sent one token, the second would
     // have been refused (it was invalidated), and its `menu` would have failed.
-    assert_eq!(server.state().refresh_requests(), 8);
+    assert_eq!(server.state().requests("refresh"), 8);
     assert!(
         server
             .state()
@@ -888,7 +888,11 @@ async fn dry_run_prints_curl_with_masked_secrets_and_sends_nothing() {
         assert!(curl.contains(expected), "{expected}: {curl}");
     }
     assert!(!curl.contains(token.value()) && !curl.contains(server.application_key()));
-    assert_eq!(server.state().verify_requests(), 0, "nothing was sent");
+    assert_eq!(
+        server.state().requests("verify_phone_number_update"),
+        0,
+        "nothing was sent"
+    );
 }
 
 #[tokio::test]

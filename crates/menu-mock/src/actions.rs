@@ -5,20 +5,17 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use menu_client::Token;
 use menu_client::operation::Operation;
 use menu_client::types::{
-    CustomerAccount, CustomerAccountUpdate, EmailRequest, RegisterRequest,
-    VerifyEmailUpdateRequest, VerifyPhoneNumberUpdateRequest,
+    CustomerAccountPayload, CustomerAccountUpdate, EmailCheck, EmailRequest, RegisterRequest,
+    Session, VerifyEmailUpdateRequest, VerifyPhoneNumberUpdateRequest,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::value::RawValue;
 
 use crate::pipeline::Checked;
 use crate::reply::{self, Failure, ok};
 use crate::state::MockState;
-use crate::tokens::TokenSpec;
+use crate::tokens::{TokenRejection, TokenSpec};
 
 /// The action of `operation` for a checked request.
 pub(crate) fn act(state: &MockState, operation: &'static Operation, checked: Checked) -> Response {
@@ -29,10 +26,10 @@ pub(crate) fn act(state: &MockState, operation: &'static Operation, checked: Che
             "check_email" => check_email(state, checked),
             "passwordless_request" => passwordless_request(state, checked),
             "register" => register(state, checked),
-            "update_customer_account" => update(state, checked),
-            "verify_email_update" => verify_email(state, checked),
-            "verify_phone_number_update" => verify_phone(state, checked),
-            "delete_customer_account" => delete(state, checked),
+            "update_customer_account" => update(state, operation, checked),
+            "verify_email_update" => verify_email(state, operation, checked),
+            "verify_phone_number_update" => verify_phone(state, operation, checked),
+            "delete_customer_account" => delete(state, operation, checked),
             _ => Ok(example(operation)),
         }
     };
@@ -46,31 +43,23 @@ fn body<T: DeserializeOwned>(checked: &Checked) -> Result<T, Failure> {
         .map_err(|e| Failure::bad_request(format!("The request body is invalid: {e}.")))
 }
 
-/// The customer the path names (the pipeline checked that it is the token's).
-fn customer(checked: &Checked) -> Result<uuid::Uuid, Failure> {
-    checked
-        .customer
-        .ok_or_else(|| Failure::new(StatusCode::NOT_FOUND, "Customer not found."))
+/// The customer the path names (the pipeline checked that it is the token's); a 500 when the
+/// spec marks no path parameter of `operation` with `x-customer`.
+fn customer(operation: &Operation, checked: &Checked) -> Result<uuid::Uuid, Failure> {
+    checked.customer.ok_or_else(|| {
+        Failure::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "The spec names no customer in the path of {} (no parameter marked x-customer).",
+                operation.id
+            ),
+        )
+    })
 }
 
-/// The payload of an answer with the customer's account.
-#[derive(Serialize)]
-struct AccountData<'a> {
-    customer_account: &'a CustomerAccount,
-}
-
-/// The payload of an answer with a session.
-#[derive(Serialize)]
-struct SessionData<'a, A: Serialize> {
-    customer_account: A,
-    token: &'a Token,
-}
-
-/// The payload of `check_email`.
-#[derive(Serialize)]
-struct EmailCheck {
-    exists: bool,
-    is_social: bool,
+/// An answer with the customer's account.
+fn account(customer_account: menu_client::types::CustomerAccount) -> Response {
+    ok(&CustomerAccountPayload { customer_account })
 }
 
 fn check_email(state: &MockState, checked: Checked) -> Result<Response, Failure> {
@@ -79,6 +68,7 @@ fn check_email(state: &MockState, checked: Checked) -> Result<Response, Failure>
     Ok(ok(&EmailCheck {
         exists,
         is_social: false,
+        provider: None,
     }))
 }
 
@@ -90,7 +80,7 @@ fn passwordless_request(state: &MockState, checked: Checked) -> Result<Response,
 
 fn register(state: &MockState, checked: Checked) -> Result<Response, Failure> {
     let request: RegisterRequest = body(&checked)?;
-    let account = state.step(|step| {
+    let customer_account = state.step(|step| {
         step.register(
             &request.passwordless_email,
             &request.passwordless_code.to_string(),
@@ -98,43 +88,43 @@ fn register(state: &MockState, checked: Checked) -> Result<Response, Failure> {
             request.last_name.as_deref().unwrap_or_default(),
         )
     })?;
-    let token = state.tokens().issue(account.id, TokenSpec::now());
-    Ok(ok(&SessionData {
-        customer_account: &account,
-        token: &token,
+    let token = state.tokens().issue(customer_account.id, TokenSpec::now());
+    Ok(ok(&Session {
+        customer_account,
+        token,
     }))
 }
 
-fn update(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+fn update(state: &MockState, operation: &Operation, checked: Checked) -> Result<Response, Failure> {
     let update: CustomerAccountUpdate = body(&checked)?;
-    let id = customer(&checked)?;
-    let account = state.step(|step| step.update(id, &update))?;
-    Ok(ok(&AccountData {
-        customer_account: &account,
-    }))
+    let id = customer(operation, &checked)?;
+    Ok(account(state.step(|step| step.update(id, &update))?))
 }
 
-fn verify_email(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+fn verify_email(
+    state: &MockState,
+    operation: &Operation,
+    checked: Checked,
+) -> Result<Response, Failure> {
     let request: VerifyEmailUpdateRequest = body(&checked)?;
-    let id = customer(&checked)?;
-    let account =
-        state.step(|step| step.verify_email(id, &request.confirmation_code.to_string()))?;
-    Ok(ok(&AccountData {
-        customer_account: &account,
-    }))
+    let id = customer(operation, &checked)?;
+    let code = request.confirmation_code.to_string();
+    Ok(account(state.step(|step| step.verify_email(id, &code))?))
 }
 
-fn verify_phone(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+fn verify_phone(
+    state: &MockState,
+    operation: &Operation,
+    checked: Checked,
+) -> Result<Response, Failure> {
     let request: VerifyPhoneNumberUpdateRequest = body(&checked)?;
-    let id = customer(&checked)?;
-    let account = state.step(|step| step.verify_phone(id, &request.confirmation_code))?;
-    Ok(ok(&AccountData {
-        customer_account: &account,
-    }))
+    let id = customer(operation, &checked)?;
+    let code = &request.confirmation_code;
+    Ok(account(state.step(|step| step.verify_phone(id, code))?))
 }
 
-fn delete(state: &MockState, checked: Checked) -> Result<Response, Failure> {
-    let id = customer(&checked)?;
+fn delete(state: &MockState, operation: &Operation, checked: Checked) -> Result<Response, Failure> {
+    let id = customer(operation, &checked)?;
     state.step(|step| step.delete(id))?;
     Ok(reply::envelope_only())
 }
@@ -144,26 +134,17 @@ fn delete(state: &MockState, checked: Checked) -> Result<Response, Failure> {
 fn rotate(state: &MockState, checked: Checked) -> Result<Response, Failure> {
     let subject = checked
         .subject
-        .ok_or_else(|| Failure::unauthorized("Token not provided"))?;
+        .ok_or_else(|| Failure::unauthorized(TokenRejection::Missing.to_string()))?;
     let customer_id = subject.customer_id;
-    let (account, successor): (std::sync::Arc<RawValue>, TokenSpec) = state.step(|step| {
-        step.check_subject(&subject)?;
-        let Some(account) = step.account_json(customer_id) else {
-            return Err(Failure::new(
-                StatusCode::NOT_FOUND,
-                format!("Customer {customer_id} not found."),
-            ));
-        };
-        Ok((account, step.revoke_for_rotation(subject)))
-    })?;
+    let (customer_account, successor) = state.step(|step| step.rotate(subject))?;
     // Signed outside the state's lock; the old token is already invalid.
     let token = state.tokens().issue(customer_id, successor);
     if let Some(old) = &checked.bearer {
         state.tokens().forget(old);
     }
-    Ok(ok(&SessionData {
-        customer_account: &*account,
-        token: &token,
+    Ok(ok(&Session {
+        customer_account,
+        token,
     }))
 }
 

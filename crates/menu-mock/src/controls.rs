@@ -1,11 +1,14 @@
 //! What tests control and count, apart from the API's state: the answers a test set for an
-//! operation ([`crate::MockState::respond`]), the requests each operation received, and how many
-//! attempts of a request id asked for a fault (`faults.rs`).
+//! operation ([`crate::MockState::respond`]), the requests each operation received
+//! ([`crate::MockState::requests`]), and how many attempts of a request id asked for a fault
+//! (`faults.rs`). Operations are named by their `operationId`, never special-cased.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use axum::http::StatusCode;
+
+use crate::error::StateError;
 
 /// At most this many request ids are remembered for `Prefer: attempts=N`; when full, the
 /// memory is emptied.
@@ -32,10 +35,24 @@ impl Controls {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn respond(&self, operation_id: &str, status: StatusCode, body: serde_json::Value) {
+    /// Answers every request of the operation `operation_id` with `status` and `body`; an
+    /// operation the spec does not have, or a status outside 200 to 599, is an error.
+    pub(crate) fn respond(
+        &self,
+        operation_id: &str,
+        status: u16,
+        body: serde_json::Value,
+    ) -> Result<(), StateError> {
+        let operation = menu_client::operations::find(operation_id)
+            .ok_or_else(|| StateError::UnknownOperation(operation_id.to_owned()))?;
+        let status = StatusCode::from_u16(status)
+            .ok()
+            .filter(|s| (200..600).contains(&s.as_u16()))
+            .ok_or(StateError::InvalidStatus(status))?;
         self.lock()
             .answers
-            .insert(operation_id.to_owned(), (status, body));
+            .insert(operation.id.to_owned(), (status, body));
+        Ok(())
     }
 
     pub(crate) fn clear_response(&self, operation_id: &str) {
@@ -47,6 +64,7 @@ impl Controls {
         self.lock().answers.get(operation_id).cloned()
     }
 
+    /// How many requests of the operation `operation_id` arrived.
     pub(crate) fn requests(&self, operation_id: &str) -> u64 {
         self.lock().requests.get(operation_id).copied().unwrap_or(0)
     }

@@ -35,12 +35,20 @@
 
 mod actions;
 mod checks;
+mod codes;
+mod contract;
 mod controls;
+mod domain;
+mod error;
 pub mod faults;
 pub mod outbox;
+mod persist;
 mod pipeline;
+mod records;
+mod refusals;
 mod reply;
 mod routes;
+mod seed;
 pub mod state;
 pub mod tokens;
 
@@ -59,7 +67,7 @@ use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 use tower::ServiceExt as _;
 
-pub use checks::MAX_REQUEST_BODY_BYTES;
+pub use contract::MAX_REQUEST_BODY_BYTES;
 pub use outbox::{Message, MessageKind};
 pub use routes::{OUTBOX_PATH, REQUEST_BODY_TIMEOUT};
 

@@ -2,12 +2,13 @@
 //! operation's own action (`actions.rs`: its stateful handler, or the documented example). The
 //! checks are those the real API makes, read from the spec (the operation table); the first
 //! problem answers:
-//! 1. the header parameters every operation of the API declares (`X-Request-ID`, `Application`,
-//!    `API-Version`, `X-QB-Enabled`: see `checks.rs`) -> 400, or 401 for an unknown application;
-//! 2. the bearer token, when the operation takes one (`security`): present (if required), ours,
-//!    not expired (the rotating operation, `x-token: rotates`, takes an expired one inside its
-//!    refresh window), not invalidated, its customer still there -> 401 (authentication comes
-//!    before the rest, as on the real API);
+//! 1. the header parameters every operation of the API declares (the managed headers,
+//!    `X-Request-ID`, `Application`, `API-Version`, `X-QB-Enabled`) -> 400, or 401 for an unknown
+//!    application;
+//! 2. the bearer token, when the operation takes one (`security`): present (if required) and
+//!    shaped as a JWT, ours, not expired (the rotating operation, `x-token: rotates`, takes an
+//!    expired one inside its refresh window), not invalidated, its customer still there -> 401
+//!    (authentication comes before the rest, as on the real API);
 //! 3. the path parameters' formats (a canonical UUID, an integer, one of an enum's values) -> 400;
 //! 4. the query and header parameters: the required ones present, each of its format -> 400;
 //! 5. the body: present if required, JSON, within the size limit, valid against its schema
@@ -15,18 +16,19 @@
 //! 6. the customer the path names (its parameter marked `x-customer`): unknown -> 404; not the
 //!    token's customer -> 403;
 //! 7. the operation's action.
+//!
+//! Each step is a stateless contract check (`contract.rs`: the shape of the request, from the
+//! operation table alone) or a stateful one (`checks.rs`: what the mock knows).
 
-use std::collections::HashMap;
-
-use axum::extract::{FromRequestParts as _, Path, Query, Request};
-use axum::http::{HeaderMap, StatusCode, header};
-use menu_client::operation::{Kind, Location, Operation};
+use axum::extract::Request;
+use axum::http::header;
+use menu_client::operation::Operation;
 use uuid::Uuid;
 
-use crate::checks::{authenticate, check_header_parameters, json_body};
 use crate::reply::Failure;
 use crate::state::MockState;
 use crate::tokens::TokenSubject;
+use crate::{checks, contract};
 
 /// What the checks found: the request, ready for its action.
 pub(crate) struct Checked {
@@ -48,75 +50,20 @@ pub(crate) async fn check(
     request: Request,
 ) -> Result<Checked, Failure> {
     let (mut parts, body) = request.into_parts();
-    check_header_parameters(state, &parts.headers)?;
-    let for_refresh = operation.token.refreshes();
-    let authenticated = if operation.auth.requires_token()
+    let application = contract::managed_headers(&parts.headers)?;
+    checks::known_application(state, application)?;
+    let (subject, bearer) = if operation.auth.requires_token()
         || (operation.auth.takes_token() && parts.headers.contains_key(header::AUTHORIZATION))
     {
-        Some(authenticate(state, &parts.headers, for_refresh)?)
+        let jwt = contract::bearer_token(&parts.headers)?;
+        let subject = checks::authenticate(state, jwt, operation.token.refreshes())?;
+        (Some(subject), Some(jwt.to_owned()))
     } else {
-        None
+        (None, None)
     };
-    if let Some((subject, _)) = &authenticated {
-        state.step(|step| step.check_subject(subject))?;
-    }
-    let (subject, bearer) = match authenticated {
-        Some((subject, bearer)) => (Some(subject), Some(bearer)),
-        None => (None, None),
-    };
-    let path = match Path::<HashMap<String, String>>::from_request_parts(&mut parts, &()).await {
-        Ok(Path(values)) => values,
-        // Not UTF-8 once percent-decoded: no parameter can be of its kind.
-        Err(_) => {
-            let first = operation
-                .params
-                .iter()
-                .find(|p| p.location == Location::Path);
-            return Err(match first {
-                Some(param) => Failure::invalid_field(
-                    param.name,
-                    format!(
-                        "The {} parameter must be {}.",
-                        param.name,
-                        param.kind.describe()
-                    ),
-                ),
-                None => Failure::bad_request("The path cannot be read."),
-            });
-        }
-    };
-    let query = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
-        .map(|Query(pairs)| pairs)
-        .map_err(|_| Failure::bad_request("The query string cannot be read."))?;
-    for location in [Location::Path, Location::Query, Location::Header] {
-        for param in operation.params.iter().filter(|p| p.location == location) {
-            let value = match location {
-                Location::Path => path.get(param.name).map(String::as_str),
-                Location::Query => query
-                    .iter()
-                    .find(|(name, _)| name == param.name)
-                    .map(|(_, value)| value.as_str()),
-                Location::Header => parts
-                    .headers
-                    .get(param.name)
-                    .map(|v| v.to_str().unwrap_or("\u{fffd}")),
-                // A place this mock cannot read: the parameter is absent.
-                _ => None,
-            };
-            match value {
-                Some(value) => check_kind(param.name, param.kind, value)?,
-                None if param.required => {
-                    return Err(Failure::invalid_field(
-                        param.name,
-                        format!("The {} parameter is required.", param.name),
-                    ));
-                }
-                None => {}
-            }
-        }
-    }
+    let path = contract::parameters(operation, &mut parts).await?;
     let body = match &operation.body {
-        Some(schema) => check_body(&parts.headers, body, schema).await?,
+        Some(schema) => contract::body(&parts.headers, body, schema).await?,
         None => None,
     };
     let customer = operation
@@ -125,7 +72,7 @@ pub(crate) async fn check(
         // Its kind was checked above, with the other parameters (the spec makes it a UUID).
         .and_then(|id| id.parse().ok());
     if let (Some(subject), Some(customer)) = (&subject, customer) {
-        customer_matches(state, subject.customer_id, customer)?;
+        checks::customer_matches(state, subject.customer_id, customer)?;
     }
     Ok(Checked {
         subject,
@@ -135,82 +82,10 @@ pub(crate) async fn check(
     })
 }
 
-/// A parameter's value against its kind.
-fn check_kind(name: &str, kind: Kind, value: &str) -> Result<(), Failure> {
-    if kind.accepts(value) {
-        return Ok(());
-    }
-    Err(Failure::invalid_field(
-        name,
-        format!("The {name} parameter must be {}.", kind.describe()),
-    ))
-}
-
-/// The body against its schema; the body as JSON when there is one.
-async fn check_body(
-    headers: &HeaderMap,
-    body: axum::body::Body,
-    schema: &menu_client::operation::Body,
-) -> Result<Option<serde_json::Value>, Failure> {
-    let absent = !headers.contains_key(header::CONTENT_TYPE)
-        && headers
-            .get(header::CONTENT_LENGTH)
-            .is_none_or(|length| length == "0");
-    match (absent, schema.required) {
-        (true, false) => return Ok(None),
-        (true, true) => return Err(Failure::bad_request("The request body is required.")),
-        _ => {}
-    }
-    let bytes = json_body(headers, body).await?;
-    if bytes.is_empty() && !schema.required {
-        return Ok(None);
-    }
-    let value: serde_json::Value = serde_json::from_slice(&bytes)
-        .map_err(|e| Failure::bad_request(format!("The request body is not valid JSON: {e}.")))?;
-    (schema.check)(&bytes).map_err(|reason| {
-        Failure::bad_request(format!("The request body is invalid: {reason}."))
-    })?;
-    // What decoding lets through: formats, bounds, a `null` for an optional field.
-    for field in schema.fields {
-        if let Some(given) = value.get(field.name)
-            && !field.kind.accepts_json(given)
-        {
-            return Err(Failure::invalid_field(
-                field.name,
-                format!(
-                    "The {} field must be {}.",
-                    field.name,
-                    field.kind.describe()
-                ),
-            ));
-        }
-    }
-    Ok(Some(value))
-}
-
-/// The customer of the path exists, and is the token's.
-fn customer_matches(state: &MockState, subject: Uuid, customer: Uuid) -> Result<(), Failure> {
-    state.step(|step| {
-        if !step.customer_exists(customer) {
-            return Err(Failure::new(
-                StatusCode::NOT_FOUND,
-                format!("Customer {customer} not found."),
-            ));
-        }
-        if subject != customer {
-            return Err(Failure::new(
-                StatusCode::FORBIDDEN,
-                format!("This token does not belong to customer {customer}."),
-            ));
-        }
-        Ok(())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use menu_client::operation::{Auth, Body, Field, Param, TokenEffect};
+    use menu_client::operation::{Auth, Body, Field, Kind, Location, Param, TokenEffect};
     use serde_json::{Value, json};
 
     use crate::MockServer;

@@ -2,5 +2,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // in tests, a failed unwrap is a failed test
 
+mod codes;
 mod lifecycle;
 mod rules;

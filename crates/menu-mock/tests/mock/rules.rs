@@ -134,7 +134,7 @@ async fn refresh_rotates_the_token_and_invalidates_the_old_one() {
         session.token.claims().unwrap().subject,
         Some(IVAN.to_string())
     );
-    assert_eq!(server.state().refresh_requests(), 1);
+    assert_eq!(server.state().requests("refresh"), 1);
 
     // The client now uses the new token.
     client.refresh().await.unwrap();
@@ -322,7 +322,7 @@ async fn malformed_header_parameters_are_400() {
         expect_error(twice, 400).await,
         "The X-Request-ID header must be sent once."
     );
-    assert_eq!(server.state().refresh_requests(), 10);
+    assert_eq!(server.state().requests("refresh"), 10);
     // None of them consumed the token.
     sdk(&server, Some(&token)).refresh().await.unwrap();
 }
@@ -484,7 +484,7 @@ async fn the_library_api_arranges_and_reads_state() {
         .unwrap();
     assert_eq!(updated.phone_number, "+15550000000");
     assert_eq!(server.state().customer(account.id).unwrap(), updated);
-    assert_eq!(server.state().verify_requests(), 1);
+    assert_eq!(server.state().requests("verify_phone_number_update"), 1);
     assert!(
         server.state().customer(DRAGOS).is_none(),
         "an empty state has no seeds"
@@ -692,7 +692,7 @@ async fn a_test_sets_an_operations_answer_without_writing_a_handler() {
     // Back to the mock's own answer: the handler did not run (the token was not rotated).
     server.state().clear_response("refresh");
     sdk(&server, Some(&token)).refresh().await.unwrap();
-    assert_eq!(server.state().refresh_requests(), 2);
+    assert_eq!(server.state().requests("refresh"), 2);
     // Mistakes are errors, not panics.
     assert!(matches!(
         server

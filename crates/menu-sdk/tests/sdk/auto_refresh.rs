@@ -64,7 +64,7 @@ async fn a_hundred_concurrent_calls_with_an_expired_token_share_one_refresh() {
         );
     }
     assert_eq!(
-        server.state().refresh_requests(),
+        server.state().requests("refresh"),
         1,
         "exactly one refresh reached the server"
     );
@@ -74,7 +74,7 @@ async fn a_hundred_concurrent_calls_with_an_expired_token_share_one_refresh() {
         "on_token_refresh fired once"
     );
     assert_eq!(
-        server.state().verify_requests(),
+        server.state().requests("verify_phone_number_update"),
         100,
         "no call was sent with the expired token"
     );
@@ -108,7 +108,7 @@ async fn a_token_about_to_expire_is_refreshed_before_the_call() {
         .await
         .unwrap();
     assert_eq!(
-        server.state().refresh_requests(),
+        server.state().requests("refresh"),
         1,
         "30 s left is inside the default 60 s margin"
     );
@@ -130,7 +130,7 @@ async fn switched_off_the_expired_token_is_sent_and_refused() {
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
-    assert_eq!(server.state().refresh_requests(), 0);
+    assert_eq!(server.state().requests("refresh"), 0);
 }
 
 /// A wiremock server: verify answers 401 "Token has expired" to `old` and 200 to anything else;

@@ -57,7 +57,7 @@ pub fn run(root: &Path, smoke: bool) -> Result<ExitCode, String> {
     let mut command = Vec::new();
     for _ in 0..runs {
         let started = Instant::now();
-        crate::generate::render(&spec, &crate::sdk::HandWritten::default())?;
+        crate::generate::render(&spec, &crate::hand_written::HandWritten::default())?;
         in_process.push(started.elapsed());
         let started = Instant::now();
         let status = Command::new(&cargo)

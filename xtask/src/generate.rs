@@ -18,8 +18,9 @@ use std::process::ExitCode;
 
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl};
 
+use crate::hand_written::{self, HandWritten};
 use crate::panics::without_panicking;
-use crate::{client_file, sdk, spec, surface, table};
+use crate::{client_file, client_view, sdk, spec, surface, table, values};
 
 /// The spec, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/menu-customers.yaml";
@@ -32,7 +33,7 @@ pub const SDK_PATH: &str = "crates/menu-sdk/src/generated.rs";
 /// Every generated file, in the order written.
 pub const OUTPUTS: [&str; 3] = [CLIENT_PATH, TABLE_PATH, SDK_PATH];
 /// The SDK's hand-written operation methods: an operation with one gets no generated method.
-/// The SDK's sources: its hand-written methods are read from them (`sdk::hand_written`).
+/// The SDK's sources: its hand-written methods are read from them (`hand_written.rs`).
 pub const SDK_SOURCES: &str = "crates/menu-sdk/src";
 
 fn header(tool: &str) -> String {
@@ -54,7 +55,7 @@ pub fn run(root: &Path, check: bool) -> Result<ExitCode, String> {
     let spec_path = root.join(SPEC_PATH);
     let spec_text = std::fs::read_to_string(&spec_path)
         .map_err(|e| format!("cannot read {}: {e}", spec_path.display()))?;
-    let hand_written = sdk::hand_written(&sdk_sources(&root.join(SDK_SOURCES))?)?;
+    let hand_written = hand_written::hand_written(&sdk_sources(&root.join(SDK_SOURCES))?)?;
     let generated =
         render(&spec_text, &hand_written).map_err(|e| format!("{}: {e}", spec_path.display()))?;
 
@@ -239,10 +240,10 @@ fn derive_json_schema(client: &mut syn::File) {
 
 /// The spec text -> the formatted files, headers included (`hand_written`: what the SDK writes
 /// by hand).
-pub fn render(spec_text: &str, hand_written: &sdk::HandWritten) -> Result<Generated, String> {
+pub fn render(spec_text: &str, hand_written: &HandWritten) -> Result<Generated, String> {
     let spec = spec::parse(spec_text)?;
     let operations = spec::operations(&spec)?;
-    let view = spec::client_view(&spec);
+    let view = client_view::client_view(&spec);
     let settings = settings()?;
     // progenitor panics on some unsupported shapes: report that as an error naming the cause, not
     // as a crash.
@@ -260,7 +261,7 @@ pub fn render(spec_text: &str, hand_written: &sdk::HandWritten) -> Result<Genera
     };
     let table = parse(table::render(
         &operations,
-        &spec::managed_headers(&spec)?,
+        &values::managed_headers(&spec)?,
         &methods,
         &client_file::models(&client),
     )?)?;
@@ -296,7 +297,7 @@ mod tests {
     fn the_rendering_of_each_shape_is_locked() {
         let generated = render(
             include_str!("fixtures/shapes.yaml"),
-            &sdk::HandWritten::default(),
+            &HandWritten::default(),
         )
         .unwrap();
         let mut seen = Vec::new();

@@ -10,14 +10,16 @@
 
 mod bench;
 mod client_file;
+mod client_view;
 mod generate;
+mod hand_written;
 // The operation model, one definition for menu-client and xtask: xtask includes the file instead
 // of depending on menu-client, whose generated files it rewrites and which may be stale.
 #[allow(
     dead_code,
     reason = "xtask reads the spec into the model; the table's readers use the rest"
 )]
-#[path = "../../crates/menu-client/src/operation.rs"]
+#[path = "../../crates/menu-client/src/operation/mod.rs"]
 mod operation;
 mod panics;
 mod proof;
@@ -25,6 +27,7 @@ mod sdk;
 mod spec;
 mod surface;
 mod table;
+mod values;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -6,7 +6,7 @@
 //!   that issues a token, with the operation's entry of the operation table) when awaited; it
 //!   answers the payload (the envelope's `data`, or `()` when the envelope has none);
 //! - `Client::<operation>` and `Call::<operation>`, taking the required arguments, unless the
-//!   SDK writes that method by hand (`conveniences.rs`, read by [`hand_written`]): then the
+//!   SDK writes that method by hand (`conveniences.rs`, read by `hand_written.rs`): then the
 //!   request type is the crate's own, for the hand-written method to send;
 //! - `ROTATION`: the operation marked `x-token: rotates`, which automatic refresh sends.
 //!
@@ -18,58 +18,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use crate::client_file::{Arg, Method, Payload, constant, generic_arg};
+use crate::hand_written::HandWritten;
 use crate::spec::Op;
-
-/// What `menu-sdk` writes by hand, read from its source files (never a list kept here).
-#[derive(Debug, Default)]
-pub struct HandWritten {
-    /// The methods of `impl Client` blocks in `conveniences.rs`: an operation with such a method
-    /// gets no generated `Client`/`Call` method.
-    pub operations: Vec<String>,
-    /// The methods of every other `impl Client` and `impl Call` block of the SDK's hand-written
-    /// files: an operation may not be named like one of them.
-    pub taken: Vec<String>,
-}
-
-/// Reads the SDK's hand-written `sources` (each file's path under `src/`, and its text;
-/// `generated.rs` is not one of them).
-pub fn hand_written(sources: &[(String, String)]) -> Result<HandWritten, String> {
-    let mut found = HandWritten::default();
-    for (path, text) in sources {
-        let file = syn::parse_file(text).map_err(|e| format!("{path}: {e}"))?;
-        let conveniences = path == "conveniences.rs";
-        for item in &file.items {
-            let syn::Item::Impl(block) = item else {
-                continue;
-            };
-            let syn::Type::Path(self_ty) = &*block.self_ty else {
-                continue;
-            };
-            let Some(ty) = self_ty.path.segments.last().map(|s| s.ident.to_string()) else {
-                continue;
-            };
-            let names = match (ty.as_str(), conveniences) {
-                ("Client", true) => &mut found.operations,
-                // A convenience's `Call` method is the operation's own name.
-                ("Call", true) => continue,
-                ("Client" | "Call", false) => &mut found.taken,
-                _ => continue,
-            };
-            if block.trait_.is_some() {
-                continue;
-            }
-            for item in &block.items {
-                if let syn::ImplItem::Fn(function) = item {
-                    names.push(function.sig.ident.to_string());
-                }
-            }
-        }
-    }
-    found.operations.sort();
-    found.taken.sort();
-    found.taken.dedup();
-    Ok(found)
-}
 
 /// How an argument is held by a request type and handed to the generated method.
 enum Shape {

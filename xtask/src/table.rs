@@ -11,7 +11,8 @@ use quote::quote;
 use syn::visit_mut::VisitMut;
 
 use crate::client_file::{Method, constant};
-use crate::spec::{Body, Kind, ManagedHeader, Op};
+use crate::operation::{Body, Kind, ManagedHeader};
+use crate::spec::Op;
 
 /// A value of one of the model's enums without data, written as `Enum::Variant` from its `Debug`
 /// name (the model is the one list of variants).

@@ -287,7 +287,7 @@ pub fn managed_headers(spec: &OpenAPI) -> Result<Vec<ManagedHeader>, String> {
         }
         let value = mark.as_str().and_then(Managed::from_mark).ok_or_else(|| {
             at(format!(
-                "`x-managed: {mark}` is not `request-id`, `application`, `api-version` or \
+                "`x-managed: {mark}` is not `request-id`, `application-key`, `version` or \
                  `query-builder`"
             ))
         })?;

@@ -97,8 +97,12 @@ impl Client {
         let mut builder = self
             .client
             .request(method, format!("{}{path}", self.baseurl))
-            .header(ACCEPT, "application/json")
-            .header("api-version", Self::api_version());
+            .header(ACCEPT, "application/json");
+        // As the generated methods do: the spec's version, which the hooks replace with the
+        // context's.
+        if let Some(version) = crate::operations::managed(crate::operation::Managed::ApiVersion) {
+            builder = builder.header(version.name, Self::api_version());
+        }
         if !call.query.is_empty() {
             builder = builder.query(&call.query);
         }

@@ -3,6 +3,8 @@
 //! (`menu_client::hooks`), which also set the call's `X-Request-ID` and `Authorization`; and the
 //! extra headers a client or a call adds (checked here: never one of the managed headers).
 
+use menu_client::operation::Managed;
+use menu_client::operations::MANAGED_HEADERS;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 
 use crate::error::Error;
@@ -15,27 +17,45 @@ pub(crate) struct Defaults<'a> {
     pub(crate) user_agent: &'a str,
 }
 
-/// `Application` (marked sensitive: it is a secret), `API-Version`, `X-QB-Enabled`, `Accept` and
+/// The managed headers every call carries (the spec's `x-managed` parameters, from the operation
+/// table; the request id is the call's, set by the hooks): the application key (marked
+/// sensitive: it is a secret), the API version, the query builder flag; then `Accept` and
 /// `Content-Type: application/json` (the API's curl examples send it on every call, the body-less
 /// `GET` included), and `User-Agent`.
 pub(crate) fn common(defaults: &Defaults<'_>) -> Result<HeaderMap, Error> {
-    let mut application = value("the application key", defaults.application_key)?;
-    application.set_sensitive(true);
+    let mut headers = HeaderMap::with_capacity(MANAGED_HEADERS.len() + 3);
+    for managed in MANAGED_HEADERS {
+        let value = match managed.value {
+            // Per call: the hooks set it.
+            Managed::RequestId => continue,
+            Managed::Application => {
+                let mut key = value("the application key", defaults.application_key)?;
+                key.set_sensitive(true);
+                key
+            }
+            Managed::ApiVersion => value("the API version", defaults.api_version)?,
+            Managed::QueryBuilder => HeaderValue::from_static(if defaults.query_builder {
+                "true"
+            } else {
+                "false"
+            }),
+            other => {
+                return Err(Error::config(format!(
+                    "the spec's managed header `{}` is filled as {other:?}, which this version of \
+                     the SDK cannot do",
+                    managed.name
+                )));
+            }
+        };
+        let name = HeaderName::from_bytes(managed.name.as_bytes()).map_err(|_| {
+            Error::config(format!(
+                "`{}` is not a valid HTTP header name",
+                managed.name
+            ))
+        })?;
+        headers.insert(name, value);
+    }
     let json = HeaderValue::from_static("application/json");
-    let mut headers = HeaderMap::with_capacity(6);
-    headers.insert(HeaderName::from_static("application"), application);
-    headers.insert(
-        HeaderName::from_static("api-version"),
-        value("the API version", defaults.api_version)?,
-    );
-    headers.insert(
-        HeaderName::from_static("x-qb-enabled"),
-        HeaderValue::from_static(if defaults.query_builder {
-            "true"
-        } else {
-            "false"
-        }),
-    );
     headers.insert(ACCEPT, json.clone());
     headers.insert(CONTENT_TYPE, json);
     headers.insert(USER_AGENT, value("the user agent", defaults.user_agent)?);
@@ -52,17 +72,14 @@ pub(crate) fn value(what: &str, value: &str) -> Result<HeaderValue, Error> {
     })
 }
 
-/// The headers the SDK (or HTTP itself) sets: an extra header may not be one of them.
-pub(crate) const MANAGED: [&str; 17] = [
-    "x-request-id",
-    "application",
-    "api-version",
-    "x-qb-enabled",
+/// The headers HTTP itself (reqwest and hyper) or the SDK sets besides the managed ones: an
+/// extra header may not be one of them, nor a managed header.
+const SET_BY_HTTP: [&str; 13] = [
     "accept",
     "content-type",
     "user-agent",
     "authorization",
-    // The framing and routing of the request: reqwest and hyper set them.
+    // The framing and routing of the request.
     "host",
     "content-length",
     "transfer-encoding",
@@ -74,6 +91,14 @@ pub(crate) const MANAGED: [&str; 17] = [
     "proxy-connection",
 ];
 
+/// Whether the SDK or HTTP sets the header `name` (lower case) itself.
+fn is_managed(name: &str) -> bool {
+    SET_BY_HTTP.contains(&name)
+        || MANAGED_HEADERS
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case(name))
+}
+
 /// An extra header (a client's or a call's), checked.
 #[derive(Clone)]
 pub(crate) struct Extra {
@@ -81,12 +106,12 @@ pub(crate) struct Extra {
     pub(crate) value: HeaderValue,
 }
 
-/// Checks an extra header: a valid name that is not one of the [`MANAGED`] headers, a valid value
+/// Checks an extra header: a valid name that is not one the SDK or HTTP sets, a valid value
 /// (never echoed: it may be secret); `sensitive` marks the value so that it is never shown.
 pub(crate) fn extra(name: &str, value: &str, sensitive: bool) -> Result<Extra, Error> {
     let parsed = HeaderName::from_bytes(name.trim().as_bytes())
         .map_err(|_| Error::config(format!("`{name}` is not a valid HTTP header name")))?;
-    if MANAGED.contains(&parsed.as_str()) {
+    if is_managed(parsed.as_str()) {
         return Err(Error::config(format!(
             "`{name}` is a header the SDK sets itself on every call: it cannot be an extra header \
              (set it through the client's configuration instead)"

@@ -288,9 +288,9 @@ pub struct ManagedHeader {
 pub enum Managed {
     /// `x-managed: request-id`: a UUID per call, the same for its retries.
     RequestId,
-    /// `x-managed: application`: the application key (a secret).
+    /// `x-managed: application-key`: the application key (a secret).
     Application,
-    /// `x-managed: api-version`: the API version the client speaks (the spec's `info.version`
+    /// `x-managed: version`: the API version the client speaks (the spec's `info.version`
     /// unless configured).
     ApiVersion,
     /// `x-managed: query-builder`: `true` or `false`, as configured.
@@ -314,8 +314,8 @@ impl Managed {
     pub fn mark(self) -> &'static str {
         match self {
             Self::RequestId => "request-id",
-            Self::Application => "application",
-            Self::ApiVersion => "api-version",
+            Self::Application => "application-key",
+            Self::ApiVersion => "version",
             Self::QueryBuilder => "query-builder",
         }
     }

@@ -215,6 +215,20 @@ pub struct ProfileStore {
     pub profiles: Profiles,
 }
 
+impl ProfileStore {
+    /// Changes the profile off the async runtime's workers (the file is re-read, checked and
+    /// replaced).
+    fn update(&self, change: impl FnOnce(&mut Profile) + Send + 'static) -> StoreFuture<'_, ()> {
+        let profiles = self.profiles.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || profiles.update(change))
+                .await
+                .map_err(|e| format!("the profile update stopped: {e}"))?
+                .map_err(|f| f.message.into())
+        })
+    }
+}
+
 impl TokenStore for ProfileStore {
     fn load(&self) -> StoreFuture<'_, Option<Token>> {
         Box::pin(async move {
@@ -224,18 +238,11 @@ impl TokenStore for ProfileStore {
     }
 
     fn save<'a>(&'a self, token: &'a Token) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
-            self.profiles
-                .update(|profile| profile.token = Some(token.value().to_owned()))
-                .map_err(|f| f.message.into())
-        })
+        let token = token.value().to_owned();
+        self.update(move |profile| profile.token = Some(token))
     }
 
     fn clear(&self) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            self.profiles
-                .update(|profile| profile.token = None)
-                .map_err(|f| f.message.into())
-        })
+        self.update(|profile| profile.token = None)
     }
 }

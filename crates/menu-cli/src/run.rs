@@ -124,13 +124,13 @@ pub async fn run(
         return say(pretty(&answer))
             .map_err(|e| Failure::other(format!("{} (the call itself succeeded)", e.message)));
     };
-    let token = answer
-        .get("token")
-        .and_then(|token| match token {
-            Value::String(value) => Some(Token::new(value)),
-            other => serde_json::from_value::<Token>(other.clone()).ok(),
-        })
-        .ok_or_else(|| Failure::other("the answer carries no token"))?;
+    // The SDK adopted the token the answer issued (the generated `Session` read it): the
+    // client holds it now.
+    let token = session
+        .client
+        .token()
+        .filter(|token| Some(token) != before.as_ref())
+        .ok_or_else(|| Failure::other("the answer issued no new token"))?;
     let mut show = keep.show;
     let mut failure = None;
     if let Some(path) = &keep.out
@@ -143,7 +143,9 @@ pub async fn run(
             path.display()
         )));
     }
-    answer["token"] = token_json(&token, show);
+    if let Some(answer) = answer.as_object_mut() {
+        answer.insert("token".to_owned(), token_json(&token, show));
+    }
     if let Err(stdout) = say(pretty(&answer)) {
         // The token may now exist nowhere but in the file (if written): say so.
         return Err(Failure::other(format!(

@@ -51,12 +51,13 @@ impl Session {
             builder = builder.api_version(version);
         }
         let profile_keeps_tokens = !token_given;
-        let builder = match (&global.token, profile.token) {
+        let builder = match &global.token {
             // Not the profile's: a rotated token could be kept nowhere, so none is rotated behind
             // the caller's back (an explicit `refresh` shows or writes it).
-            (Some(token), _) => builder.token(token).auto_refresh(false),
-            (None, Some(token)) => builder.token(token).token_store(ProfileStore { profiles }),
-            (None, None) => builder.token_store(ProfileStore { profiles }),
+            Some(token) => builder.token(token).auto_refresh(false),
+            // The profile is the client's token store: it loads the token and keeps every one
+            // the server issues.
+            None => builder.token_store(ProfileStore { profiles }),
         };
         Ok(Self {
             client: builder.load().await?,

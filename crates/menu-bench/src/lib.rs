@@ -7,10 +7,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark harness: failing loudly is right
 
 mod harness;
+pub mod minimal;
+mod reference;
 
 pub use harness::{Budget, Comparison, Load, Side, compare, profile, side};
+pub use reference::{REFRESH_BODY, VERIFY_BODY, long_lived_jwt, start_reference_server};
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -19,135 +21,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::Deserialize;
 
-/// The reference pages' bodies.
-pub const REFRESH_BODY: &str = include_str!("../../menu-mock/seed/refresh.json");
-/// The reference pages' bodies.
-pub const VERIFY_BODY: &str = include_str!("../../menu-mock/seed/verify-phone-number-update.json");
 const APP_KEY: &str = "f3a90488c7dd4b6e8b1e8e8c0f3b5a1d";
 const CUSTOMER_ID: &str = "47bf8888-3f23-11ed-936c-1a67b454859d";
-
-/// A minimal hyper HTTP/1.1 server that answers the two paths with the reference bodies.
-pub async fn start_reference_server() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            tokio::spawn(async move {
-                let service = service_fn(
-                    |request: hyper::Request<hyper::body::Incoming>| async move {
-                        let body = if request.uri().path().ends_with("/refresh") {
-                            REFRESH_BODY
-                        } else {
-                            VERIFY_BODY
-                        };
-                        let response = hyper::Response::builder()
-                            .header("content-type", "application/json")
-                            .body(Full::new(Bytes::from_static(body.as_bytes())))
-                            .unwrap();
-                        Ok::<_, Infallible>(response)
-                    },
-                );
-                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    addr
-}
-
-/// A JWT that expires in 2100 (unsigned: the reference server does not check it).
-pub fn long_lived_jwt() -> String {
-    use base64::Engine as _;
-    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    format!(
-        "{}.{}.c2ln",
-        b64.encode(r#"{"alg":"HS256"}"#),
-        b64.encode(r#"{"sub":"1","iat":1700000000,"exp":4102444800}"#)
-    )
-}
-
-/// The minimal hand-written structs of the same fields (what a user might write instead).
-pub mod minimal {
-    use serde::Deserialize;
-
-    /// The success envelope.
-    #[derive(Deserialize)]
-    pub struct Envelope<T> {
-        /// `status`
-        pub status: String,
-        /// `code`
-        pub code: i64,
-        /// `data`
-        pub data: T,
-    }
-    /// The verify payload.
-    #[derive(Deserialize)]
-    pub struct Verify {
-        /// `customer_account`
-        pub customer_account: Account,
-    }
-    /// The refresh payload.
-    #[derive(Deserialize)]
-    pub struct Refresh {
-        /// `customer_account`
-        pub customer_account: Account,
-        /// `token`
-        pub token: Token,
-    }
-    /// The token.
-    #[derive(Deserialize)]
-    pub struct Token {
-        /// `value`
-        pub value: String,
-        /// `ttl`
-        pub ttl: Option<i64>,
-        /// `refresh_ttl`
-        pub refresh_ttl: Option<i64>,
-    }
-    /// A demographic.
-    #[derive(Deserialize)]
-    pub struct Demographic {
-        /// `id`
-        pub id: uuid::Uuid,
-        /// `demographic_id`
-        pub demographic_id: uuid::Uuid,
-        /// `value`
-        pub value: String,
-    }
-    /// The account, every field of the spec.
-    #[derive(Deserialize)]
-    #[allow(missing_docs)]
-    pub struct Account {
-        pub id: uuid::Uuid,
-        pub type_id: i64,
-        pub reference_type: Option<String>,
-        pub first_name: String,
-        pub last_name: String,
-        pub email: String,
-        pub phone_number: String,
-        pub locale: String,
-        pub state: i64,
-        pub demographics: Vec<Demographic>,
-        pub optin_status_email: i64,
-        pub optin_status_pn: i64,
-        pub has_pending_email_change: bool,
-        pub has_pending_phone_number_change: bool,
-        pub is_social: bool,
-        pub social_login: Option<serde_json::Value>,
-        pub updated_at: Option<String>,
-        pub created_at: Option<String>,
-        pub confirmed: bool,
-    }
-}
 
 /// A `reqwest::Client` as a production client would be set up: a 30 s timeout, a 10 s connect
 /// timeout, no redirects. Each side of the call-overhead comparison has its own.

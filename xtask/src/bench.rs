@@ -353,18 +353,20 @@ fn code_lines(path: &Path) -> Result<usize, String> {
 
 /// The raw side's lines: its call (`raw_call`) and the structs it decodes into (`minimal`).
 fn raw_lines(root: &Path) -> Result<usize, String> {
-    let text = std::fs::read_to_string(root.join("crates/menu-bench/src/lib.rs"))
-        .map_err(|e| e.to_string())?;
-    let section = |start: &str, end: &str| -> usize {
-        let from = text.find(start).unwrap_or(0);
+    let src = root.join("crates/menu-bench/src");
+    let text = std::fs::read_to_string(src.join("overhead.rs")).map_err(|e| e.to_string())?;
+    let section = |start: &str, end: &str| -> Result<usize, String> {
+        let from = text
+            .find(start)
+            .ok_or_else(|| format!("overhead.rs has no `{start}`: the raw side moved"))?;
         let to = text[from..].find(end).map_or(from, |n| from + n);
-        text[from..to]
+        Ok(text[from..to]
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with("//"))
-            .count()
+            .count())
     };
-    Ok(section("pub mod minimal {", "\n}\n") + section("pub async fn raw_call", "\n    }\n"))
+    Ok(code_lines(&src.join("minimal.rs"))? + section("pub async fn raw_call", "\n    }\n")?)
 }
 
 fn median_ms(samples: &mut [Duration]) -> f64 {

@@ -14,13 +14,13 @@ const REFRESH: &str = include_str!("../../../menu-mock/seed/refresh.json");
 const APP_KEY: &str = "f3a90488c7dd4b6e8b1e8e8c0f3b5a1d";
 const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl";
 
-/// The headers the SDK puts in every context.
 /// A generated client over a plain reqwest client (menu-client has no constructor of its own
 /// that could panic).
 fn new_client(base_url: &str, context: RequestContext) -> Client {
     Client::new_with_client(base_url, reqwest::Client::new(), context)
 }
 
+/// The headers the SDK puts in every context.
 fn headers(api_version: &'static str, query_builder: &'static str) -> HeaderMap {
     let mut headers = HeaderMap::new();
     headers.insert("Application", HeaderValue::from_static(APP_KEY));

@@ -2,6 +2,7 @@
 //! the application's hook for new tokens, and the order of the store's saves and clears.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -20,7 +21,7 @@ pub(crate) struct Tokens {
     on_refresh: Option<OnTokenRefresh>,
     store: Option<Arc<dyn TokenStore>>,
     /// Orders the store's saves and clears.
-    store_order: tokio::sync::Mutex<()>,
+    store_order: Arc<tokio::sync::Mutex<()>>,
     /// Counts adoptions and forgets (changed with `current` locked): a save or clear of the store
     /// writes only if none came after it, so the store ends with the last one's token.
     epoch: AtomicU64,
@@ -35,7 +36,7 @@ impl Tokens {
             current: RwLock::new(None),
             on_refresh,
             store,
-            store_order: tokio::sync::Mutex::new(()),
+            store_order: Arc::new(tokio::sync::Mutex::new(())),
             epoch: AtomicU64::new(0),
         }
     }
@@ -120,11 +121,16 @@ impl Tokens {
         let Some(store) = &self.store else {
             return Ok(());
         };
-        let _turn = self.store_order.lock().await;
+        let turn = self.store_order.clone().lock_owned().await;
         if self.epoch.load(Ordering::SeqCst) != epoch {
             return Ok(());
         }
-        store.clear().await
+        let store = store.clone();
+        to_the_end(async move {
+            let _turn = turn;
+            store.clear().await
+        })
+        .await
     }
 
     /// Saves the token of adoption `epoch` in the store, unless another adoption or a forget
@@ -135,11 +141,33 @@ impl Tokens {
         let Some(store) = &self.store else {
             return Ok(());
         };
-        let _turn = self.store_order.lock().await;
+        let turn = self.store_order.clone().lock_owned().await;
         if self.epoch.load(Ordering::SeqCst) != epoch {
             return Ok(());
         }
-        store.save(token).await
+        let (store, token) = (store.clone(), token.clone());
+        to_the_end(async move {
+            let _turn = turn;
+            store.save(&token).await
+        })
+        .await
+    }
+}
+
+/// Runs a store operation to its end, holding its turn, even if the call waiting for it is
+/// dropped: a save or clear whose caller gave up cannot be overtaken by the next one half-way
+/// (a file removed after a later token was written, say). A panic of the store reaches the
+/// caller, as if it ran inline.
+async fn to_the_end(
+    operation: impl Future<Output = Result<(), StoreError>> + Send + 'static,
+) -> Result<(), StoreError> {
+    match tokio::spawn(operation).await {
+        Ok(done) => done,
+        Err(error) => match error.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            // Only when the runtime shuts down, and the caller with it.
+            Err(_) => Err("the runtime shut down while the token store was writing".into()),
+        },
     }
 }
 
@@ -181,6 +209,65 @@ mod tests {
         let store = Arc::new(Memory::default());
         let tokens = Tokens::new(None, Some(store.clone() as Arc<dyn TokenStore>));
         (Arc::new(tokens), store)
+    }
+
+    /// A store whose clear, like a file store's, finishes off the task that asked for it (here:
+    /// once `release` is notified), whether or not its caller still waits.
+    struct SlowClear {
+        held: Arc<std::sync::Mutex<Option<String>>>,
+        release: Arc<tokio::sync::Notify>,
+    }
+
+    impl TokenStore for SlowClear {
+        fn load(&self) -> StoreFuture<'_, Option<Token>> {
+            Box::pin(async { Ok(None) })
+        }
+        fn save<'a>(&'a self, token: &'a Token) -> StoreFuture<'a, ()> {
+            *self.held.lock().unwrap() = Some(token.value().to_owned());
+            Box::pin(async { Ok(()) })
+        }
+        fn clear(&self) -> StoreFuture<'_, ()> {
+            let (held, release) = (self.held.clone(), self.release.clone());
+            let removal = tokio::spawn(async move {
+                release.notified().await;
+                *held.lock().unwrap() = None;
+            });
+            Box::pin(async move { removal.await.map_err(|e| e.to_string().into()) })
+        }
+    }
+
+    // On paused time: the timeouts and pauses are the runtime's, not the machine's.
+    #[tokio::test(start_paused = true)]
+    async fn a_clear_whose_caller_gave_up_is_not_overtaken_by_the_next_save() {
+        let held = Arc::new(std::sync::Mutex::new(Some("t0".to_owned())));
+        let release = Arc::new(tokio::sync::Notify::new());
+        let store = SlowClear {
+            held: held.clone(),
+            release: release.clone(),
+        };
+        let tokens = Arc::new(Tokens::new(
+            None,
+            Some(Arc::new(store) as Arc<dyn TokenStore>),
+        ));
+        // A logout under a timeout: the caller gives up while the store is still clearing.
+        let logout = tokio::time::timeout(std::time::Duration::from_millis(20), tokens.forget());
+        assert!(logout.await.is_err(), "the clear is still running");
+        // The next sign-in's save waits for the clear's turn to end, then writes.
+        let epoch = tokens.adopt(None, &Token::new("t1")).unwrap().unwrap();
+        let save = tokio::spawn({
+            let tokens = tokens.clone();
+            async move { tokens.save(&Token::new("t1"), epoch).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        release.notify_one();
+        save.await.unwrap().unwrap();
+        // Whatever the clear still had to do is done by now.
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        assert_eq!(
+            held.lock().unwrap().as_deref(),
+            Some("t1"),
+            "the new token is kept"
+        );
     }
 
     #[tokio::test]

@@ -164,3 +164,67 @@ async fn the_rotation_cannot_enter_the_pipeline() {
     let client = client();
     let _ = run(&client, &ROTATING, vec![ok()], || {}).await;
 }
+
+/// The names `menu_sdk::trace` exports are those the SDK's span and retry events carry (a
+/// subscriber that reads them, such as the CLI's `-v`, depends on it).
+#[tokio::test(start_paused = true)]
+async fn the_traced_names_are_the_exported_ones() {
+    use std::sync::Arc;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    #[derive(Clone, Default)]
+    struct Names(Arc<Mutex<Vec<String>>>);
+    impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Names {
+        fn on_new_span(
+            &self,
+            attrs: &tracing::span::Attributes<'_>,
+            _: &tracing::span::Id,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            let mut names = self.0.lock().unwrap();
+            names.push(attrs.metadata().name().to_owned());
+            names.extend(
+                attrs
+                    .metadata()
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().to_owned()),
+            );
+        }
+        fn on_event(
+            &self,
+            event: &tracing::Event<'_>,
+            _: tracing_subscriber::layer::Context<'_, S>,
+        ) {
+            let fields = event
+                .metadata()
+                .fields()
+                .iter()
+                .map(|f| f.name().to_owned());
+            self.0.lock().unwrap().extend(fields);
+        }
+    }
+    let names = Names::default();
+    let _default =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(names.clone()));
+    let client = client();
+    let script = vec![status(503, "Down."), ok()];
+    let (outcome, _) = run(&client, &CUSTOMER, script, || {}).await;
+    assert!(outcome.is_ok(), "{outcome:?}");
+    let seen = names.0.lock().unwrap().clone();
+    for name in [
+        crate::trace::SPAN,
+        crate::trace::OPERATION,
+        crate::trace::REQUEST_ID,
+        crate::trace::STATUS,
+        crate::trace::ATTEMPTS,
+        crate::trace::DURATION_MS,
+        crate::trace::REASON,
+        crate::trace::WAIT_MS,
+    ] {
+        assert!(
+            seen.iter().any(|seen| seen == name),
+            "{name} not in {seen:?}"
+        );
+    }
+}

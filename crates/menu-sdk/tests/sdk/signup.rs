@@ -220,3 +220,53 @@ async fn a_register_answer_that_does_not_decode_still_keeps_its_token() {
     assert_eq!(client.token().unwrap().value(), issued);
     assert_eq!(seen.lock().unwrap().len(), 1);
 }
+
+/// `send_json` (the `menu` command line's door) reads a session with the generated `Session`, as
+/// the typed method does: its token adopted and the answer returned; an answer that is not a
+/// session is a decode error, its token still kept.
+#[tokio::test]
+async fn send_json_reads_a_session_as_the_typed_method_does() {
+    use menu_sdk::JsonCall;
+    let server = MockServer::start().await;
+    let issued = fresh_jwt("registered");
+    Mock::given(method("POST"))
+        .and(path("/api/customers/register"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(refresh_body_with(&issued), "application/json"),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let (client, seen) = anonymous(&server);
+    let call = JsonCall {
+        body: Some(serde_json::to_value(registration()).unwrap()),
+        ..JsonCall::default()
+    };
+    let data = client.send_json("register", call.clone()).await.unwrap();
+    assert_eq!(data["customer_account"]["first_name"], "Ivan");
+    assert_eq!(client.token().unwrap().value(), issued);
+    assert_eq!(seen.lock().unwrap().len(), 1);
+    // Not a session: an account the generated type refuses.
+    let second = fresh_jwt("second");
+    let body = format!(
+        r#"{{"status":"OK","code":200,"data":{{"customer_account":{{"id":"not-a-uuid"}},"token":{{"value":"{second}"}}}}}}"#
+    );
+    Mock::given(method("POST"))
+        .and(path("/api/customers/register"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(&server)
+        .await;
+    let err = client.send_json("register", call).await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    assert!(err.to_string().contains("was kept"), "{err}");
+    assert!(!err.to_string().contains(&second), "{err}");
+    assert_eq!(client.token().unwrap().value(), second);
+    let err = client
+        .send_json("no_such_operation", JsonCall::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::UnknownOperation { operation_id } if operation_id == "no_such_operation"),
+        "{err:?}"
+    );
+}

@@ -1,6 +1,6 @@
 //! `cargo xtask generate`: the OpenAPI spec -> every generated file of the workspace.
 //!
-//! 1. [`spec::client_view`] leaves out of the spec what the SDK supplies on every call (its
+//! 1. [`client_view::client_view`] leaves out of the spec what the SDK supplies on every call (its
 //!    managed header parameters, the error responses); progenitor generates the low-level client
 //!    from that view (`crates/menu-client/src/generated.rs`).
 //! 2. [`table::render`] generates the operation table (`crates/menu-client/src/operations.rs`),

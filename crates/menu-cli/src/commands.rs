@@ -1,6 +1,6 @@
 //! One subcommand per operation of the spec, read from the operation table that
 //! `cargo xtask generate` writes (`menu_client::operations`): a new operation in the spec is a
-//! new command, with no line here. [`crate::run`] runs it.
+//! new command, with no line here. [`mod@crate::run`] runs it.
 //!
 //! A command is the kebab-case `operationId`; path parameters are its arguments, in the path's
 //! order; query and header parameters and the body's top-level fields are flags named after them

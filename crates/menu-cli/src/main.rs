@@ -91,9 +91,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Logout => account::logout(&cli.global),
         Command::Whoami => account::whoami(&cli.global),
         Command::Completions { shell } => {
-            let mut out = std::io::stdout().lock();
-            clap_complete::generate(shell, &mut command(), "menu", &mut out);
-            Ok(())
+            // Into memory first: clap_complete panics when it cannot write.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command(), "menu", &mut script);
+            output::say_quietly(String::from_utf8_lossy(&script).trim_end())
         }
         Command::Mock {
             command: MockCommand::Serve { port, host, state },

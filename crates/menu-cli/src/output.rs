@@ -81,11 +81,22 @@ pub fn token_json(token: &Token, show_value: bool) -> Value {
 
 /// Writes a line to stdout; a closed or broken stdout is an error, never a panic.
 pub fn say(text: impl std::fmt::Display) -> Result<(), Failure> {
+    write_line(text).map_err(|e| Failure::other(format!("cannot write to stdout: {e}")))
+}
+
+/// [`say`] for output that can be made again (help, completions, an answer that carries no
+/// token): a reader that went away (`menu ... | head -1`) ends it quietly, as SIGPIPE would.
+pub fn say_quietly(text: impl std::fmt::Display) -> Result<(), Failure> {
+    match write_line(text) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => written.map_err(|e| Failure::other(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+fn write_line(text: impl std::fmt::Display) -> std::io::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")
-        .and_then(|()| out.flush())
-        .map_err(|e| Failure::other(format!("cannot write to stdout: {e}")))
+    writeln!(out, "{text}").and_then(|()| out.flush())
 }
 
 /// Pretty JSON for stdout.

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::cli::GlobalOptions;
 use crate::commands::{Source, arguments, issues_token, name};
-use crate::output::{Failure, pretty, say, token_json};
+use crate::output::{Failure, pretty, say, say_quietly, token_json};
 use crate::settings::Session;
 
 /// The call's arguments from the command's `matches` (`read` reads `--json-body`'s file or
@@ -87,7 +87,7 @@ pub async fn run(
         .flatten()
         == Some(&true)
     {
-        return say(template(operation));
+        return say_quietly(template(operation));
     }
     let arguments = json_call(operation, matches, read_body)?;
     let session = Session::open(global, !global.dry_run).await?;
@@ -121,7 +121,7 @@ pub async fn run(
         }
     };
     let Some(keep) = keep else {
-        return say(pretty(&answer))
+        return say_quietly(pretty(&answer))
             .map_err(|e| Failure::other(format!("{} (the call itself succeeded)", e.message)));
     };
     // The call succeeded, so the SDK adopted the token the answer issued (the generated

@@ -926,3 +926,62 @@ async fn mock_serve_help_shows_only_the_servers_options() {
         assert!(!help.contains(global), "{global}: {help}");
     }
 }
+
+/// Output for a reader that goes away at once (`menu --help | head -1`, without a shell): the
+/// command ends quietly, as with SIGPIPE, with nothing on stderr.
+#[test]
+fn a_closed_pipe_ends_reproducible_output_quietly() {
+    for args in [
+        &["--help"][..],
+        &["completions", "bash"],
+        &["refresh", "--help"],
+    ] {
+        let mut child = menu()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away before the first line
+        let output = child.wait_with_output().unwrap();
+        let stderr = text(&output.stderr);
+        #[cfg(unix)]
+        let piped = std::os::unix::process::ExitStatusExt::signal(&output.status)
+            == Some(13 /* SIGPIPE */);
+        #[cfg(not(unix))]
+        let piped = false;
+        assert!(
+            output.status.success() || piped,
+            "{args:?}: {:?}: {stderr}",
+            output.status
+        );
+        assert_eq!(stderr, "", "{args:?}");
+    }
+}
+
+/// An answer that carries no token is output that can be made again: a reader that went away
+/// ends it quietly too (a token-issuing answer is still reported:
+/// `a_closed_stdout_is_an_error_not_a_panic`).
+#[tokio::test]
+async fn a_closed_pipe_ends_an_answer_without_a_token_quietly() {
+    let server = MockServer::start().await.unwrap();
+    let mut command = menu_for(&server);
+    command
+        .args(["check-email", "--email", "someone@example.com"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let output = tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().unwrap();
+        drop(child.stdout.take());
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stderr), "");
+    assert_eq!(
+        server.state().requests("check_email"),
+        1,
+        "the call was made"
+    );
+}

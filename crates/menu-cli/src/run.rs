@@ -120,6 +120,19 @@ pub async fn run(
             return Err(session.keep_unsaved(error));
         }
     };
+    if answer.is_null() {
+        // Nothing to show: stdout stays empty, stderr says what happened.
+        let forgotten = match (
+            operation.token.forgets_token(),
+            session.profile_keeps_tokens,
+        ) {
+            (true, true) => " The server revoked the token: the profile forgot it.",
+            (true, false) => " The server revoked the token given.",
+            (false, _) => "",
+        };
+        eprintln!("{}: done (no content).{forgotten}", name(operation));
+        return Ok(());
+    }
     let Some(keep) = keep else {
         return say_quietly(pretty(&answer))
             .map_err(|e| Failure::other(format!("{} (the call itself succeeded)", e.message)));

@@ -985,3 +985,21 @@ async fn a_closed_pipe_ends_an_answer_without_a_token_quietly() {
         "the call was made"
     );
 }
+
+/// A command whose answer has no content prints nothing on stdout and says what happened on
+/// stderr; one that revokes the token says so.
+#[tokio::test]
+async fn an_answer_without_content_says_what_happened() {
+    let server = MockServer::start().await.unwrap();
+    let mut command = menu_for(&server);
+    command.args(["delete-customer-account", &DRAGOS.to_string()]);
+    let output = run(command).await;
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(text(&output.stdout), "", "stdout stays empty");
+    assert!(
+        stderr.contains("delete-customer-account: done (no content)."),
+        "{stderr}"
+    );
+    assert!(stderr.contains("revoked the token given"), "{stderr}");
+}

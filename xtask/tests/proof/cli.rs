@@ -186,10 +186,19 @@ fn the_new_operations_are_commands_that_the_mock_answers() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(json(&output), example("search_venues"));
-    // A 204: `null`, exit 0.
+    // A 204: nothing on stdout, what happened on stderr, exit 0.
     let output = menu(binary, &vars, &["remove-favourite", DRAGOS, "my usual"], "");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert_eq!(json(&output), serde_json::Value::Null);
+    assert!(
+        output.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(
+        stderr(&output).contains("remove-favourite: done (no content)"),
+        "{}",
+        stderr(&output)
+    );
     // The spec's descriptions are the help.
     let output = menu(
         binary,

@@ -59,6 +59,10 @@ pub struct GlobalOptions {
     /// Print the request as a curl command (secrets masked) and send nothing.
     #[arg(long, global = true)]
     pub dry_run: bool,
+    /// Send the customer token over plain `http://` to a host other than this machine (anyone on
+    /// the way can read it): for a test server you trust.
+    #[arg(long, global = true)]
+    pub allow_insecure_http: bool,
     /// Say what each exchange sends and gets (method, URL, headers with secrets masked, status,
     /// attempts, duration) on stderr.
     #[arg(long, short, global = true)]

@@ -61,6 +61,14 @@ pub fn describe(error: &Error) -> String {
             "no customer token: sign up (`menu signup`), log in (`menu login`), or pass --token \
              or MENU_TOKEN ({operation} needs one; nothing was sent)"
         ),
+        Error::InsecureTransport {
+            operation,
+            base_url,
+        } => format!(
+            "refusing to send the customer token over plain http:// to {base_url} ({operation}; \
+             nothing was sent): use https://, or pass --allow-insecure-http if you trust every \
+             network on the way"
+        ),
         other => one_line(&other.to_string()),
     }
 }

@@ -43,7 +43,9 @@ impl Session {
                     profiles.name()
                 ))
             })?;
-        let mut builder = Client::builder().application_key(key);
+        let mut builder = Client::builder()
+            .application_key(key)
+            .allow_insecure_http(global.allow_insecure_http);
         if let Some(url) = global.base_url.as_ref().or(profile.base_url.as_ref()) {
             builder = builder.base_url(url);
         }

@@ -1003,3 +1003,32 @@ async fn an_answer_without_content_says_what_happened() {
     );
     assert!(stderr.contains("revoked the token given"), "{stderr}");
 }
+
+/// The token over plain `http://` to another host is refused, naming the way out; with it, a
+/// dry run prints the request (192.0.2.10 is a documentation address: nothing is sent anyway).
+#[tokio::test]
+async fn plain_http_to_another_host_needs_allow_insecure_http() {
+    let command = || {
+        let mut command = menu();
+        command
+            .env("MENU_BASE_URL", "http://192.0.2.10/api")
+            .env("MENU_APPLICATION_KEY", "f3a90488c7dd4b6e8b1e8e8c0f3b5a1d")
+            .env(
+                "MENU_TOKEN",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+            )
+            .args(["--dry-run", "refresh", "--show-token"]);
+        command
+    };
+    let refused = run(command()).await;
+    assert_clean_failure(&refused, 2, &["plain http://", "--allow-insecure-http"]);
+    let mut allowed = command();
+    allowed.arg("--allow-insecure-http");
+    let output = run(allowed).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let curl = text(&output.stdout);
+    assert!(
+        curl.starts_with("curl") && curl.contains("http://192.0.2.10/api/customers/refresh"),
+        "{curl}"
+    );
+}

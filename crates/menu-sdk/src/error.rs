@@ -338,7 +338,13 @@ impl ApiError {
                  refresh the token or sign the customer in again"
             }
             403 => "the token does not allow this call (another customer's resource, say)",
-            404 => "not found: check the ids in the path",
+            // A path without ids that is not found is the wrong place: the base URL.
+            404 => match menu_client::operations::find(self.operation) {
+                Some(operation) if !operation.path.contains('{') => {
+                    "not found: check the base URL (the API's ends in `/api`)"
+                }
+                _ => "not found: check the ids in the path, and the base URL",
+            },
             429 => "rate limited: retry later",
             500..=599 => "the server failed: retry later, quoting the request id",
             _ => "unexpected status",

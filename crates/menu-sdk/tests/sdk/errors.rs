@@ -398,3 +398,15 @@ async fn an_error_envelope_with_an_odd_field_keeps_its_message() {
         assert_eq!(api.envelope.as_ref().unwrap().code, Some(400));
     }
 }
+
+/// A 404 says where to look: the ids of a path that has some, the base URL for one without (a
+/// wrong base URL is the usual cause).
+#[tokio::test]
+async fn a_404_hint_fits_the_path() {
+    let server = answering(ResponseTemplate::new(404)).await;
+    let errors = both_errors(&server).await;
+    let (verify, refresh) = (errors[0].1.to_string(), errors[1].1.to_string());
+    assert!(verify.contains("check the ids in the path"), "{verify}");
+    assert!(refresh.contains("check the base URL"), "{refresh}");
+    assert!(!refresh.contains("ids in the path"), "{refresh}");
+}

@@ -189,9 +189,25 @@ pub fn command(operation: &'static Operation) -> Command {
         command = command.args(token_flags());
     }
     let body_required = operation.body.is_some_and(|b| b.required);
+    // The customer the path names is the signed-in one when given as `me`, and by default when
+    // no other positional argument follows it (an optional positional must come last).
+    let last_path = operation
+        .params
+        .iter()
+        .rfind(|p| p.location == Location::Path)
+        .map(|p| p.name);
     for argument in arguments(operation) {
         let kind = argument.kind();
         let (help, required) = match argument.source {
+            Source::Param(param) if param.customer && param.location == Location::Path => {
+                let by_default = last_path == Some(param.name);
+                let help = format!(
+                    "{} `{ME}`{} is the signed-in customer: the token's subject",
+                    param.description.trim(),
+                    if by_default { " (the default)" } else { "" }
+                );
+                (help, !by_default)
+            }
             Source::Param(param) => (param.description.trim().to_owned(), param.required),
             Source::Field(field) => {
                 let required = field.required && body_required;
@@ -221,7 +237,14 @@ pub fn command(operation: &'static Operation) -> Command {
                 None => arg.required(true),
             };
         }
-        command = command.arg(with_kind(arg, kind));
+        let me = matches!(argument.source,
+            Source::Param(p) if p.customer && p.location == Location::Path);
+        let arg = with_kind(arg, kind);
+        command = command.arg(match (me, required) {
+            (true, false) => or_me(arg, kind).default_value(ME),
+            (true, true) => or_me(arg, kind),
+            (false, _) => arg,
+        });
     }
     if operation.body.is_none() {
         return command;
@@ -257,6 +280,17 @@ fn body_flags() -> [Arg; 2] {
             .action(ArgAction::SetTrue)
             .help("Print the documented example of the request body, and send nothing"),
     ]
+}
+
+/// The value that names the signed-in customer, in the place of a customer id.
+pub const ME: &str = "me";
+
+/// `arg` (a customer's id) taking `me` too.
+fn or_me(arg: Arg, kind: Kind) -> Arg {
+    arg.value_parser(move |value: &str| match value {
+        ME => Ok(ME.to_owned()),
+        other => normalize(kind, other),
+    })
 }
 
 /// `arg` checking its value as `kind` (the value stays text until the call).

@@ -18,9 +18,10 @@ use menu_sdk::{JsonCall, Token};
 use serde_json::{Map, Value};
 
 use crate::cli::GlobalOptions;
-use crate::commands::{Source, arguments, issues_token, name};
+use crate::commands::{ME, Source, arguments, issues_token, name};
 use crate::output::{Failure, pretty, say, say_quietly, token_json};
 use crate::settings::Session;
+use heck::ToShoutySnakeCase as _;
 
 /// The call's arguments from the command's `matches` (`read` reads `--json-body`'s file or
 /// standard input).
@@ -91,6 +92,7 @@ pub async fn run(
     }
     let arguments = json_call(operation, matches, read_body)?;
     let session = Session::open(global, !global.dry_run).await?;
+    let arguments = with_me(operation, arguments, &session.client)?;
     // With a profile, the profile keeps the new token; otherwise the command must.
     let keep = keeping(operation, matches, !session.profile_keeps_tokens)?;
     let request_id = global.request_id.unwrap_or_else(uuid::Uuid::new_v4);
@@ -173,6 +175,46 @@ pub async fn run(
         )));
     }
     failure.map_or(Ok(()), Err)
+}
+
+/// The call with `me` in the place of the customer's id (the path parameter marked `x-customer`)
+/// replaced by the signed-in customer's: the token's subject. This assumes what the API's pages
+/// suggest, that a customer's id and their account's id are one id (README).
+fn with_me(
+    operation: &Operation,
+    mut call: JsonCall,
+    client: &menu_sdk::Client,
+) -> Result<JsonCall, Failure> {
+    let Some(param) = operation.customer_param() else {
+        return Ok(call);
+    };
+    let Some((_, value)) = call
+        .path
+        .iter_mut()
+        .find(|(name, value)| name == param.name && value == ME)
+    else {
+        return Ok(call);
+    };
+    let name = param.name.to_shouty_snake_case();
+    let token = client.token().ok_or_else(|| {
+        Failure::usage(format!(
+            "`{ME}` (the default {name}) is the signed-in customer, and there is none: log in \
+             (`menu login`), pass --token, or give the {name} (nothing was sent)"
+        ))
+    })?;
+    let customer = token
+        .claims()
+        .ok()
+        .and_then(|claims| claims.subject)
+        .and_then(|subject| subject.parse::<uuid::Uuid>().ok())
+        .ok_or_else(|| {
+            Failure::usage(format!(
+                "`{ME}` (the default {name}): the token's subject is not a customer id (a UUID); \
+                 give the {name} (nothing was sent)"
+            ))
+        })?;
+    *value = customer.hyphenated().to_string();
+    Ok(call)
 }
 
 /// Keeps a token rescued from an answer that did not decode (the call itself failed): written

@@ -1032,3 +1032,45 @@ async fn plain_http_to_another_host_needs_allow_insecure_http() {
         "{curl}"
     );
 }
+
+/// The customer's id defaults to the signed-in customer: omitted, or given as `me`, it is the
+/// token's subject (shown by `--dry-run`); sent for real, the mock finds the token's customer.
+#[tokio::test]
+async fn me_is_the_signed_in_customer() {
+    let server = MockServer::start().await.unwrap();
+    let path = format!("/customer-accounts/{DRAGOS}");
+    for args in [
+        &["--dry-run", "update-customer-account", "--first-name", "D"][..],
+        &[
+            "--dry-run",
+            "update-customer-account",
+            "me",
+            "--first-name",
+            "D",
+        ],
+    ] {
+        let mut command = menu_for(&server);
+        command.args(args);
+        let output = run(command).await;
+        let curl = text(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        assert!(curl.contains(&path), "{args:?}: {curl}");
+    }
+    let mut command = menu_for(&server);
+    command.args(["delete-customer-account"]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(server.state().requests("delete_customer_account"), 1);
+    // Without a token, `me` names nobody: nothing is sent.
+    let mut command = menu();
+    command
+        .env("MENU_BASE_URL", server.base_url())
+        .env("MENU_APPLICATION_KEY", server.application_key())
+        .args(["update-customer-account", "--first-name", "D"]);
+    assert_clean_failure(&run(command).await, 2, &["`me`", "nothing was sent"]);
+    assert_eq!(server.state().requests("update_customer_account"), 0);
+}

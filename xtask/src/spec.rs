@@ -384,6 +384,7 @@ mod tests {
                 kind: Kind::String,
                 required: true,
                 description: "The code sent to the new phone number.",
+                one_time_code: true,
             }]
         );
         let example: serde_json::Value = serde_json::from_str(verify.example.unwrap()).unwrap();

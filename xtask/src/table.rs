@@ -90,8 +90,9 @@ fn body(body: &Body, method: &Method) -> Result<TokenStream, String> {
         .iter()
         .map(|field| {
             let (name, required, description) = (field.name, field.required, field.description);
+            let one_time_code = field.one_time_code;
             let kind = kind(&field.kind)?;
-            Ok(quote!(Field { name: #name, kind: #kind, required: #required, description: #description }))
+            Ok(quote!(Field { name: #name, kind: #kind, required: #required, description: #description, one_time_code: #one_time_code }))
         })
         .collect::<Result<Vec<_>, String>>()?;
     Ok(quote! {

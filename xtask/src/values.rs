@@ -189,6 +189,10 @@ fn collect_fields(spec: &OpenAPI, schema: Option<&Schema>, fields: &mut Vec<Fiel
                             .and_then(|p| p.schema_data.description.clone())
                             .unwrap_or_default(),
                     ),
+                    one_time_code: property.is_some_and(|p| {
+                        p.schema_data.extensions.get("x-one-time-code")
+                            == Some(&serde_json::Value::Bool(true))
+                    }),
                 };
                 // The same property in several `allOf` parts is one field, required if any part
                 // requires it.

@@ -37,6 +37,7 @@ pub const VERIFY_PHONE_NUMBER_UPDATE: Operation = Operation {
                 kind: Kind::String,
                 required: true,
                 description: "The code sent to the new phone number.",
+                one_time_code: true,
             },
         ],
         example: ::std::option::Option::Some("{\"confirmation_code\":\"164138\"}"),
@@ -95,6 +96,7 @@ pub const CHECK_EMAIL: Operation = Operation {
                 kind: Kind::Email,
                 required: true,
                 description: "The customer's email address.",
+                one_time_code: false,
             },
         ],
         example: ::std::option::Option::Some(
@@ -136,6 +138,7 @@ pub const PASSWORDLESS_REQUEST: Operation = Operation {
                 kind: Kind::Email,
                 required: true,
                 description: "The customer's email address.",
+                one_time_code: false,
             },
         ],
         example: ::std::option::Option::Some(
@@ -175,6 +178,7 @@ pub const REGISTER: Operation = Operation {
                 kind: Kind::Email,
                 required: true,
                 description: "The email the one-time code was sent to.",
+                one_time_code: false,
             },
             Field {
                 name: "passwordless_code",
@@ -184,18 +188,21 @@ pub const REGISTER: Operation = Operation {
                 },
                 required: true,
                 description: "The one-time code sent to the email.",
+                one_time_code: true,
             },
             Field {
                 name: "first_name",
                 kind: Kind::String,
                 required: false,
                 description: "The customer's first name.",
+                one_time_code: false,
             },
             Field {
                 name: "last_name",
                 kind: Kind::String,
                 required: false,
                 description: "The customer's last name.",
+                one_time_code: false,
             },
         ],
         example: ::std::option::Option::Some(
@@ -254,30 +261,35 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
                 kind: Kind::String,
                 required: false,
                 description: "The customer's first name.",
+                one_time_code: false,
             },
             Field {
                 name: "last_name",
                 kind: Kind::String,
                 required: false,
                 description: "The customer's last name.",
+                one_time_code: false,
             },
             Field {
                 name: "email",
                 kind: Kind::Email,
                 required: false,
                 description: "A new email address (pending until `verify_email_update`).",
+                one_time_code: false,
             },
             Field {
                 name: "phone_number",
                 kind: Kind::String,
                 required: false,
                 description: "A new phone number in international format (pending until `verify_phone_number_update`; from the guide).",
+                one_time_code: false,
             },
             Field {
                 name: "demographics",
                 kind: Kind::Json,
                 required: false,
                 description: "The customer's demographic answers (a birth date cannot change once set).",
+                one_time_code: false,
             },
             Field {
                 name: "optin_status_email",
@@ -287,6 +299,7 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
                 },
                 required: false,
                 description: "The marketing email opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.",
+                one_time_code: false,
             },
             Field {
                 name: "optin_status_sms",
@@ -296,6 +309,7 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
                 },
                 required: false,
                 description: "The marketing SMS opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.",
+                one_time_code: false,
             },
             Field {
                 name: "optin_status_pn",
@@ -305,6 +319,7 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
                 },
                 required: false,
                 description: "The push notification opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.",
+                one_time_code: false,
             },
         ],
         example: ::std::option::Option::Some(
@@ -382,6 +397,7 @@ pub const VERIFY_EMAIL_UPDATE: Operation = Operation {
                 },
                 required: true,
                 description: "The code sent to the new email address.",
+                one_time_code: true,
             },
         ],
         example: ::std::option::Option::Some("{\"confirmation_code\":213088}"),

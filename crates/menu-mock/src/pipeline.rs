@@ -162,6 +162,7 @@ mod tests {
                     },
                     required: true,
                     description: "",
+                    one_time_code: false,
                 }],
                 example: None,
                 // As the generated checks do.

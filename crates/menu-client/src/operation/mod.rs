@@ -266,6 +266,9 @@ pub struct Field {
     pub required: bool,
     /// The spec's description.
     pub description: &'static str,
+    /// Whether it holds a one-time code sent to the customer (the spec's `x-one-time-code: true`):
+    /// a secret while it is valid, which tools mask.
+    pub one_time_code: bool,
 }
 
 /// A header every operation carries, which clients fill in from their configuration (a

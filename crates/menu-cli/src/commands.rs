@@ -169,7 +169,7 @@ fn arguments_beside(operation: &'static Operation, taken: &[String]) -> Vec<Argu
 /// The command of one operation.
 pub fn command(operation: &'static Operation) -> Command {
     let auth = if operation.auth.requires_token() {
-        "Needs the customer token (--token or MENU_TOKEN)."
+        "Needs the customer token: the profile's, --token or MENU_TOKEN."
     } else if operation.auth.takes_token() {
         "Sends the customer token when one is given."
     } else {

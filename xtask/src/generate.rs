@@ -261,6 +261,7 @@ pub fn render(spec_text: &str, hand_written: &HandWritten) -> Result<Generated, 
     };
     let table = parse(table::render(
         &operations,
+        &spec::tags(&spec, &operations),
         &values::managed_headers(&spec)?,
         &methods,
         &client_file::models(&client),

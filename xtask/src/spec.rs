@@ -1,6 +1,7 @@
 //! What the generators read from the spec: its operations, in the operation model (with what the
-//! SDK must know about each: authentication, the `x-token` mark, idempotency, success status),
-//! checked (JSON only, a token-issuing operation answers a session, one rotating operation).
+//! SDK must know about each: authentication, the `x-token` mark, idempotency, success status; and
+//! its group, the first of its tags), checked (JSON only, a token-issuing operation answers a
+//! session, one rotating operation); and the order of its tags ([`tags`]).
 //! What values look like is read by `values.rs`; the spec stays complete (validators,
 //! schemathesis and Prism read it), and `client_view.rs` makes what progenitor is given.
 
@@ -72,6 +73,7 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
                 }
             }
             ops.push(Op {
+                tag: operation.tags.first().map(|tag| leak(tag.as_str())),
                 auth,
                 token,
                 idempotent: Op::is_idempotent(method, token),
@@ -88,6 +90,19 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
         }
     }
     Ok(ops)
+}
+
+/// The spec's tags in the order of their groups: those of its top-level `tags` list in its order,
+/// then any other that an operation of `ops` names first, in the order of the operations.
+pub fn tags(spec: &OpenAPI, ops: &[Op]) -> Vec<&'static str> {
+    let mut tags: Vec<&'static str> = Vec::new();
+    let declared = spec.tags.iter().map(|tag| tag.name.as_str());
+    for tag in declared.chain(ops.iter().filter_map(|op| op.tag)) {
+        if !tags.contains(&tag) {
+            tags.push(leak(tag));
+        }
+    }
+    tags
 }
 
 /// The operation's `x-token` extension. A token-issuing operation must answer an envelope whose
@@ -327,6 +342,44 @@ mod tests {
         ] {
             assert!(ops.iter().any(|op| op.token == token), "{token:?}");
         }
+    }
+
+    /// Each operation's group is its first tag, and the groups' order is the spec's top-level
+    /// `tags` list, then the tags only operations name, as the spec's text says.
+    #[test]
+    fn the_tags_of_the_committed_spec() {
+        use serde_yaml_ng::Value;
+        let spec = parse(SPEC).unwrap();
+        let ops = operations(&spec).unwrap();
+        let raw: Value = serde_yaml_ng::from_str(SPEC).unwrap();
+        let declared: Vec<&str> = raw["tags"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|tag| tag["name"].as_str().unwrap())
+            .collect();
+        assert!(!declared.is_empty());
+        let mut expected = declared.clone();
+        for op in &ops {
+            let (path, method) = (op.path, op.method.to_lowercase());
+            let first = raw["paths"][path][method.as_str()]["tags"][0].as_str();
+            assert_eq!(op.tag, first, "{}", op.id);
+            if let Some(tag) = first.filter(|tag| !expected.contains(tag)) {
+                expected.push(tag);
+            }
+        }
+        assert_eq!(tags(&spec, &ops), expected);
+        // An operation's undeclared tag follows the declared ones; one without a tag has no group.
+        let text = SPEC
+            .replacen("      tags: [Token]\n", "      tags: [Later, Token]\n", 1)
+            .replacen("      tags: [Sign-up]\n", "", 1);
+        let spec = parse(&text).unwrap();
+        let ops = operations(&spec).unwrap();
+        let order = tags(&spec, &ops);
+        assert_eq!(order[..declared.len()], declared, "{order:?}");
+        assert!(order[declared.len()..].contains(&"Later"), "{order:?}");
+        assert_eq!(ops.iter().filter(|op| op.tag.is_none()).count(), 1);
+        assert_eq!(op(&ops, "refresh").tag, Some("Later"));
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! The operation table (`crates/menu-client/src/operations.rs`): one `Operation` constant per
 //! operation of the spec, with what the generated methods do not carry: how it authenticates,
-//! what it does to the customer token (`x-token`),
-//! whether it is idempotent, its success status, its parameters and body as a command line or a
-//! mock needs them (with a check of a body against its generated type), its documented example;
-//! `ALL`, and `find` by `operationId`. The hooks, the SDK, the `menu` command line and the mock
-//! read it.
+//! what it does to the customer token (`x-token`), whether it is idempotent, its success status,
+//! its parameters and body as a command line or a mock needs them (with a check of a body against
+//! its generated type), its documented example, its group (its first tag); `ALL`, `TAGS` (the
+//! groups' order), and `find` by `operationId`. The hooks, the SDK, the `menu` command line and
+//! the mock read it.
 
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -117,6 +117,7 @@ fn body(body: &Body, method: &Method) -> Result<TokenStream, String> {
 /// JSON Schema of each of the generated `models`.
 pub fn render(
     ops: &[Op],
+    tags: &[&str],
     managed: &[ManagedHeader],
     methods: &[Method],
     models: &[syn::Ident],
@@ -175,11 +176,13 @@ pub fn render(
             None => quote!(::std::option::Option::None),
         };
         let example = optional(op.example);
+        let tag = optional(op.tag);
         let doc = format!(" `{id}`: `{verb} {path}`.");
         constants.push(quote! {
             #[doc = #doc]
             pub const #constant: Operation = Operation {
                 id: #id,
+                tag: #tag,
                 method: #verb,
                 path: #path,
                 auth: #auth,
@@ -203,6 +206,11 @@ pub fn render(
         };
 
         #(#constants)*
+
+        /// The spec's tags, each the group of the operations whose first tag it is, in the order of
+        /// the groups: the spec's top-level `tags` list, then any tag that only operations name,
+        /// in the order of the operations.
+        pub const TAGS: &[&str] = &[#(#tags),*];
 
         /// The headers every operation carries, which clients fill in (`x-managed` in the spec),
         /// in the spec's order.

@@ -5,22 +5,16 @@ use std::net::IpAddr;
 use clap::{Args, Parser, Subcommand};
 use uuid::Uuid;
 
-/// A command-line client of the Menu customer API.
+/// A command-line client of the Menu customer API. Its `--help` is laid out by [`crate::help`]:
+/// the commands in groups ([`HAND_WRITTEN_GROUPS`]), the global options, then [`ROOT_SECTIONS`].
 #[derive(Debug, Parser)]
 #[command(
     name = "menu",
     version,
-    about = "A command-line client of the Menu customer API, with an offline mock server and demo.",
-    after_help = "Settings come from, in this order: a flag (--base-url), the environment \
-                  (MENU_BASE_URL), the profile (--profile or MENU_PROFILE, `default` unless \
-                  named, in the credentials file `menu/credentials.toml` of the config directory: \
-                  $XDG_CONFIG_HOME or ~/.config), then the default. A token from the profile is \
-                  written back there whenever the server issues a new one (a refresh, automatic \
-                  or not, a sign-up), under a lock that makes concurrent `menu` processes take \
-                  turns.\n\nExit codes: 0 success, 2 bad usage or configuration, 3 the API \
-                  answered with an error status, 4 no usable response (network, timeout, \
-                  undecodable body), 1 anything else.\n\nTry it offline: `menu demo`, or `menu \
-                  mock serve` in one terminal and `menu signup` in another."
+    about = "Work with the Menu customer API from the command line.",
+    long_about = "Work with the Menu customer API from the command line.\n\nEvery operation of the \
+                  API is a command; a profile keeps the base URL, the application key and the\n\
+                  customer's token; an embedded mock server works offline."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -29,8 +23,41 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The sections that end `menu --help`, after the global options, each under its heading: the
+/// first alone ends `menu -h`.
+pub const ROOT_SECTIONS: &[(&str, &str)] = &[
+    (
+        "Examples",
+        "  $ menu demo                              # a customer's life against an embedded mock\n  \
+         $ menu mock serve                        # the mock, until interrupted\n  \
+         $ menu signup --email ada@example.com    # sign up; the profile keeps the token\n  \
+         $ menu <COMMAND> --help                  # a command's arguments and options",
+    ),
+    (
+        "Settings",
+        "  A setting comes from, in this order: a flag (--base-url), the environment\n  \
+         (MENU_BASE_URL), the profile (--profile or MENU_PROFILE, `default` unless named, in the\n  \
+         credentials file `menu/credentials.toml` of the config directory: $XDG_CONFIG_HOME or\n  \
+         ~/.config), then the default. A token from the profile is written back there whenever\n  \
+         the server issues a new one (a refresh, automatic or not, a sign-up), under a lock that\n  \
+         makes concurrent `menu` processes take turns.",
+    ),
+    (
+        "Exit codes",
+        "  0  success\n  \
+         1  anything else\n  \
+         2  bad usage or configuration; nothing was sent\n  \
+         3  the API answered with an error status\n  \
+         4  no usable response (network, timeout, undecodable body)",
+    ),
+];
+
+/// The heading of the global options in every command's help.
+pub const GLOBAL_OPTIONS: &str = "Global options";
+
 /// Options of every API command.
 #[derive(Debug, Args)]
+#[command(next_help_heading = GLOBAL_OPTIONS)]
 pub struct GlobalOptions {
     /// The profile to use (its base URL, application key and token).
     #[arg(long, env = "MENU_PROFILE", global = true, value_name = "NAME")]
@@ -63,12 +90,22 @@ pub struct GlobalOptions {
     /// the way can read it): for a test server you trust.
     #[arg(long, global = true)]
     pub allow_insecure_http: bool,
-    /// Say what each exchange sends and gets (method, URL, headers with secrets masked, status,
-    /// attempts, duration) on stderr.
+    /// Show each request and its answer on stderr (secrets masked).
+    ///
+    /// The method, URL and headers sent, then the status, the attempts and the duration.
     #[arg(long, short, global = true)]
     pub verbose: bool,
 }
 
+/// The groups of the hand-written commands in `menu --help`, in order, after the groups of the
+/// operation commands (the spec's tags); each is listed under "`<group>` commands". A command in
+/// no group (clap's `help`) is listed in the last one.
+pub const HAND_WRITTEN_GROUPS: &[(&str, &[&str])] = &[
+    ("Profile", &["signup", "login", "logout", "whoami"]),
+    ("Additional", &["mock", "demo", "completions"]),
+];
+
+/// The hand-written commands (grouped in `menu --help` by [`HAND_WRITTEN_GROUPS`]).
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Sign a new customer up with a one-time code, and keep their token in the profile.

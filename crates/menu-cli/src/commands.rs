@@ -169,7 +169,7 @@ fn arguments_beside(operation: &'static Operation, taken: &[String]) -> Vec<Argu
 /// The command of one operation.
 pub fn command(operation: &'static Operation) -> Command {
     let auth = if operation.auth.requires_token() {
-        "Needs the customer token (--token or MENU_TOKEN)."
+        "Needs the customer token: the profile's, --token or MENU_TOKEN."
     } else if operation.auth.takes_token() {
         "Sends the customer token when one is given."
     } else {
@@ -341,6 +341,7 @@ pub(crate) mod tests {
     /// An operation of the kind the spec may gain, with every kind of argument.
     pub(crate) static THING: Operation = Operation {
         id: "update_thing",
+        tag: None,
         method: "PUT",
         path: "/things/{thing_id}/parts/{part}",
         auth: Auth::Customer,
@@ -448,6 +449,7 @@ pub(crate) mod tests {
     /// An operation whose names collide with the command line's own.
     pub(crate) static COLLIDING: Operation = Operation {
         id: "colliding",
+        tag: None,
         method: "GET",
         path: "/colliding/{id}",
         auth: Auth::None,
@@ -515,6 +517,7 @@ pub(crate) mod tests {
     /// operation that issues a token (`--show-token`), and an option a test adds (`--colour`).
     static LIKE_THE_CLI: Operation = Operation {
         id: "like_the_cli",
+        tag: None,
         method: "GET",
         path: "/like-the-cli",
         auth: Auth::None,

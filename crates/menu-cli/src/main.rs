@@ -5,6 +5,7 @@ mod account;
 mod cli;
 mod commands;
 mod demo;
+mod help;
 mod output;
 mod private_file;
 mod profile;
@@ -58,10 +59,13 @@ fn main() -> ExitCode {
 }
 
 /// The whole command line: the hand-written commands, and one command per other operation of
-/// the spec. The global options (profile, base URL, ...) are not shown under the commands that
-/// do not call the API.
+/// the spec, listed in groups by `--help`. The global options (profile, base URL, ...) are not
+/// shown under the commands that do not call the API.
 pub fn command() -> clap::Command {
-    let command = commands::with_operations(Cli::command());
+    let hand_written = Cli::command();
+    let command = help::grouped(commands::with_operations(hand_written.clone()), |name| {
+        commands::find(&hand_written, name)
+    });
     // Hidden copies of the global options in the commands that do not call the API: clap does
     // not propagate a global option to a command that has its own of that name.
     let hidden: Vec<clap::Arg> = command

@@ -222,11 +222,11 @@ async fn bad_input_is_a_clear_error_never_a_panic() {
 
 #[tokio::test]
 async fn an_unreachable_server_is_exit_4() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port kept bound without listening: every connection is refused, and no other process
+    // can take the port meanwhile.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = socket.local_addr().unwrap().port();
     let mut command = menu();
     command.args([
         "--base-url",
@@ -1074,3 +1074,6 @@ async fn me_is_the_signed_in_customer() {
     assert_clean_failure(&run(command).await, 2, &["`me`", "nothing was sent"]);
     assert_eq!(server.state().requests("update_customer_account"), 0);
 }
+
+#[path = "cli/help.rs"]
+mod help;

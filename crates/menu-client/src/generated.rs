@@ -129,8 +129,7 @@ pub mod types {
         ///`OK` on success.
         pub status: ::std::string::String,
     }
-    /**A customer's account. `reference_type`, `social_login`, `updated_at` and `created_at` appear
-in some documented responses and not in others, so they are optional.
+    /**A customer's account.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -160,9 +159,7 @@ in some documented responses and not in others, so they are optional.
         ///The kind of entity, for example `CustomerAccount`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reference_type: ::std::option::Option<::std::string::String>,
-        /**Details of the social login: undocumented, `null` in the reference page. Any JSON value
-(including `null`) is accepted, as OpenAPI 3.0 allows `nullable` only beside a `type`.
-*/
+        ///Details of the social login, any JSON value (`null` included).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub social_login: ::std::option::Option<::serde_json::Value>,
         ///The account state.
@@ -206,21 +203,20 @@ pending change until it is verified with the code sent to it.
         ///The customer's last name.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<::std::string::String>,
-        ///The marketing email opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.
+        ///The marketing email opt-in status - 1 confirmed, 2 disabled, 3 pending.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub optin_status_email: ::std::option::Option<::std::num::NonZeroU32>,
-        ///The push notification opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.
+        ///The push notification opt-in status - 1 confirmed, 2 disabled, 3 pending.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub optin_status_pn: ::std::option::Option<::std::num::NonZeroU32>,
-        ///The marketing SMS opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.
+        ///The marketing SMS opt-in status - 1 confirmed, 2 disabled, 3 pending.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub optin_status_sms: ::std::option::Option<::std::num::NonZeroU32>,
-        ///A new phone number in international format (pending until `verify_phone_number_update`; from the guide).
+        ///A new phone number in international format (pending until `verify_phone_number_update`).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<::std::string::String>,
     }
-    /**One demographic answer of the customer (for example a birth date). Other reference pages of
-the API return the same account with demographics that have no `id`, so it is optional.
+    /**One demographic answer of the customer (for example a birth date).
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -261,8 +257,7 @@ the API return the same account with demographics that have no `id`, so it is op
         ///The customer's email address.
         pub email: ::std::string::String,
     }
-    /**The body of an error response. The API does not document it, so every field is optional and
-clients must keep the raw body.
+    /**The body of an error response. Every field is optional: clients keep the raw body too.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -336,9 +331,7 @@ clients must keep the raw body.
             value.parse()
         }
     }
-    /**The sign-up: the email and the one-time code sent to it, with the customer's name. The
-reference page marks no field as required; the email and the code are what registering
-needs.
+    /**The sign-up: the email and the one-time code sent to it, with the customer's name.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
@@ -437,6 +430,8 @@ it), the account (update it, confirm a new email or phone number, delete it) and
 
 This document is written by hand from the public reference pages and is the single source of
 truth for the generated Rust client. `info.version` is the `API-Version` these pages document.
+Descriptions are for the API's users; where a detail comes from (which page, a guide, pages
+that disagree) is said in an `x-notes` extension beside it, for readers of this document.
 
 Every call identifies the calling application with the `Application` header and carries a fresh
 `X-Request-ID`. Customer calls also carry the customer's JWT as a bearer token.
@@ -538,8 +533,7 @@ Arguments:
 
 Regenerates the customer's token. The token sent in `Authorization` may have expired, as long
 as it is still inside its refresh window. The old token is invalidated: the new one must be
-kept, or the customer is logged out (`x-token: rotates`). A guide also sends a `Device-UUID`
-header, which the reference page does not list.
+kept, or the customer is logged out (`x-token: rotates`).
 
 
 Sends a `GET` request to `/customers/refresh`
@@ -581,8 +575,7 @@ Sends a `GET` request to `/customers/refresh`
 
 Tells whether an account with this email already exists for the brand (sign in) or not (sign
 up), and whether it was registered through a social identity provider. The customer token is
-optional here: it is sent when the client has one. The reference page's example answer,
-verbatim, has `provider` beside `is_social: false`; the sign-in guide's has no `provider`.
+optional here: it is sent when the client has one.
 
 
 Sends a `POST` request to `/customers/check-email`
@@ -673,10 +666,6 @@ the email, and signs the customer in: the answer carries the account and a new c
 which the client adopts (`x-token: issues`). The customer token is optional here: it is sent
 when the client has one.
 
-The reference page's example answer is shown verbatim as far as the public copy of the page
-goes (up to the first characters of `token.value`); everything up to there is identical to
-the refresh page's example, whose remainder completes it.
-
 
 Sends a `POST` request to `/customers/register`
 
@@ -721,12 +710,6 @@ Changes the fields given (the others stay as they are). A new `email` or `phone_
 applied at once: it becomes a pending change (`has_pending_email_change` or
 `has_pending_phone_number_change`) until `verify_email_update` or
 `verify_phone_number_update` confirms it with the code sent to the new address.
-
-Follows the reference page: `PUT /customer-accounts/{customer_account_id}` (a guide names the
-path `/customer-accounts/{id}/update`). The reference page lists `first_name`, `last_name`,
-`email` and `demographics`; `phone_number` and the three opt-in statuses come from the guide.
-The page's example answer is shown as far as its public copy goes (up to `email`); the
-verify-email-update page's example, which begins identically, completes it.
 
 
 Sends a `PUT` request to `/customer-accounts/{customer_account_id}`
@@ -782,9 +765,7 @@ Arguments:
 
 Requests the permanent deletion of the account and its data; the deletion "can last up to one
 minute". From then on the customer's tokens are refused, so clients forget theirs
-(`x-token: revokes`). There is no reference page for this call: it is described from the
-guide "How to Remove Customer Account" (which also sends a `Device-UUID` header). The answer
-has no `data`.
+(`x-token: revokes`). The answer has no `data`.
 
 
 Sends a `DELETE` request to `/customer-accounts/{customer_account_id}`
@@ -832,8 +813,7 @@ Arguments:
 
 Confirms a pending email change with the confirmation code that was sent to the new address.
 On success the account is returned with the new email and `has_pending_email_change` set to
-`false`. The page's type for the code is `number`; its example is an integer (`213088`).
-The page's example answer is shown as far as its public copy goes (up to `is_social`).
+`false`.
 
 
 Sends a `PUT` request to `/customer-accounts/{customer_account_id}/verify-email-update`

@@ -10,6 +10,7 @@ use crate::operation::{
 /// `verify_phone_number_update`: `POST /customers/{customer_id}/verify-phone-number-update`.
 pub const VERIFY_PHONE_NUMBER_UPDATE: Operation = Operation {
     id: "verify_phone_number_update",
+    tag: ::std::option::Option::Some("Account"),
     method: "POST",
     path: "/customers/{customer_id}/verify-phone-number-update",
     auth: Auth::Customer,
@@ -61,6 +62,7 @@ pub const VERIFY_PHONE_NUMBER_UPDATE: Operation = Operation {
 /// `refresh`: `GET /customers/refresh`.
 pub const REFRESH: Operation = Operation {
     id: "refresh",
+    tag: ::std::option::Option::Some("Token"),
     method: "GET",
     path: "/customers/refresh",
     auth: Auth::Customer,
@@ -68,7 +70,7 @@ pub const REFRESH: Operation = Operation {
     idempotent: false,
     success_status: 200u16,
     summary: "Refresh the customer token",
-    description: "Regenerates the customer's token. The token sent in `Authorization` may have expired, as long\nas it is still inside its refresh window. The old token is invalidated: the new one must be\nkept, or the customer is logged out (`x-token: rotates`). A guide also sends a `Device-UUID`\nheader, which the reference page does not list.\n",
+    description: "Regenerates the customer's token. The token sent in `Authorization` may have expired, as long\nas it is still inside its refresh window. The old token is invalidated: the new one must be\nkept, or the customer is logged out (`x-token: rotates`).\n",
     params: &[],
     body: ::std::option::Option::None,
     example: ::std::option::Option::Some(
@@ -78,6 +80,7 @@ pub const REFRESH: Operation = Operation {
 /// `check_email`: `POST /customers/check-email`.
 pub const CHECK_EMAIL: Operation = Operation {
     id: "check_email",
+    tag: ::std::option::Option::Some("Sign-up"),
     method: "POST",
     path: "/customers/check-email",
     auth: Auth::Optional,
@@ -85,7 +88,7 @@ pub const CHECK_EMAIL: Operation = Operation {
     idempotent: false,
     success_status: 200u16,
     summary: "Check whether an email is registered",
-    description: "Tells whether an account with this email already exists for the brand (sign in) or not (sign\nup), and whether it was registered through a social identity provider. The customer token is\noptional here: it is sent when the client has one. The reference page's example answer,\nverbatim, has `provider` beside `is_social: false`; the sign-in guide's has no `provider`.\n",
+    description: "Tells whether an account with this email already exists for the brand (sign in) or not (sign\nup), and whether it was registered through a social identity provider. The customer token is\noptional here: it is sent when the client has one.\n",
     params: &[],
     body: ::std::option::Option::Some(Body {
         required: true,
@@ -120,6 +123,7 @@ pub const CHECK_EMAIL: Operation = Operation {
 /// `passwordless_request`: `POST /customers/passwordless-request`.
 pub const PASSWORDLESS_REQUEST: Operation = Operation {
     id: "passwordless_request",
+    tag: ::std::option::Option::Some("Sign-up"),
     method: "POST",
     path: "/customers/passwordless-request",
     auth: Auth::Optional,
@@ -160,6 +164,7 @@ pub const PASSWORDLESS_REQUEST: Operation = Operation {
 /// `register`: `POST /customers/register`.
 pub const REGISTER: Operation = Operation {
     id: "register",
+    tag: ::std::option::Option::Some("Sign-up"),
     method: "POST",
     path: "/customers/register",
     auth: Auth::Optional,
@@ -167,7 +172,7 @@ pub const REGISTER: Operation = Operation {
     idempotent: false,
     success_status: 200u16,
     summary: "Register with a one-time code",
-    description: "Creates the customer's account with the one-time code that `passwordless_request` sent to\nthe email, and signs the customer in: the answer carries the account and a new customer token,\nwhich the client adopts (`x-token: issues`). The customer token is optional here: it is sent\nwhen the client has one.\n\nThe reference page's example answer is shown verbatim as far as the public copy of the page\ngoes (up to the first characters of `token.value`); everything up to there is identical to\nthe refresh page's example, whose remainder completes it.\n",
+    description: "Creates the customer's account with the one-time code that `passwordless_request` sent to\nthe email, and signs the customer in: the answer carries the account and a new customer token,\nwhich the client adopts (`x-token: issues`). The customer token is optional here: it is sent\nwhen the client has one.\n",
     params: &[],
     body: ::std::option::Option::Some(Body {
         required: true,
@@ -226,6 +231,7 @@ pub const REGISTER: Operation = Operation {
 /// `update_customer_account`: `PUT /customer-accounts/{customer_account_id}`.
 pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
     id: "update_customer_account",
+    tag: ::std::option::Option::Some("Account"),
     method: "PUT",
     path: "/customer-accounts/{customer_account_id}",
     auth: Auth::Customer,
@@ -233,7 +239,7 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
     idempotent: true,
     success_status: 200u16,
     summary: "Update the customer account",
-    description: "Changes the fields given (the others stay as they are). A new `email` or `phone_number` is not\napplied at once: it becomes a pending change (`has_pending_email_change` or\n`has_pending_phone_number_change`) until `verify_email_update` or\n`verify_phone_number_update` confirms it with the code sent to the new address.\n\nFollows the reference page: `PUT /customer-accounts/{customer_account_id}` (a guide names the\npath `/customer-accounts/{id}/update`). The reference page lists `first_name`, `last_name`,\n`email` and `demographics`; `phone_number` and the three opt-in statuses come from the guide.\nThe page's example answer is shown as far as its public copy goes (up to `email`); the\nverify-email-update page's example, which begins identically, completes it.\n",
+    description: "Changes the fields given (the others stay as they are). A new `email` or `phone_number` is not\napplied at once: it becomes a pending change (`has_pending_email_change` or\n`has_pending_phone_number_change`) until `verify_email_update` or\n`verify_phone_number_update` confirms it with the code sent to the new address.\n",
     params: &[
         Param {
             name: "customer_account_id",
@@ -281,7 +287,7 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
                 name: "phone_number",
                 kind: Kind::String,
                 required: false,
-                description: "A new phone number in international format (pending until `verify_phone_number_update`; from the guide).",
+                description: "A new phone number in international format (pending until `verify_phone_number_update`).",
                 one_time_code: false,
             },
             Field {
@@ -298,7 +304,7 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
                     maximum: 3i64,
                 },
                 required: false,
-                description: "The marketing email opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.",
+                description: "The marketing email opt-in status - 1 confirmed, 2 disabled, 3 pending.",
                 one_time_code: false,
             },
             Field {
@@ -308,7 +314,7 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
                     maximum: 3i64,
                 },
                 required: false,
-                description: "The marketing SMS opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.",
+                description: "The marketing SMS opt-in status - 1 confirmed, 2 disabled, 3 pending.",
                 one_time_code: false,
             },
             Field {
@@ -318,7 +324,7 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
                     maximum: 3i64,
                 },
                 required: false,
-                description: "The push notification opt-in status (from the guide) - 1 confirmed, 2 disabled, 3 pending.",
+                description: "The push notification opt-in status - 1 confirmed, 2 disabled, 3 pending.",
                 one_time_code: false,
             },
         ],
@@ -343,6 +349,7 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
 /// `delete_customer_account`: `DELETE /customer-accounts/{customer_account_id}`.
 pub const DELETE_CUSTOMER_ACCOUNT: Operation = Operation {
     id: "delete_customer_account",
+    tag: ::std::option::Option::Some("Account"),
     method: "DELETE",
     path: "/customer-accounts/{customer_account_id}",
     auth: Auth::Customer,
@@ -350,7 +357,7 @@ pub const DELETE_CUSTOMER_ACCOUNT: Operation = Operation {
     idempotent: false,
     success_status: 200u16,
     summary: "Delete the customer account",
-    description: "Requests the permanent deletion of the account and its data; the deletion \"can last up to one\nminute\". From then on the customer's tokens are refused, so clients forget theirs\n(`x-token: revokes`). There is no reference page for this call: it is described from the\nguide \"How to Remove Customer Account\" (which also sends a `Device-UUID` header). The answer\nhas no `data`.\n",
+    description: "Requests the permanent deletion of the account and its data; the deletion \"can last up to one\nminute\". From then on the customer's tokens are refused, so clients forget theirs\n(`x-token: revokes`). The answer has no `data`.\n",
     params: &[
         Param {
             name: "customer_account_id",
@@ -367,6 +374,7 @@ pub const DELETE_CUSTOMER_ACCOUNT: Operation = Operation {
 /// `verify_email_update`: `PUT /customer-accounts/{customer_account_id}/verify-email-update`.
 pub const VERIFY_EMAIL_UPDATE: Operation = Operation {
     id: "verify_email_update",
+    tag: ::std::option::Option::Some("Account"),
     method: "PUT",
     path: "/customer-accounts/{customer_account_id}/verify-email-update",
     auth: Auth::Customer,
@@ -374,7 +382,7 @@ pub const VERIFY_EMAIL_UPDATE: Operation = Operation {
     idempotent: true,
     success_status: 200u16,
     summary: "Verify email update",
-    description: "Confirms a pending email change with the confirmation code that was sent to the new address.\nOn success the account is returned with the new email and `has_pending_email_change` set to\n`false`. The page's type for the code is `number`; its example is an integer (`213088`).\nThe page's example answer is shown as far as its public copy goes (up to `is_social`).\n",
+    description: "Confirms a pending email change with the confirmation code that was sent to the new address.\nOn success the account is returned with the new email and `has_pending_email_change` set to\n`false`.\n",
     params: &[
         Param {
             name: "customer_account_id",
@@ -416,6 +424,10 @@ pub const VERIFY_EMAIL_UPDATE: Operation = Operation {
         "{\"code\":200,\"data\":{\"customer_account\":{\"confirmed\":true,\"demographics\":[{\"demographic_id\":\"6cf7ea5e-c58e-42f3-9a4a-7e93e67761d9\",\"value\":\"2000-01-13\"}],\"email\":\"ivan.djordjevic@partech.com\",\"first_name\":\"Ivan\",\"has_pending_email_change\":false,\"has_pending_phone_number_change\":false,\"id\":\"6b49f310-3f23-11ed-936c-1a67b454859d\",\"is_social\":false,\"last_name\":\"Djordjevic\",\"locale\":\"en\",\"optin_status_email\":3,\"optin_status_pn\":3,\"phone_number\":\"+381601111111\",\"reference_type\":\"CustomerAccount\",\"state\":1,\"type_id\":1}},\"status\":\"OK\"}",
     ),
 };
+/// The spec's tags, each the group of the operations whose first tag it is, in the order of
+/// the groups: the spec's top-level `tags` list, then any tag that only operations name,
+/// in the order of the operations.
+pub const TAGS: &[&str] = &["Sign-up", "Account", "Token"];
 /// The headers every operation carries, which clients fill in (`x-managed` in the spec),
 /// in the spec's order.
 pub const MANAGED_HEADERS: &[ManagedHeader] = &[
@@ -435,7 +447,7 @@ pub const MANAGED_HEADERS: &[ManagedHeader] = &[
         name: "API-Version",
         value: Managed::ApiVersion,
         kind: Kind::String,
-        description: "The API version the client speaks; `5.0.0` in the reference pages (`4.38.0` and `3.7.0` elsewhere).",
+        description: "The API version the client speaks, for example `5.0.0`.",
     },
     ManagedHeader {
         name: "X-QB-Enabled",

@@ -103,6 +103,7 @@ mod tests {
     static OPERATIONS: &[&Operation] = &[
         &Operation {
             id: "update_thing",
+            tag: None,
             method: "PUT",
             path: "/customers/{customer_id}/things/{thing_id}",
             auth: Auth::Customer,
@@ -180,6 +181,7 @@ mod tests {
         },
         &Operation {
             id: "ping",
+            tag: None,
             method: "DELETE",
             path: "/ping",
             auth: Auth::None,
@@ -194,6 +196,7 @@ mod tests {
         },
         &Operation {
             id: "undocumented",
+            tag: None,
             method: "GET",
             path: "/ping",
             auth: Auth::None,

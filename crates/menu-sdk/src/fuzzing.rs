@@ -37,6 +37,7 @@ fn examine(status: u16, body: &[u8], secrets: [&str; 2]) -> Option<String> {
     use uuid::Uuid;
     static EXAMINED: Operation = Operation {
         id: "examine",
+        tag: None,
         method: "GET",
         path: "/examine",
         auth: Auth::None,

@@ -7,8 +7,7 @@ impl crate::client::Client {
 
 Tells whether an account with this email already exists for the brand (sign in) or not (sign
 up), and whether it was registered through a social identity provider. The customer token is
-optional here: it is sent when the client has one. The reference page's example answer,
-verbatim, has `provider` beside `is_social: false`; the sign-in guide's has no `provider`.
+optional here: it is sent when the client has one.
 
 
 Sends a `POST` request to `/customers/check-email`
@@ -43,10 +42,6 @@ the email, and signs the customer in: the answer carries the account and a new c
 which the client adopts (`x-token: issues`). The customer token is optional here: it is sent
 when the client has one.
 
-The reference page's example answer is shown verbatim as far as the public copy of the page
-goes (up to the first characters of `token.value`); everything up to there is identical to
-the refresh page's example, whose remainder completes it.
-
 
 Sends a `POST` request to `/customers/register`
 
@@ -63,12 +58,6 @@ Changes the fields given (the others stay as they are). A new `email` or `phone_
 applied at once: it becomes a pending change (`has_pending_email_change` or
 `has_pending_phone_number_change`) until `verify_email_update` or
 `verify_phone_number_update` confirms it with the code sent to the new address.
-
-Follows the reference page: `PUT /customer-accounts/{customer_account_id}` (a guide names the
-path `/customer-accounts/{id}/update`). The reference page lists `first_name`, `last_name`,
-`email` and `demographics`; `phone_number` and the three opt-in statuses come from the guide.
-The page's example answer is shown as far as its public copy goes (up to `email`); the
-verify-email-update page's example, which begins identically, completes it.
 
 
 Sends a `PUT` request to `/customer-accounts/{customer_account_id}`
@@ -89,9 +78,7 @@ Arguments:
 
 Requests the permanent deletion of the account and its data; the deletion "can last up to one
 minute". From then on the customer's tokens are refused, so clients forget theirs
-(`x-token: revokes`). There is no reference page for this call: it is described from the
-guide "How to Remove Customer Account" (which also sends a `Device-UUID` header). The answer
-has no `data`.
+(`x-token: revokes`). The answer has no `data`.
 
 
 Sends a `DELETE` request to `/customer-accounts/{customer_account_id}`
@@ -109,8 +96,7 @@ Arguments:
 
 Confirms a pending email change with the confirmation code that was sent to the new address.
 On success the account is returned with the new email and `has_pending_email_change` set to
-`false`. The page's type for the code is `number`; its example is an integer (`213088`).
-The page's example answer is shown as far as its public copy goes (up to `is_social`).
+`false`.
 
 
 Sends a `PUT` request to `/customer-accounts/{customer_account_id}/verify-email-update`

@@ -135,6 +135,9 @@ impl TokenEffect {
 pub struct Operation {
     /// The spec's `operationId`.
     pub id: &'static str,
+    /// Its group: the first of its `tags` in the spec (`None` without one). The groups' order is
+    /// the table's `TAGS`.
+    pub tag: Option<&'static str>,
     /// The HTTP method, in upper case.
     pub method: &'static str,
     /// The path template, for example `/customers/{customer_id}/verify-phone-number-update`.

@@ -28,6 +28,7 @@ const fn operation(
 ) -> Operation {
     Operation {
         id,
+        tag: None,
         method,
         path: "/things",
         auth,

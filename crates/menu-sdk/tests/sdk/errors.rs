@@ -205,14 +205,11 @@ async fn a_body_over_the_limit_is_an_error_not_an_allocation() {
 
 #[tokio::test]
 async fn connection_refused_is_a_transport_error_with_the_request_id() {
-    // Bind then drop a listener: nothing listens on that port any more.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port kept bound without listening: every connection is refused, and no other process
+    // can take the port meanwhile.
+    let refusing = support::fault_server::FaultServer::refusing();
     let client = Client::builder()
-        .base_url(format!("http://127.0.0.1:{port}/api"))
+        .base_url(refusing.base_url.clone())
         .application_key(APP_KEY)
         .token(fresh_jwt("customer"))
         .build()

@@ -90,8 +90,17 @@ pub enum Command {
         #[arg(long)]
         last_name: Option<String>,
     },
-    /// Keep a customer token (a JWT) in the profile: from --token, or one line of standard input.
-    Login,
+    /// Keep a customer token (a JWT) in the profile, bound to the base URL: from --token, or one
+    /// line of standard input (an empty one keeps the profile's token, rebound).
+    ///
+    /// The profile's token and application key are sent only to the base URL it is bound to
+    /// (--base-url, or the default host), and to its local proxy (--proxy-url).
+    Login {
+        /// A proxy on this machine (localhost, 127.0.0.1 or [::1]) in front of the base URL,
+        /// which the profile's token and key may also go to [default: none].
+        #[arg(long, value_name = "URL")]
+        proxy_url: Option<String>,
+    },
     /// Forget the profile's customer token.
     Logout,
     /// Show the profile (secrets masked) and its token's customer and expiry.

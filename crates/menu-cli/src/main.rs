@@ -2,6 +2,7 @@
 //! the embedded mock server (`menu mock serve`) and an offline walk-through (`menu demo`).
 
 mod account;
+mod binding;
 mod cli;
 mod commands;
 mod demo;
@@ -87,7 +88,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             first_name,
             last_name,
         } => account::signup(&cli.global, &email, code, first_name, last_name).await,
-        Command::Login => account::login(&cli.global),
+        Command::Login { proxy_url } => account::login(&cli.global, proxy_url),
         Command::Logout => account::logout(&cli.global),
         Command::Whoami => account::whoami(&cli.global),
         Command::Completions { shell } => {

@@ -91,7 +91,7 @@ pub async fn run(
         return say_quietly(template(operation));
     }
     let arguments = json_call(operation, matches, read_body)?;
-    let session = Session::open(global, !global.dry_run).await?;
+    let session = Session::open(global, !global.dry_run, operation.auth.takes_token()).await?;
     let arguments = with_me(operation, arguments, &session.client)?;
     // With a profile, the profile keeps the new token; otherwise the command must.
     let keep = keeping(operation, matches, !session.profile_keeps_tokens)?;

@@ -1074,3 +1074,6 @@ async fn me_is_the_signed_in_customer() {
     assert_clean_failure(&run(command).await, 2, &["`me`", "nothing was sent"]);
     assert_eq!(server.state().requests("update_customer_account"), 0);
 }
+
+#[path = "cli/host_binding.rs"]
+mod host_binding;

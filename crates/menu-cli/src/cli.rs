@@ -64,9 +64,25 @@ pub struct GlobalOptions {
     #[arg(long, global = true)]
     pub allow_insecure_http: bool,
     /// Say what each exchange sends and gets (method, URL, headers with secrets masked, status,
-    /// attempts, duration) on stderr.
-    #[arg(long, short, global = true)]
-    pub verbose: bool,
+    /// attempts, duration) on stderr; twice (-vv) also the request's body and the response's
+    /// status line, headers and body (secrets masked; at most 4 KiB of each body).
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The same as -vv.
+    #[arg(long, global = true)]
+    pub debug: bool,
+}
+
+impl GlobalOptions {
+    /// How much `-v` was asked for: 0 (none), 1 (`-v`: the exchanges) or 2 and more (`-vv` or
+    /// `--debug`: the bodies too).
+    pub fn verbosity(&self) -> u8 {
+        if self.debug {
+            self.verbose.max(2)
+        } else {
+            self.verbose
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,7 +112,7 @@ pub enum Command {
     /// The profile's token and application key are sent only to the base URL it is bound to
     /// (--base-url, or the default host), and to its local proxy (--proxy-url).
     Login {
-        /// A proxy on this machine (localhost, 127.0.0.1 or [::1]) in front of the base URL,
+        /// A proxy on this machine (`localhost`, `127.0.0.1` or `[::1]`) in front of the base URL,
         /// which the profile's token and key may also go to [default: none].
         #[arg(long, value_name = "URL")]
         proxy_url: Option<String>,

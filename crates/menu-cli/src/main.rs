@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     }));
     let matches = command().get_matches();
     let global = GlobalOptions::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    if global.verbose {
+    if global.verbosity() > 0 {
         verbose::install();
     }
     let runtime = match tokio::runtime::Runtime::new() {

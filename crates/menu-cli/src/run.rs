@@ -97,13 +97,18 @@ pub async fn run(
     let keep = keeping(operation, matches, !session.profile_keeps_tokens)?;
     let request_id = global.request_id.unwrap_or_else(uuid::Uuid::new_v4);
     let call = || session.client.with_request_id(request_id);
-    if global.dry_run || global.verbose {
+    if global.dry_run || global.verbosity() > 0 {
         let request = call().prepare_json(operation.id, &arguments).await?;
         if global.dry_run {
             return say(crate::show::curl(&request));
         }
         for line in crate::show::lines(&request) {
             eprintln!("{line}");
+        }
+        if global.verbosity() > 1 {
+            for line in crate::show::body_lines(operation, &request) {
+                eprintln!("{line}");
+            }
         }
     }
     let before = session.client.token();

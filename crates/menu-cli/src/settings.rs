@@ -62,6 +62,10 @@ impl Session {
         if let Some(version) = &global.api_version {
             builder = builder.api_version(version);
         }
+        if global.verbosity() > 1 {
+            // `-vv`: each response, as the SDK hands it over, masked.
+            builder = builder.inspect_responses(crate::show::response);
+        }
         let profile_keeps_tokens = !token_given;
         let builder = match &global.token {
             // Not the profile's: a rotated token could be kept nowhere, so none is rotated behind

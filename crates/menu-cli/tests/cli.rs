@@ -1077,3 +1077,6 @@ async fn me_is_the_signed_in_customer() {
 
 #[path = "cli/host_binding.rs"]
 mod host_binding;
+
+#[path = "cli/debug.rs"]
+mod debug;

@@ -16,6 +16,7 @@ use crate::error::Error;
 use crate::exchange::Endpoint;
 use crate::headers;
 use crate::identity::{Identity, OnTokenRefresh, Tokens};
+use crate::inspect::{Inspector, SeenResponse};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::shared::Shared;
@@ -59,6 +60,7 @@ pub struct ClientBuilder {
     auto_refresh: Option<bool>,
     refresh_margin: Option<Duration>,
     allow_insecure_http: bool,
+    inspector: Option<Inspector>,
 }
 
 impl ClientBuilder {
@@ -237,6 +239,20 @@ impl ClientBuilder {
         self
     }
 
+    /// Called with each response the client reads (every attempt, automatic refreshes
+    /// included), once its body is read: the status line, the headers and the body's first
+    /// 64 KiB, **with the secrets masked** as [`crate::inspect`] says (the application key,
+    /// tokens, a session's token, any JWT). For debugging tools (`menu -vv`); off by default,
+    /// and the SDK never logs what it hands over. Keep it quick: it runs while the call reads
+    /// the body.
+    pub fn inspect_responses(
+        mut self,
+        inspector: impl Fn(&SeenResponse) + Send + Sync + 'static,
+    ) -> Self {
+        self.inspector = Some(Arc::new(inspector));
+        self
+    }
+
     /// Keep the customer token in `store` between runs (for example a [`crate::FileTokenStore`]):
     /// [`ClientBuilder::load`] builds the client with the token the store holds, and every token
     /// the server issues is saved there (a failed save is the error of the call that brought the
@@ -340,6 +356,7 @@ impl ClientBuilder {
         let token_in_clear_text = base_url.starts_with("http://") && !is_loopback(&base_url);
         let config = Config {
             token_in_clear_text: token_in_clear_text && !self.allow_insecure_http,
+            inspector: self.inspector,
             retry: self.retry.unwrap_or_default(),
             auto_refresh: self.auto_refresh.unwrap_or(true),
             refresh_margin: self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN),
@@ -390,6 +407,7 @@ impl fmt::Debug for ClientBuilder {
             .field("auto_refresh", &self.auto_refresh)
             .field("refresh_margin", &self.refresh_margin)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("inspect_responses", &self.inspector.is_some())
             .finish()
     }
 }

@@ -16,7 +16,6 @@ use crate::error::Error;
 use crate::exchange::Endpoint;
 use crate::headers;
 use crate::identity::{Identity, OnTokenRefresh, Tokens};
-use crate::inspect::{Inspector, SeenResponse};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::shared::Shared;
@@ -60,7 +59,8 @@ pub struct ClientBuilder {
     auto_refresh: Option<bool>,
     refresh_margin: Option<Duration>,
     allow_insecure_http: bool,
-    inspector: Option<Inspector>,
+    /// Set by `inspect_responses` (`inspect.rs`).
+    pub(crate) inspector: Option<crate::inspect::Inspector>,
 }
 
 impl ClientBuilder {
@@ -236,20 +236,6 @@ impl ClientBuilder {
     pub fn sensitive_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra_headers
             .push((name.into(), Secret::new(value), true));
-        self
-    }
-
-    /// Called with each response the client reads (every attempt, automatic refreshes
-    /// included), once its body is read: the status line, the headers and the body's first
-    /// 64 KiB, **with the secrets masked** as [`crate::inspect`] says (the application key,
-    /// tokens, a session's token, any JWT). For debugging tools (`menu -vv`); off by default,
-    /// and the SDK never logs what it hands over. Keep it quick: it runs while the call reads
-    /// the body.
-    pub fn inspect_responses(
-        mut self,
-        inspector: impl Fn(&SeenResponse) + Send + Sync + 'static,
-    ) -> Self {
-        self.inspector = Some(Arc::new(inspector));
         self
     }
 

@@ -29,6 +29,22 @@ pub(crate) const KEPT_BODY_BYTES: usize = 64 * 1024;
 /// Called with each response a client reads (see [`crate::ClientBuilder::inspect_responses`]).
 pub(crate) type Inspector = std::sync::Arc<dyn Fn(&SeenResponse) + Send + Sync>;
 
+impl crate::ClientBuilder {
+    /// Called with each response the client reads (every attempt, automatic refreshes
+    /// included), once its body is read: the status line, the headers and the body's first
+    /// 64 KiB, **with the secrets masked** as [`crate::inspect`] says (the application key,
+    /// tokens, a session's token, any JWT). For debugging tools (`menu -vv`); off by default,
+    /// and the SDK never logs what it hands over. Keep it quick: it runs while the call reads
+    /// the body.
+    pub fn inspect_responses(
+        mut self,
+        inspector: impl Fn(&SeenResponse) + Send + Sync + 'static,
+    ) -> Self {
+        self.inspector = Some(std::sync::Arc::new(inspector));
+        self
+    }
+}
+
 /// A response as the client read it, its secrets masked (see the module documentation).
 #[derive(Debug, Clone)]
 #[non_exhaustive]

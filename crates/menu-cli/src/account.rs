@@ -1,12 +1,13 @@
 //! Signing in and out of a profile: `signup` (the passwordless sign-up, its token stored),
 //! `login` (a token given), `logout`, `whoami`.
 
-use std::io::BufRead as _;
+use std::io::{BufRead as _, IsTerminal as _};
 
 use menu_sdk::menu_client::operation::Kind;
 use menu_sdk::types::{EmailRequest, RegisterRequest};
 use menu_sdk::{Token, TokenClaims};
 
+use crate::binding;
 use crate::cli::GlobalOptions;
 use crate::output::{Failure, say};
 use crate::profile::Profiles;
@@ -39,8 +40,9 @@ pub async fn signup(
              MENU_TOKEN (nothing was sent)",
         ));
     }
-    // No lock while the person types the code: other `menu` commands go on meanwhile.
-    let session = Session::open(global, false).await?;
+    // No lock while the person types the code: other `menu` commands go on meanwhile. The
+    // profile's token (perhaps another customer's, bound to another host) is not sent.
+    let session = Session::open(global, false, false).await?;
     let request = EmailRequest {
         email: email.to_owned(),
     };
@@ -68,7 +70,7 @@ pub async fn signup(
     };
     step("Registering...");
     // The profile's lock from here on: the token register issues is stored in it.
-    let session = Session::open(global, true).await?;
+    let session = Session::open(global, true, false).await?;
     let registered = session
         .call(global)
         .register(RegisterRequest {
@@ -82,17 +84,24 @@ pub async fn signup(
         .map_err(|error| session.keep_unsaved(error))?
         .customer_account;
     let profiles = Profiles::new(global.profile.as_deref())?;
-    // The token is in the profile already (it is the client's store); the settings too now.
+    // The token is in the profile already (it is the client's store); the settings too now,
+    // bound to the URL the sign-up used (a proxy in front of another host is dropped).
+    let url = used_base_url(global);
     profiles.update(|profile| {
-        if let Some(url) = &global.base_url {
-            profile.base_url = Some(url.clone());
+        if !profile
+            .base_url
+            .as_deref()
+            .is_some_and(|old| binding::same(old, &url))
+        {
+            profile.proxy_url = None;
         }
+        profile.base_url = Some(url.clone());
         if let Some(key) = &global.application_key {
             profile.application_key = Some(key.clone());
         }
     })?;
     step(&format!(
-        "Signed up as customer {}; the token is stored in the profile `{}` ({}).",
+        "Signed up as customer {}; the token is stored in the profile `{}` ({}), bound to {url}.",
         account.id,
         profiles.name(),
         profiles.path().display()
@@ -120,12 +129,32 @@ fn json_call(body: &impl serde::Serialize) -> menu_sdk::JsonCall {
     }
 }
 
-/// `menu login`: keep a token (from `--token`/`MENU_TOKEN`, or one line of standard input) in the
-/// profile, once it is checked to be a JWT.
-pub fn login(global: &GlobalOptions) -> Result<(), Failure> {
-    let token = match &global.token {
+/// The base URL a command used: given by flag or environment, or the default host.
+fn used_base_url(global: &GlobalOptions) -> String {
+    global
+        .base_url
+        .as_deref()
+        .unwrap_or(menu_sdk::DEFAULT_BASE_URL)
+        .trim()
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+/// `menu login`: keep a token (from `--token`/`MENU_TOKEN`, or one line of standard input; none
+/// there keeps the profile's) in the profile, once it is checked to be a JWT, bound to the base
+/// URL given (the default host otherwise) and to `proxy_url` (a local proxy; none clears it).
+pub fn login(global: &GlobalOptions, proxy_url: Option<String>) -> Result<(), Failure> {
+    let url = used_base_url(global);
+    binding::normalised(&url).map_err(|e| Failure::usage(format!("--base-url: {e}")))?;
+    let proxy_url = proxy_url
+        .map(|proxy| binding::checked_proxy_url(&proxy))
+        .transpose()?;
+    let given = match &global.token {
         Some(token) => token.trim().to_owned(),
         None => {
+            if std::io::stdin().is_terminal() {
+                eprint!("Paste the customer token (empty: keep the profile's): ");
+            }
             let mut line = String::new();
             std::io::stdin()
                 .lock()
@@ -134,26 +163,32 @@ pub fn login(global: &GlobalOptions) -> Result<(), Failure> {
             line.trim().to_owned()
         }
     };
-    if token.is_empty() {
-        return Err(Failure::usage(
-            "no token: pass --token, or give it on standard input",
-        ));
-    }
-    let claims = TokenClaims::decode(&token)
-        .map_err(|e| Failure::usage(format!("not a customer token: {e}")))?;
     let profiles = Profiles::new(global.profile.as_deref())?;
     let _lock = profiles.lock()?;
+    // None given: the profile's token is kept, and rebound.
+    let token = if given.is_empty() {
+        profiles
+            .read()?
+            .token
+            .ok_or_else(|| Failure::usage("no token: pass --token, or give it on standard input"))?
+    } else {
+        given
+    };
+    let claims = TokenClaims::decode(&token)
+        .map_err(|e| Failure::usage(format!("not a customer token: {e}")))?;
     profiles.update(|profile| {
         profile.token = Some(token.clone());
-        if let Some(url) = &global.base_url {
-            profile.base_url = Some(url.clone());
-        }
+        profile.base_url = Some(url.clone());
+        profile.proxy_url = proxy_url.clone();
         if let Some(key) = &global.application_key {
             profile.application_key = Some(key.clone());
         }
     })?;
+    let proxy = proxy_url
+        .map(|proxy| format!(" and its local proxy {proxy}"))
+        .unwrap_or_default();
     step(&format!(
-        "The token{} is stored in the profile `{}`.",
+        "The token{} is stored in the profile `{}`, bound to {url}{proxy}.",
         expiry(&claims),
         profiles.name()
     ));
@@ -200,10 +235,12 @@ fn expiry(claims: &TokenClaims) -> String {
     }
 }
 
-/// `menu whoami`: the profile, secrets masked, and the token's customer and expiry.
+/// `menu whoami`: the profile, secrets masked, the host its credentials are bound to, and the
+/// token's customer and expiry.
 pub fn whoami(global: &GlobalOptions) -> Result<(), Failure> {
     let profiles = Profiles::new(global.profile.as_deref())?;
-    let profile = profiles.read()?;
+    let mut profile = profiles.read()?;
+    binding::bind_legacy(&profiles, &mut profile, false)?;
     let source = |flag: bool, stored: bool| match (flag, stored) {
         (true, _) => "from the command line or the environment",
         (false, true) => "from the profile",
@@ -214,6 +251,14 @@ pub fn whoami(global: &GlobalOptions) -> Result<(), Failure> {
         .clone()
         .or(profile.base_url.clone())
         .unwrap_or_else(|| format!("{} (the default)", menu_sdk::DEFAULT_BASE_URL));
+    let mut bound = format!(
+        "{} (the profile's token and application key are sent only there",
+        binding::bound_to(&profile)
+    );
+    if let Some(proxy) = &profile.proxy_url {
+        bound.push_str(&format!(", and to the local proxy {proxy}"));
+    }
+    bound.push(')');
     let token = global.token.clone().or(profile.token.clone());
     let token_line = match &token {
         Some(value) => match Token::new(value).claims() {
@@ -224,7 +269,7 @@ pub fn whoami(global: &GlobalOptions) -> Result<(), Failure> {
     };
     let key_set = global.application_key.is_some() || profile.application_key.is_some();
     say(format!(
-        "profile: {} ({})\nbase URL: {base_url}\napplication key: {} ({})\ntoken: {token_line} ({})",
+        "profile: {} ({})\nbound to: {bound}\nbase URL: {base_url}\napplication key: {} ({})\ntoken: {token_line} ({})",
         profiles.name(),
         profiles.path().display(),
         if key_set { "<redacted>" } else { "none" },

@@ -90,11 +90,28 @@ pub struct GlobalOptions {
     /// the way can read it): for a test server you trust.
     #[arg(long, global = true)]
     pub allow_insecure_http: bool,
-    /// Show each request and its answer on stderr (secrets masked).
+    /// Show each request and its answer on stderr (secrets masked); -vv also the bodies.
     ///
-    /// The method, URL and headers sent, then the status, the attempts and the duration.
-    #[arg(long, short, global = true)]
-    pub verbose: bool,
+    /// The method, URL and headers sent, then the status, the attempts and the duration. Twice
+    /// (-vv) also the request's body and the response's status line, headers and body (at most
+    /// 4 KiB of each body).
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// The same as -vv.
+    #[arg(long, global = true)]
+    pub debug: bool,
+}
+
+impl GlobalOptions {
+    /// How much `-v` was asked for: 0 (none), 1 (`-v`: the exchanges) or 2 and more (`-vv` or
+    /// `--debug`: the bodies too).
+    pub fn verbosity(&self) -> u8 {
+        if self.debug {
+            self.verbose.max(2)
+        } else {
+            self.verbose
+        }
+    }
 }
 
 /// The groups of the hand-written commands in `menu --help`, in order, after the groups of the
@@ -127,8 +144,17 @@ pub enum Command {
         #[arg(long)]
         last_name: Option<String>,
     },
-    /// Keep a customer token (a JWT) in the profile: from --token, or one line of standard input.
-    Login,
+    /// Keep a customer token (a JWT) in the profile, bound to the base URL: from --token, or one
+    /// line of standard input (an empty one keeps the profile's token, rebound).
+    ///
+    /// The profile's token and application key are sent only to the base URL it is bound to
+    /// (--base-url, or the default host), and to its local proxy (--proxy-url).
+    Login {
+        /// A proxy on this machine (`localhost`, `127.0.0.1` or `[::1]`) in front of the base URL,
+        /// which the profile's token and key may also go to [default: none].
+        #[arg(long, value_name = "URL")]
+        proxy_url: Option<String>,
+    },
     /// Forget the profile's customer token.
     Logout,
     /// Show the profile (secrets masked) and its token's customer and expiry.

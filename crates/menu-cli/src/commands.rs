@@ -627,7 +627,7 @@ pub(crate) mod tests {
             matches.get_one::<String>("profile").map(String::as_str),
             Some("work")
         );
-        assert!(matches.get_flag("verbose"));
+        assert_eq!(matches.get_count("verbose"), 1);
         assert!(!matches.get_flag("dry_run"));
         let (_, sub) = matches.subcommand().unwrap();
         assert_eq!(

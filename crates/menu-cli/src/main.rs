@@ -2,6 +2,7 @@
 //! the embedded mock server (`menu mock serve`) and an offline walk-through (`menu demo`).
 
 mod account;
+mod binding;
 mod cli;
 mod commands;
 mod demo;
@@ -35,7 +36,7 @@ fn main() -> ExitCode {
     }));
     let matches = command().get_matches();
     let global = GlobalOptions::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    if global.verbose {
+    if global.verbosity() > 0 {
         verbose::install();
     }
     let runtime = match tokio::runtime::Runtime::new() {
@@ -91,7 +92,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             first_name,
             last_name,
         } => account::signup(&cli.global, &email, code, first_name, last_name).await,
-        Command::Login => account::login(&cli.global),
+        Command::Login { proxy_url } => account::login(&cli.global, proxy_url),
         Command::Logout => account::logout(&cli.global),
         Command::Whoami => account::whoami(&cli.global),
         Command::Completions { shell } => {

@@ -1,6 +1,7 @@
 //! Profiles: the credentials file (`menu/credentials.toml` in the platform's config directory,
 //! `$XDG_CONFIG_HOME` honoured; mode 0600, refused when looser), one named profile per section
-//! (`[profiles.default]`) with the base URL, the application key and the customer token.
+//! (`[profiles.default]`) with the base URL, the application key and the customer token. The
+//! token and the key go only to that base URL, or to the profile's local proxy (`binding.rs`).
 //!
 //! A command that uses a profile holds an inter-process lock (`credentials.toml.lock`, through
 //! fs4) from before it reads the file until it exits, so that two `menu` processes never refresh
@@ -23,8 +24,14 @@ pub const DEFAULT_PROFILE: &str = "default";
 /// One profile. Its `Debug` says which secrets are set, never their values.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
+    /// The base URL the profile's token and key are bound to (the default host when absent: a
+    /// profile of `menu` 0.3, bound on first use).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
+    /// A local proxy in front of that base URL, which the token and key may also go to
+    /// (`menu login --proxy-url`; loopback only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_url: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub application_key: Option<String>,
     /// The customer token (the JWT).
@@ -39,6 +46,7 @@ impl std::fmt::Debug for Profile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Profile")
             .field("base_url", &self.base_url)
+            .field("proxy_url", &self.proxy_url)
             .field(
                 "application_key",
                 &self.application_key.as_ref().map(|_| "<redacted>"),
@@ -213,6 +221,9 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 /// A profile as the client's token store: every token the server issues is written to it.
 pub struct ProfileStore {
     pub profiles: Profiles,
+    /// Whether the client starts with the profile's token (otherwise it starts without one, and
+    /// only keeps what the server issues).
+    pub load: bool,
 }
 
 impl ProfileStore {
@@ -232,6 +243,9 @@ impl ProfileStore {
 impl TokenStore for ProfileStore {
     fn load(&self) -> StoreFuture<'_, Option<Token>> {
         Box::pin(async move {
+            if !self.load {
+                return Ok(None);
+            }
             let profile = self.profiles.read().map_err(|f| f.message)?;
             Ok(profile.token.map(Token::new))
         })

@@ -91,19 +91,24 @@ pub async fn run(
         return say_quietly(template(operation));
     }
     let arguments = json_call(operation, matches, read_body)?;
-    let session = Session::open(global, !global.dry_run).await?;
+    let session = Session::open(global, !global.dry_run, operation.auth.takes_token()).await?;
     let arguments = with_me(operation, arguments, &session.client)?;
     // With a profile, the profile keeps the new token; otherwise the command must.
     let keep = keeping(operation, matches, !session.profile_keeps_tokens)?;
     let request_id = global.request_id.unwrap_or_else(uuid::Uuid::new_v4);
     let call = || session.client.with_request_id(request_id);
-    if global.dry_run || global.verbose {
+    if global.dry_run || global.verbosity() > 0 {
         let request = call().prepare_json(operation.id, &arguments).await?;
         if global.dry_run {
             return say(crate::show::curl(&request));
         }
         for line in crate::show::lines(&request) {
             eprintln!("{line}");
+        }
+        if global.verbosity() > 1 {
+            for line in crate::show::body_lines(operation, &request) {
+                eprintln!("{line}");
+            }
         }
     }
     let before = session.client.token();

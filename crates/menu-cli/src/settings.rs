@@ -1,10 +1,11 @@
 //! A command's client, from its settings: flag > environment > profile > default (clap merges the
 //! first two). A token from the profile makes the profile the client's token store, under the
 //! inter-process lock (`profile.rs`); a token from a flag or the environment is the caller's to
-//! keep.
+//! keep. The profile's token and key go only to the host the profile is bound to (`binding.rs`).
 
 use menu_sdk::{Call, Client, Error};
 
+use crate::binding;
 use crate::cli::GlobalOptions;
 use crate::output::Failure;
 use crate::profile::{Locked, ProfileStore, Profiles};
@@ -21,8 +22,15 @@ pub struct Session {
 
 impl Session {
     /// The client of `global`, for a command that sends requests (`lock`: take the profile's
-    /// lock first, so that no other `menu` rotates its token meanwhile).
-    pub async fn open(global: &GlobalOptions, lock: bool) -> Result<Self, Failure> {
+    /// lock first, so that no other `menu` rotates its token meanwhile; `sends_token`: the
+    /// command may send the profile's token, so it is loaded, and refused to another host than
+    /// the profile's, as its application key always is (`binding.rs`); otherwise the client
+    /// starts without it and the profile only keeps the tokens the server issues).
+    pub async fn open(
+        global: &GlobalOptions,
+        lock: bool,
+        sends_token: bool,
+    ) -> Result<Self, Failure> {
         let profiles = Profiles::new(global.profile.as_deref())?;
         let token_given = global.token.is_some();
         // Read after taking the lock: another `menu` may have just stored a new token.
@@ -31,7 +39,9 @@ impl Session {
         } else {
             None
         };
-        let profile = profiles.read()?;
+        let mut profile = profiles.read()?;
+        binding::bind_legacy(&profiles, &mut profile, lock.is_some())?;
+        binding::check(&profiles, &profile, global, sends_token)?;
         let key = global
             .application_key
             .clone()
@@ -52,6 +62,10 @@ impl Session {
         if let Some(version) = &global.api_version {
             builder = builder.api_version(version);
         }
+        if global.verbosity() > 1 {
+            // `-vv`: each response, as the SDK hands it over, masked.
+            builder = builder.inspect_responses(crate::show::response);
+        }
         let profile_keeps_tokens = !token_given;
         let builder = match &global.token {
             // Not the profile's: a rotated token could be kept nowhere, so none is rotated behind
@@ -59,7 +73,10 @@ impl Session {
             Some(token) => builder.token(token).auto_refresh(false),
             // The profile is the client's token store: it loads the token and keeps every one
             // the server issues.
-            None => builder.token_store(ProfileStore { profiles }),
+            None => builder.token_store(ProfileStore {
+                profiles,
+                load: sends_token,
+            }),
         };
         Ok(Self {
             client: builder.load().await?,

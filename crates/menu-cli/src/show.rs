@@ -1,28 +1,14 @@
-//! Showing a request before it is sent: as a curl command (`--dry-run`) or as lines of `-v`, with
-//! the secrets masked (the values the SDK marks sensitive: the application key, the token,
-//! sensitive extra headers).
+//! Showing a request before it is sent: as a curl command (`--dry-run`) or as lines of `-v`; and
+//! with `-vv`, its body and each response (status line, headers, body), bounded. The secrets are
+//! masked by `menu_sdk::inspect`, their one home (the application key, the token, sensitive
+//! extra headers, one-time codes, a session's token).
 
-use reqwest::header::HeaderValue;
-
+use menu_sdk::inspect::{self, SeenResponse};
+use menu_sdk::menu_client::operation::Operation;
 use menu_sdk::reqwest;
 
-/// A header's value as shown: a secret masked (a bearer token keeps its scheme).
-fn shown(name: &str, value: &HeaderValue) -> String {
-    if value.is_sensitive() {
-        let bearer = value
-            .to_str()
-            .ok()
-            .filter(|v| v.len() >= 7 && v[..7].eq_ignore_ascii_case("bearer "));
-        return match (name, bearer) {
-            ("authorization", Some(_)) => "Bearer <redacted>".to_owned(),
-            _ => "<redacted>".to_owned(),
-        };
-    }
-    value
-        .to_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|_| "<binary>".to_owned())
-}
+/// How much of a body `-vv` shows.
+const BODY_LIMIT: usize = 4 * 1024;
 
 /// `text` quoted for a POSIX shell.
 fn quote(text: &str) -> String {
@@ -39,7 +25,10 @@ pub fn curl(request: &reqwest::Request) -> String {
     for (name, value) in request.headers() {
         parts.push(format!(
             "--header {}",
-            quote(&format!("{name}: {}", shown(name.as_str(), value)))
+            quote(&format!(
+                "{name}: {}",
+                inspect::header_value(name.as_str(), value)
+            ))
         ));
     }
     if let Some(body) = request.body().and_then(|b| b.as_bytes()) {
@@ -52,14 +41,62 @@ pub fn curl(request: &reqwest::Request) -> String {
 pub fn lines(request: &reqwest::Request) -> Vec<String> {
     let mut lines = vec![format!("> {} {}", request.method(), request.url())];
     for (name, value) in request.headers() {
-        lines.push(format!("> {name}: {}", shown(name.as_str(), value)));
+        lines.push(format!(
+            "> {name}: {}",
+            inspect::header_value(name.as_str(), value)
+        ));
     }
     lines
+}
+
+/// `text`, prefixed line by line with `prefix`, cut after [`BODY_LIMIT`] bytes with what was
+/// left out counted (`more`: bytes already left out before `text`).
+fn bounded(prefix: &str, text: &str, more: u64) -> Vec<String> {
+    let mut end = text.len().min(BODY_LIMIT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut lines: Vec<String> = text[..end]
+        .lines()
+        .map(|line| format!("{prefix}{line}"))
+        .collect();
+    let left = (text.len() - end) as u64 + more;
+    if left > 0 {
+        lines.push(format!("{prefix}... {left} more bytes"));
+    }
+    lines
+}
+
+/// `-vv`: the request's body (none: no line), masked, bounded.
+pub fn body_lines(operation: &Operation, request: &reqwest::Request) -> Vec<String> {
+    match request.body().and_then(|b| b.as_bytes()) {
+        Some(body) if !body.is_empty() => {
+            let mut lines = vec![">".to_owned()];
+            lines.extend(bounded("> ", &inspect::request_body(operation, body), 0));
+            lines
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// `-vv`: a response, as the SDK hands it over (masked), on stderr: its status line, headers and
+/// body, bounded.
+pub fn response(seen: &SeenResponse) {
+    let mut lines = vec![format!("< {} {}", seen.version, seen.status)];
+    for (name, value) in &seen.headers {
+        lines.push(format!("< {name}: {value}"));
+    }
+    if !seen.body.is_empty() || seen.more_bytes > 0 {
+        lines.push("<".to_owned());
+        lines.extend(bounded("< ", &seen.body, seen.more_bytes));
+    }
+    eprintln!("{}", lines.join("\n"));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::header::HeaderValue;
 
     #[test]
     fn secrets_are_masked_and_quotes_escaped() {
@@ -89,5 +126,23 @@ mod tests {
         assert!(curl.contains("'application: <redacted>'"), "{curl}");
         assert!(curl.contains(r#"--data '{"name":"O'\''Hara"}'"#), "{curl}");
         assert_eq!(lines(&request)[0], "> POST http://127.0.0.1/api/x");
+    }
+
+    #[test]
+    fn bodies_are_bounded_with_what_is_left_counted() {
+        assert_eq!(
+            bounded("< ", "{\n  \"a\": 1\n}", 0),
+            ["< {", "<   \"a\": 1", "< }"]
+        );
+        let long = "é".repeat(BODY_LIMIT);
+        let lines = bounded("< ", &long, 10);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].len() <= BODY_LIMIT + 2);
+        let shown = lines[0].len() - 2;
+        assert_eq!(
+            lines[1],
+            format!("< ... {} more bytes", long.len() - shown + 10)
+        );
+        assert_eq!(bounded("< ", "", 5), ["< ... 5 more bytes"]);
     }
 }

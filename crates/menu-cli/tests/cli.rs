@@ -1077,3 +1077,9 @@ async fn me_is_the_signed_in_customer() {
 
 #[path = "cli/help.rs"]
 mod help;
+
+#[path = "cli/host_binding.rs"]
+mod host_binding;
+
+#[path = "cli/debug.rs"]
+mod debug;

@@ -16,7 +16,8 @@
 //!   replaces the HTTP client's.
 //! - **`exec`**: sends the request; with a body limit, a response body without a
 //!   `Content-Length` within the limit is wrapped in [`http_body_util::Limited`], so reading more
-//!   than the limit fails instead of allocating.
+//!   than the limit fails instead of allocating; with an observer (opt-in), the response is
+//!   also passed to it ([`crate::observe`]).
 //!
 //! Every non-2xx status reaches the caller as [`crate::Error::UnexpectedResponse`] with its body
 //! unread.
@@ -31,6 +32,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName
 
 use crate::Client;
 use crate::models::Token;
+use crate::observe::Observer;
 use crate::operation::Managed;
 use crate::operations;
 
@@ -51,6 +53,7 @@ pub struct RequestContext {
     authorization: Option<HeaderValue>,
     timeout: Option<Duration>,
     max_response_body_bytes: Option<usize>,
+    observer: Option<(Observer, usize)>,
 }
 
 impl RequestContext {
@@ -108,6 +111,14 @@ impl RequestContext {
         self.max_response_body_bytes = Some(limit);
         self
     }
+
+    /// Passes each response to `observer` (its status, headers and the first `keep` bytes of its
+    /// body, raw) once its body is read or dropped: for a debugging tool. See
+    /// [`crate::observe`].
+    pub fn observe(mut self, observer: Observer, keep: usize) -> Self {
+        self.observer = Some((observer, keep));
+        self
+    }
 }
 
 fn header_of(id: uuid::Uuid) -> Option<HeaderValue> {
@@ -134,6 +145,7 @@ impl fmt::Debug for RequestContext {
             )
             .field("timeout", &self.timeout)
             .field("max_response_body_bytes", &self.max_response_body_bytes)
+            .field("observed", &self.observer.is_some())
             .finish()
     }
 }
@@ -187,13 +199,23 @@ fn prepare(context: &RequestContext, request: &mut reqwest::Request, operation_i
 
 /// `response` with its body limited to `limit` bytes (and its URL kept).
 fn limit_body(response: reqwest::Response, limit: usize) -> reqwest::Response {
+    rewrap(response, |_, body| {
+        reqwest::Body::wrap(http_body_util::Limited::new(body, limit))
+    })
+}
+
+/// `response` with its body replaced by `wrap`'s (and its URL kept).
+fn rewrap(
+    response: reqwest::Response,
+    wrap: impl FnOnce(&http::response::Parts, reqwest::Body) -> reqwest::Body,
+) -> reqwest::Response {
     let url = response.url().clone();
     let (mut parts, body) = http::Response::from(response).into_parts();
     // reqwest keeps a response's URL in an extension only its builder can set.
     if let Ok(carrier) = http::Response::builder().url(url).body(()) {
         parts.extensions.extend(carrier.into_parts().0.extensions);
     }
-    let body = reqwest::Body::wrap(http_body_util::Limited::new(body, limit));
+    let body = wrap(&parts, body);
     reqwest::Response::from(http::Response::from_parts(parts, body))
 }
 
@@ -210,16 +232,22 @@ impl ClientHooks<RequestContext> for Client {
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let response = self.client.execute(request).await?;
         // A body whose `Content-Length` is within the limit is left as it is: hyper reads no more
         // than the declared length.
-        Ok(match self.inner.max_response_body_bytes {
+        let response = match self.inner.max_response_body_bytes {
             Some(limit) if response.content_length().is_none_or(|n| n > limit as u64) => {
                 limit_body(response, limit)
             }
             _ => response,
+        };
+        Ok(match &self.inner.observer {
+            Some((observer, keep)) => rewrap(response, |parts, body| {
+                crate::observe::tee(info.operation_id, parts, body, observer.clone(), *keep)
+            }),
+            None => response,
         })
     }
 }

@@ -59,6 +59,8 @@ pub struct ClientBuilder {
     auto_refresh: Option<bool>,
     refresh_margin: Option<Duration>,
     allow_insecure_http: bool,
+    /// Set by `inspect_responses` (`inspect.rs`).
+    pub(crate) inspector: Option<crate::inspect::Inspector>,
 }
 
 impl ClientBuilder {
@@ -340,6 +342,7 @@ impl ClientBuilder {
         let token_in_clear_text = base_url.starts_with("http://") && !is_loopback(&base_url);
         let config = Config {
             token_in_clear_text: token_in_clear_text && !self.allow_insecure_http,
+            inspector: self.inspector,
             retry: self.retry.unwrap_or_default(),
             auto_refresh: self.auto_refresh.unwrap_or(true),
             refresh_margin: self.refresh_margin.unwrap_or(DEFAULT_REFRESH_MARGIN),
@@ -390,6 +393,7 @@ impl fmt::Debug for ClientBuilder {
             .field("auto_refresh", &self.auto_refresh)
             .field("refresh_margin", &self.refresh_margin)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("inspect_responses", &self.inspector.is_some())
             .finish()
     }
 }

@@ -57,6 +57,8 @@ pub(crate) struct Config {
     /// The base URL is plain `http://` to a non-loopback host and that was not allowed: calls that
     /// would send the customer token are refused before sending it.
     pub(crate) token_in_clear_text: bool,
+    /// Given each response read, masked (`ClientBuilder::inspect_responses`).
+    pub(crate) inspector: Option<crate::inspect::Inspector>,
 }
 
 impl fmt::Debug for Config {

@@ -54,6 +54,17 @@ impl Endpoint {
         if let Some(request_id) = request_id {
             context = context.request_id(request_id);
         }
+        if let Some(inspector) = &config.inspector {
+            // The secrets this request carries, masked wherever the answer repeats them.
+            let mut secrets = vec![config.application_key.expose().to_owned()];
+            secrets.extend(token.map(|token| token.value().to_owned()));
+            let inspector = inspector.clone();
+            let observer: menu_client::observe::Observer = Arc::new(move |observed| {
+                let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+                inspector(&crate::inspect::response(observed, &secrets));
+            });
+            context = context.observe(observer, crate::inspect::KEPT_BODY_BYTES);
+        }
         match token {
             Some(token) => context
                 .token(token)

@@ -119,6 +119,7 @@ mod error;
 mod exchange;
 mod headers;
 mod identity;
+pub mod inspect;
 mod json_call;
 mod pipeline;
 mod response;
@@ -149,6 +150,7 @@ pub use config::{
     env,
 };
 pub use error::{ApiError, Error, TransportErrorKind};
+pub use inspect::SeenResponse;
 /// A signed-in customer: their account and their token (which the client uses from then on).
 /// What [`Client::refresh`] and `register` return. The token's value is redacted in `Debug` and
 /// `Display`.

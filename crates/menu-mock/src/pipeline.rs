@@ -177,6 +177,7 @@ mod tests {
                 },
             }),
             example: Some(EXAMPLE),
+            confirm: None,
         },
         &Operation {
             id: "ping",
@@ -191,6 +192,7 @@ mod tests {
             params: &[],
             body: None,
             example: None,
+            confirm: None,
         },
         &Operation {
             id: "undocumented",
@@ -205,6 +207,7 @@ mod tests {
             params: &[],
             body: None,
             example: None,
+            confirm: None,
         },
     ];
 
@@ -356,7 +359,12 @@ mod tests {
                 request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS))
                     .json(&json!({"quantity": "two"})),
                 400,
-                "The request body is invalid",
+                "The quantity field must be an integer from 1",
+            ),
+            (
+                request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS)).json(&json!({})),
+                400,
+                "The quantity field is required",
             ),
             (
                 request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS))

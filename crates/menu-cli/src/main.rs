@@ -4,7 +4,9 @@
 mod account;
 mod cli;
 mod commands;
+mod confirm;
 mod demo;
+mod lists;
 mod output;
 mod private_file;
 mod profile;

@@ -13,16 +13,19 @@ mod client_file;
 mod client_view;
 mod generate;
 mod hand_written;
+mod kinds;
 // The operation model, one definition for menu-client and xtask: xtask includes the file instead
 // of depending on menu-client, whose generated files it rewrites and which may be stale.
 #[allow(
     dead_code,
+    unused_imports,
     reason = "xtask reads the spec into the model; the table's readers use the rest"
 )]
 #[path = "../../crates/menu-client/src/operation/mod.rs"]
 mod operation;
 mod panics;
 mod proof;
+mod refs;
 mod sdk;
 mod spec;
 mod surface;

@@ -43,10 +43,9 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
             json_only(spec, operation).map_err(at)?;
             let success_status = success_status(operation).map_err(at)?;
             let params = params(spec, path, &item.parameters, &operation.parameters).map_err(at)?;
-            if let Some(complex) = params
-                .iter()
-                .find(|p| p.kind == Kind::Json && p.location != Location::Path)
-            {
+            if let Some(complex) = params.iter().find(|p| {
+                matches!(p.kind, Kind::Json | Kind::Array(_)) && p.location != Location::Path
+            }) {
                 return Err(at(format!(
                     "its parameter `{}` is an array or an object: the generators support text, \
                      numbers, booleans, UUIDs and enums in queries and headers",
@@ -81,8 +80,9 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
                 summary: leak(operation.summary.clone().unwrap_or_default()),
                 description: leak(operation.description.clone().unwrap_or_default()),
                 params: leak_all(params),
-                body: body(spec, operation),
+                body: body(spec, operation).map_err(at)?,
                 example: success_example(spec, operation, success_status).map(leak),
+                confirm: confirm(operation).map_err(at)?,
                 success_status,
                 path: leak(path.as_str()),
                 id: leak(id),
@@ -103,6 +103,20 @@ pub fn tags(spec: &OpenAPI, ops: &[Op]) -> Vec<&'static str> {
         }
     }
     tags
+}
+
+/// The operation's `x-confirm` extension: what it does that cannot be undone, in a sentence.
+fn confirm(operation: &Operation) -> Result<Option<&'static str>, String> {
+    match operation.extensions.get("x-confirm") {
+        None => Ok(None),
+        Some(serde_json::Value::String(text)) if !text.trim().is_empty() => {
+            Ok(Some(leak(text.trim())))
+        }
+        Some(other) => Err(format!(
+            "`x-confirm: {other}` is not a sentence saying what the operation does that cannot \
+             be undone"
+        )),
+    }
 }
 
 /// The operation's `x-token` extension. A token-issuing operation must answer an envelope whose
@@ -434,7 +448,11 @@ mod tests {
             body.fields,
             [Field {
                 name: "confirmation_code",
-                kind: Kind::String,
+                kind: Kind::String(crate::operation::Text {
+                    min_length: 0,
+                    max_length: None,
+                    pattern: Some("^[0-9]+$"),
+                }),
                 required: true,
                 description: "The code sent to the new phone number.",
                 one_time_code: true,

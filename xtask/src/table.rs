@@ -11,7 +11,7 @@ use quote::quote;
 use syn::visit_mut::VisitMut;
 
 use crate::client_file::{Method, constant};
-use crate::operation::{Body, Kind, ManagedHeader};
+use crate::operation::{Body, Kind, ManagedHeader, Text};
 use crate::spec::Op;
 
 /// A value of one of the model's enums without data, written as `Enum::Variant` from its `Debug`
@@ -28,8 +28,30 @@ fn kind(kind: &Kind) -> Result<TokenStream, String> {
             quote!(Kind::Integer { minimum: #minimum, maximum: #maximum })
         }
         Kind::Enum(values) => quote!(Kind::Enum(&[#(#values),*])),
+        Kind::String(text) if *text == Text::ANY => quote!(Kind::String(Text::ANY)),
+        Kind::String(text) => {
+            let Text {
+                min_length,
+                max_length,
+                pattern,
+            } = text;
+            let (max_length, pattern) = (optional_count(*max_length), optional(*pattern));
+            quote!(Kind::String(Text { min_length: #min_length, max_length: #max_length, pattern: #pattern }))
+        }
+        Kind::Array(list) => {
+            let items = self::kind(list.items)?;
+            let (min_items, max_items) = (list.min_items, optional_count(list.max_items));
+            quote!(Kind::Array(List { items: &#items, min_items: #min_items, max_items: #max_items }))
+        }
         other => variant("Kind", other)?,
     })
+}
+
+fn optional_count(count: Option<u64>) -> TokenStream {
+    match count {
+        Some(count) => quote!(::std::option::Option::Some(#count)),
+        None => quote!(::std::option::Option::None),
+    }
 }
 
 fn optional(text: Option<&str>) -> TokenStream {
@@ -177,6 +199,7 @@ pub fn render(
         };
         let example = optional(op.example);
         let tag = optional(op.tag);
+        let confirm = optional(op.confirm);
         let doc = format!(" `{id}`: `{verb} {path}`.");
         constants.push(quote! {
             #[doc = #doc]
@@ -194,6 +217,7 @@ pub fn render(
                 params: &[#(#params),*],
                 body: #body,
                 example: #example,
+                confirm: #confirm,
             };
         });
         names.push(constant);
@@ -202,7 +226,8 @@ pub fn render(
     Ok(quote! {
         #[allow(unused_imports)]
         use crate::operation::{
-            Auth, Body, Field, Kind, Location, Managed, ManagedHeader, Operation, Param, TokenEffect,
+            Auth, Body, Field, Kind, List, Location, Managed, ManagedHeader, Operation, Param, Text,
+            TokenEffect,
         };
 
         #(#constants)*

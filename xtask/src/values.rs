@@ -1,101 +1,15 @@
 //! What the spec says values look like, read into the operation model: parameters (the managed
 //! headers apart), request bodies and their fields, the kinds of values, the documented
-//! examples; and the `$ref` resolution they all use.
+//! examples (the `$ref` resolution they all use is `refs.rs`'s).
 
 use openapiv3::{
     OpenAPI, Operation, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema, SchemaKind,
-    StatusCode, StringFormat, Type, VariantOrUnknownOrEmpty,
+    StatusCode, Type,
 };
 
-use crate::operation::{Body, Field, Kind, Location, Managed, ManagedHeader, Param};
-
-/// `text`, for the model's `&'static` fields: xtask reads one spec and exits, so what it reads
-/// lives as long as the process.
-pub fn leak(text: impl Into<String>) -> &'static str {
-    Box::leak(text.into().into_boxed_str())
-}
-
-pub fn leak_all<T>(items: Vec<T>) -> &'static [T] {
-    Box::leak(items.into_boxed_slice())
-}
-
-/// `value` itself, or the component its `$ref` names (`#/components/<kind>/<name>`).
-pub fn item<'s, T>(
-    spec: &'s OpenAPI,
-    value: &'s ReferenceOr<T>,
-    kind: &str,
-    of: impl Fn(&'s openapiv3::Components) -> &'s indexmap::IndexMap<String, ReferenceOr<T>>,
-) -> Option<&'s T> {
-    match value {
-        ReferenceOr::Item(value) => Some(value),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix(&format!("#/components/{kind}/"))?;
-            of(spec.components.as_ref()?).get(name)?.as_item()
-        }
-    }
-}
-
-pub fn resolve<'s>(spec: &'s OpenAPI, schema: &'s ReferenceOr<Schema>) -> Option<&'s Schema> {
-    item(spec, schema, "schemas", |c| &c.schemas)
-}
-
-/// A property's schema (properties are boxed).
-fn property<'s>(spec: &'s OpenAPI, property: &'s ReferenceOr<Box<Schema>>) -> Option<&'s Schema> {
-    match property {
-        ReferenceOr::Item(boxed) => Some(boxed),
-        ReferenceOr::Reference { reference } => {
-            let name = reference.strip_prefix("#/components/schemas/")?;
-            spec.components.as_ref()?.schemas.get(name)?.as_item()
-        }
-    }
-}
-
-/// What a schema's values look like.
-pub fn kind(spec: &OpenAPI, schema: Option<&Schema>) -> Kind {
-    match schema.map(|s| &s.schema_kind) {
-        Some(SchemaKind::Type(Type::String(string))) => {
-            let values: Vec<String> = string.enumeration.iter().flatten().cloned().collect();
-            if !values.is_empty() {
-                Kind::Enum(leak_all(values.into_iter().map(leak).collect()))
-            } else if matches!(&string.format, VariantOrUnknownOrEmpty::Unknown(f) if f == "uuid") {
-                Kind::Uuid
-            } else if matches!(&string.format, VariantOrUnknownOrEmpty::Unknown(f) if f == "email")
-            {
-                Kind::Email
-            } else if matches!(
-                string.format,
-                VariantOrUnknownOrEmpty::Item(StringFormat::Binary)
-            ) {
-                Kind::Json
-            } else {
-                Kind::String
-            }
-        }
-        Some(SchemaKind::Type(Type::Integer(integer))) => {
-            let (low, high) = match integer.format {
-                VariantOrUnknownOrEmpty::Item(openapiv3::IntegerFormat::Int32) => {
-                    (i64::from(i32::MIN), i64::from(i32::MAX))
-                }
-                _ => (i64::MIN, i64::MAX),
-            };
-            let step = |exclusive: bool| i64::from(exclusive);
-            Kind::Integer {
-                minimum: integer.minimum.map_or(low, |m| {
-                    m.saturating_add(step(integer.exclusive_minimum)).max(low)
-                }),
-                maximum: integer.maximum.map_or(high, |m| {
-                    m.saturating_sub(step(integer.exclusive_maximum)).min(high)
-                }),
-            }
-        }
-        Some(SchemaKind::Type(Type::Number(_))) => Kind::Number,
-        Some(SchemaKind::Type(Type::Boolean(_))) => Kind::Boolean,
-        Some(SchemaKind::AllOf { all_of }) if all_of.len() == 1 => {
-            kind(spec, resolve(spec, &all_of[0]))
-        }
-        _ => Kind::Json,
-    }
-}
+use crate::kinds::kind;
+use crate::operation::{Body, Field, Location, Managed, ManagedHeader, Param};
+pub use crate::refs::{item, leak, leak_all, resolve};
 
 /// The parameters a caller gives: the path item's and the operation's (which win), the managed
 /// headers left out; path parameters in the path's order first.
@@ -135,7 +49,7 @@ pub fn params(
             name: leak(data.name.as_str()),
             location,
             required: data.required || location == Location::Path,
-            kind: kind(spec, schema),
+            kind: kind(spec, schema).map_err(|e| format!("`{}`: {e}", data.name))?,
             description: leak(data.description.clone().unwrap_or_default()),
         };
         params.retain(|p| !(p.name == param.name && p.location == param.location));
@@ -150,39 +64,46 @@ pub fn params(
 }
 
 /// The request body, with the top-level fields of an object body (`allOf` parts merged).
-pub fn body(spec: &OpenAPI, operation: &Operation) -> Option<Body> {
-    let body = item(
-        spec,
-        operation.request_body.as_ref()?,
-        "requestBodies",
-        |c| &c.request_bodies,
-    )?;
-    let media = body.content.values().next()?;
+pub fn body(spec: &OpenAPI, operation: &Operation) -> Result<Option<Body>, String> {
+    let Some(body) = operation
+        .request_body
+        .as_ref()
+        .and_then(|body| item(spec, body, "requestBodies", |c| &c.request_bodies))
+    else {
+        return Ok(None);
+    };
+    let Some(media) = body.content.values().next() else {
+        return Ok(None);
+    };
     let schema = media.schema.as_ref().and_then(|s| resolve(spec, s));
     let mut fields = Vec::new();
-    collect_fields(spec, schema, &mut fields);
+    collect_fields(spec, schema, &mut fields)?;
     let example = media
         .example
         .clone()
         .or_else(|| first_example(spec, &media.examples))
         .or_else(|| schema.and_then(|s| s.schema_data.example.clone()));
-    Some(Body {
+    Ok(Some(Body {
         required: body.required,
         object: is_object(spec, schema),
         fields: leak_all(fields),
         example: example.map(|e| leak(e.to_string())),
         check: Body::UNCHECKED,
-    })
+    }))
 }
 
-fn collect_fields(spec: &OpenAPI, schema: Option<&Schema>, fields: &mut Vec<Field>) {
+fn collect_fields(
+    spec: &OpenAPI,
+    schema: Option<&Schema>,
+    fields: &mut Vec<Field>,
+) -> Result<(), String> {
     match schema.map(|s| &s.schema_kind) {
         Some(SchemaKind::Type(Type::Object(object))) => {
             for (name, property) in &object.properties {
-                let property = self::property(spec, property);
+                let property = crate::refs::property(spec, property);
                 let field = Field {
                     name: leak(name.as_str()),
-                    kind: kind(spec, property),
+                    kind: kind(spec, property).map_err(|e| format!("the field `{name}`: {e}"))?,
                     required: object.required.contains(name),
                     description: leak(
                         property
@@ -209,11 +130,12 @@ fn collect_fields(spec: &OpenAPI, schema: Option<&Schema>, fields: &mut Vec<Fiel
         }
         Some(SchemaKind::AllOf { all_of }) => {
             for part in all_of {
-                collect_fields(spec, resolve(spec, part), fields);
+                collect_fields(spec, resolve(spec, part), fields)?;
             }
         }
         _ => {}
     }
+    Ok(())
 }
 
 /// Whether a body schema is a JSON object (an object type, or `allOf` parts that all are).
@@ -308,7 +230,7 @@ pub fn managed_headers(spec: &OpenAPI) -> Result<Vec<ManagedHeader>, String> {
         headers.push(ManagedHeader {
             name: leak(data.name.as_str()),
             value,
-            kind: kind(spec, schema),
+            kind: kind(spec, schema).map_err(at)?,
             description: leak(data.description.clone().unwrap_or_default()),
         });
     }

@@ -69,7 +69,11 @@ static TAKEN: LazyLock<Vec<String>> = LazyLock::new(|| taken(Cli::command()));
 fn taken(mut hand_written: Command) -> Vec<String> {
     // clap adds `--help` and `--version` when it builds the command.
     hand_written.build();
-    let own: Vec<Arg> = token_flags().into_iter().chain(body_flags()).collect();
+    let own: Vec<Arg> = token_flags()
+        .into_iter()
+        .chain(body_flags())
+        .chain([crate::confirm::flag()])
+        .collect();
     hand_written
         .get_arguments()
         .chain(&own)
@@ -188,6 +192,9 @@ pub fn command(operation: &'static Operation) -> Command {
     if issues_token(operation) {
         command = command.args(token_flags());
     }
+    if operation.confirm.is_some() {
+        command = command.arg(crate::confirm::flag());
+    }
     let body_required = operation.body.is_some_and(|b| b.required);
     // The customer the path names is the signed-in one when given as `me`, and by default when
     // no other positional argument follows it (an optional positional must come last).
@@ -293,8 +300,12 @@ fn or_me(arg: Arg, kind: Kind) -> Arg {
     })
 }
 
-/// `arg` checking its value as `kind` (the value stays text until the call).
+/// `arg` checking its value as `kind` (the value stays text until the call); a list's flag
+/// repeatable, each item checked ([`crate::lists`]).
 fn with_kind(arg: Arg, kind: Kind) -> Arg {
+    if let Kind::Array(list) = kind {
+        return crate::lists::repeatable(with_kind(arg, *list.items), list);
+    }
     if let Kind::Enum(values) = kind {
         let parser = PossibleValuesParser::new(values.iter().copied());
         return named(arg, kind.value_name()).value_parser(parser.map(String::from));
@@ -336,7 +347,7 @@ fn named(arg: Arg, name: &str) -> Arg {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use menu_sdk::menu_client::operation::{Auth, Body, TokenEffect};
+    use menu_sdk::menu_client::operation::{Auth, Body, List, Text, TokenEffect};
 
     /// An operation of the kind the spec may gain, with every kind of argument.
     pub(crate) static THING: Operation = Operation {
@@ -363,7 +374,7 @@ pub(crate) mod tests {
                 name: "part",
                 location: Location::Path,
                 required: true,
-                kind: Kind::String,
+                kind: Kind::String(Text::ANY),
                 description: "The part.",
                 customer: false,
             },
@@ -422,11 +433,38 @@ pub(crate) mod tests {
                     description: "A weight.",
                     one_time_code: false,
                 },
+                Field {
+                    name: "country_codes",
+                    kind: Kind::Array(List {
+                        items: &Kind::String(Text {
+                            min_length: 0,
+                            max_length: None,
+                            pattern: Some("^[A-Z]{2}$"),
+                        }),
+                        min_items: 1,
+                        max_items: None,
+                    }),
+                    required: false,
+                    description: "Countries.",
+                    one_time_code: false,
+                },
+                Field {
+                    name: "labels",
+                    kind: Kind::Array(List {
+                        items: &Kind::String(Text::ANY),
+                        min_items: 0,
+                        max_items: None,
+                    }),
+                    required: false,
+                    description: "Labels.",
+                    one_time_code: false,
+                },
             ],
             example: None,
             check: |_| Ok(()),
         }),
         example: None,
+        confirm: None,
     };
 
     #[test]
@@ -441,6 +479,9 @@ pub(crate) mod tests {
             "--sort <VALUE>",
             "How many.",
             "--json-body-template",
+            "--country-codes <TEXT>",
+            "Countries. (repeatable, or comma-separated)",
+            "Labels. (repeatable: one item per flag, as an item may contain commas)",
         ] {
             assert!(help.contains(text), "{text}\n{help}");
         }
@@ -463,7 +504,7 @@ pub(crate) mod tests {
                 name: "id",
                 location: Location::Path,
                 required: true,
-                kind: Kind::String,
+                kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
             },
@@ -471,7 +512,7 @@ pub(crate) mod tests {
                 name: "token",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
             },
@@ -479,7 +520,7 @@ pub(crate) mod tests {
                 name: "token",
                 location: Location::Header,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
             },
@@ -495,7 +536,7 @@ pub(crate) mod tests {
                 name: "help",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
             },
@@ -503,13 +544,14 @@ pub(crate) mod tests {
                 name: "json_body",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
             },
         ],
         body: None,
         example: None,
+        confirm: None,
     };
 
     /// An operation whose parameters are named like flags the command line has: global options
@@ -531,7 +573,7 @@ pub(crate) mod tests {
                 name: "profile",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
             },
@@ -539,7 +581,7 @@ pub(crate) mod tests {
                 name: "dry_run",
                 location: Location::Header,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
             },
@@ -547,7 +589,7 @@ pub(crate) mod tests {
                 name: "v",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
             },
@@ -555,7 +597,7 @@ pub(crate) mod tests {
                 name: "version",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
             },
@@ -563,7 +605,7 @@ pub(crate) mod tests {
                 name: "show_token",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
             },
@@ -571,13 +613,14 @@ pub(crate) mod tests {
                 name: "colour",
                 location: Location::Query,
                 required: false,
-                kind: Kind::String,
+                kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
             },
         ],
         body: None,
         example: None,
+        confirm: None,
     };
 
     /// The names the command line has are read from its clap command: a parameter named like a

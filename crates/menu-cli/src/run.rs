@@ -13,7 +13,7 @@ use std::io::Read as _;
 use std::path::PathBuf;
 
 use clap::ArgMatches;
-use menu_sdk::menu_client::operation::Operation;
+use menu_sdk::menu_client::operation::{Operation, Refusal, Subject};
 use menu_sdk::{JsonCall, Token};
 use serde_json::{Map, Value};
 
@@ -50,14 +50,16 @@ fn json_call(
                 call.push(param.location, param.name.to_owned(), value.clone());
             }
             (Source::Param(_), None) => {}
-            (Source::Field(field), Some(text)) => {
+            (Source::Field(field), Some(_)) => {
                 let object = body.get_or_insert_with(|| Value::Object(Map::new()));
                 let Value::Object(object) = object else {
                     return Err(Failure::usage(
                         "--json-body is not a JSON object, so the field flags cannot apply to it",
                     ));
                 };
-                object.insert(field.name.to_owned(), field.kind.json_value(text));
+                if let Some(value) = crate::lists::field_value(matches, &argument.id, field.kind) {
+                    object.insert(field.name.to_owned(), value);
+                }
             }
             (Source::Field(field), None) if given.is_none() && field.required && body_required => {
                 let flag = argument.flag.unwrap_or_default();
@@ -93,10 +95,17 @@ pub async fn run(
     let arguments = json_call(operation, matches, read_body)?;
     let session = Session::open(global, !global.dry_run, operation.auth.takes_token()).await?;
     let arguments = with_me(operation, arguments, &session.client)?;
+    // The model's one check, which the mock also runs: nothing invalid is sent.
+    arguments
+        .check(operation)
+        .map_err(|refusal| refused(operation, &refusal))?;
     // With a profile, the profile keeps the new token; otherwise the command must.
     let keep = keeping(operation, matches, !session.profile_keeps_tokens)?;
     let request_id = global.request_id.unwrap_or_else(uuid::Uuid::new_v4);
     let call = || session.client.with_request_id(request_id);
+    if !global.dry_run {
+        crate::confirm::confirmed(operation, &name(operation), matches)?;
+    }
     if global.dry_run || global.verbosity() > 0 {
         let request = call().prepare_json(operation.id, &arguments).await?;
         if global.dry_run {
@@ -180,6 +189,24 @@ pub async fn run(
         )));
     }
     failure.map_or(Ok(()), Err)
+}
+
+/// What the model's check refused, in the command line's words (the flag at fault, if any).
+fn refused(operation: &'static Operation, refusal: &Refusal) -> Failure {
+    let id = refusal.subject().map(|subject| match subject {
+        Subject::Param(param) => format!("{}:{}", param.location.name(), param.name),
+        Subject::Field(field) => format!("field:{}", field.name),
+        _ => String::new(),
+    });
+    let flag = arguments(operation)
+        .into_iter()
+        .find(|argument| Some(&argument.id) == id.as_ref())
+        .map(|argument| match argument.flag {
+            Some(flag) => format!(" (--{flag})"),
+            None => String::new(),
+        })
+        .unwrap_or_default();
+    Failure::usage(format!("the request's {refusal}{flag}; nothing was sent"))
 }
 
 /// The call with `me` in the place of the customer's id (the path parameter marked `x-customer`)
@@ -407,10 +434,12 @@ mod tests {
             r#"{"quantity":"many"}"#,
         )
         .unwrap();
+        assert_eq!(call.body, Some(serde_json::json!({"quantity": "many"})));
+        // The model's check refuses it before anything is sent.
+        let refusal = call.check(&THING).unwrap_err();
         assert_eq!(
-            call.body,
-            Some(serde_json::json!({"quantity": "many"})),
-            "the server judges it"
+            refused(&THING, &refusal).message,
+            "the request's quantity field must be an integer (--quantity); nothing was sent"
         );
     }
 
@@ -480,8 +509,88 @@ mod tests {
         let template: Value = serde_json::from_str(&template(&THING)).unwrap();
         assert_eq!(
             template,
-            serde_json::json!({"quantity": 0, "page": false, "tags": null, "weight": 0.0})
+            serde_json::json!({
+                "quantity": 0, "page": false, "tags": null, "weight": 0.0,
+                "country_codes": [""], "labels": [""]
+            })
         );
+    }
+
+    /// A list of simple items: a repeatable flag, split on commas when no item can hold one;
+    /// each item checked by its kind.
+    #[test]
+    fn list_fields_are_repeatable_flags_and_comma_lists() {
+        let body = |extra: &[&str]| -> Result<Value, String> {
+            let mut args = vec![ID, "p", "--sort", "asc", "--quantity", "1"];
+            args.extend_from_slice(extra);
+            Ok(call(&args, "")?.body.unwrap_or_default())
+        };
+        let us_ca = serde_json::json!(["US", "CA"]);
+        let repeated = body(&["--country-codes", "US", "--country-codes", "CA"]).unwrap();
+        assert_eq!(repeated["country_codes"], us_ca);
+        let commas = body(&["--country-codes", "US,CA"]).unwrap();
+        assert_eq!(commas["country_codes"], us_ca);
+        let both = body(&["--country-codes", "US,CA", "--country-codes", "RO"]).unwrap();
+        assert_eq!(both["country_codes"], serde_json::json!(["US", "CA", "RO"]));
+        // Free text may hold commas: one item per flag.
+        let labels = body(&["--labels", "a, b", "--labels", "c"]).unwrap();
+        assert_eq!(labels["labels"], serde_json::json!(["a, b", "c"]));
+        // Each item is checked by its kind.
+        for bad in ["USA", "US,ca", "US,,CA"] {
+            let err = body(&["--country-codes", bad]).unwrap_err();
+            assert!(err.contains("text matching `^[A-Z]{2}$`"), "{bad}: {err}");
+        }
+        // A flag replaces the list of a --json-body.
+        let call = call(
+            &[
+                ID,
+                "p",
+                "--sort",
+                "asc",
+                "--json-body",
+                "-",
+                "--country-codes",
+                "CA",
+            ],
+            r#"{"quantity": 1, "country_codes": ["US"]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            call.body.unwrap()["country_codes"],
+            serde_json::json!(["CA"])
+        );
+    }
+
+    /// The model's check runs on the whole call, --json-body included, after the flags.
+    #[test]
+    fn the_whole_call_is_checked_before_sending() {
+        let refusal = |args: &[&str], body: &str| {
+            let call = call(args, body).unwrap();
+            call.check(&THING).map_err(|r| refused(&THING, &r).message)
+        };
+        let base = [ID, "p", "--sort", "asc", "--json-body", "-"];
+        assert_eq!(refusal(&base, r#"{"quantity": 2}"#), Ok(()));
+        for (body, expected) in [
+            (
+                r#"{}"#,
+                "the request's quantity field is required (--quantity); nothing was sent",
+            ),
+            (
+                r#"{"quantity": 1, "country_codes": []}"#,
+                "the request's country_codes field must be a list (at least 1)",
+            ),
+            (
+                r#"{"quantity": 1, "country_codes": ["us"]}"#,
+                "(--country-codes); nothing was sent",
+            ),
+            (
+                r#"{"quantity": 1, "weight": null}"#,
+                "weight field must be a finite number",
+            ),
+        ] {
+            let err = refusal(&base, body).unwrap_err();
+            assert!(err.contains(expected), "{body}: {err}");
+        }
     }
 
     /// An operation without a body: no body flags, no body.

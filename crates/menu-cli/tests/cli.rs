@@ -992,7 +992,7 @@ async fn a_closed_pipe_ends_an_answer_without_a_token_quietly() {
 async fn an_answer_without_content_says_what_happened() {
     let server = MockServer::start().await.unwrap();
     let mut command = menu_for(&server);
-    command.args(["delete-customer-account", &DRAGOS.to_string()]);
+    command.args(["delete-customer-account", &DRAGOS.to_string(), "--yes"]);
     let output = run(command).await;
     let stderr = text(&output.stderr);
     assert!(output.status.success(), "{stderr}");
@@ -1061,7 +1061,7 @@ async fn me_is_the_signed_in_customer() {
         assert!(curl.contains(&path), "{args:?}: {curl}");
     }
     let mut command = menu_for(&server);
-    command.args(["delete-customer-account"]);
+    command.args(["delete-customer-account", "--yes"]);
     let output = run(command).await;
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert_eq!(server.state().requests("delete_customer_account"), 1);
@@ -1083,3 +1083,7 @@ mod host_binding;
 
 #[path = "cli/debug.rs"]
 mod debug;
+
+// Checks before sending, and the confirmation of an operation that cannot be undone.
+#[path = "cli/checks.rs"]
+mod checks;

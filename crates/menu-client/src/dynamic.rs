@@ -7,7 +7,7 @@ use reqwest::header::ACCEPT;
 use serde_json::Value;
 
 use crate::Client;
-use crate::operation::Operation;
+use crate::operation::{Operation, Refusal};
 
 /// The untyped arguments of one call. Its `Debug` shows the names, never the values (a header
 /// or a body may carry a secret).
@@ -33,6 +33,34 @@ impl JsonCall {
             Location::Header => &mut self.headers,
         };
         pairs.push((name, value));
+    }
+}
+
+impl JsonCall {
+    /// Checks the call against `operation` before it is sent: the operation model's one check
+    /// of the parameters ([`Operation::check_params`]) and the body ([`Body::verify`](crate::operation::Body::verify)),
+    /// which the mock also runs on what it receives. [`Client::send_json`] itself sends what it
+    /// is given.
+    pub fn check(&self, operation: &Operation) -> Result<(), Refusal> {
+        use crate::operation::Location;
+        operation.check_params(|param| {
+            let pairs = match param.location {
+                Location::Path => &self.path,
+                Location::Query => &self.query,
+                Location::Header => &self.headers,
+            };
+            pairs
+                .iter()
+                .find(|(name, _)| name == param.name)
+                .map(|(_, value)| value.as_str())
+        })?;
+        match (&self.body, &operation.body) {
+            (Some(value), Some(body)) => body.verify(value),
+            (None, Some(body)) if body.required => {
+                Err(Refusal::Body("the request body is required".to_owned()))
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -1,9 +1,9 @@
 //! The stateless contract checks: what a request must look like to be a request of its operation,
 //! read from the operation table alone, with no state (a validating proxy can run them as they
 //! are). The managed headers (`MANAGED_HEADERS`) present once and of their kind; the bearer token
-//! present and shaped as a JWT; the path, query and header parameters of their kinds (a UUID by
-//! the table's one rule, `Kind::Uuid`); the body JSON, within the size limit, valid against its
-//! schema. The stateful checks (`checks.rs`) come between them, in the order of `pipeline.rs`.
+//! present and shaped as a JWT; the path, query and header parameters, and the body JSON (within
+//! the size limit), by the operation model's one check (`Operation::check_params`,
+//! `Body::verify`), which the `menu` command line runs before sending. The stateful checks (`checks.rs`) come between them, in the order of `pipeline.rs`.
 
 use std::collections::HashMap;
 
@@ -11,7 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts as _, Path, Query};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use menu_client::operation::{Kind, Location, Managed, Operation};
+use menu_client::operation::{Location, Managed, Operation, Refusal, Subject};
 use menu_client::operations::MANAGED_HEADERS;
 
 use crate::reply::Failure;
@@ -125,7 +125,7 @@ pub(crate) async fn parameters(
                 .iter()
                 .find(|p| p.location == Location::Path);
             return Err(match first {
-                Some(param) => kind_refused(param.name, param.kind),
+                Some(param) => refused(Refusal::Invalid(Subject::Param(*param))),
                 None => Failure::bad_request("The path cannot be read."),
             });
         }
@@ -133,45 +133,35 @@ pub(crate) async fn parameters(
     let query = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
         .map(|Query(pairs)| pairs)
         .map_err(|_| Failure::bad_request("The query string cannot be read."))?;
-    for location in [Location::Path, Location::Query, Location::Header] {
-        for param in operation.params.iter().filter(|p| p.location == location) {
-            let value = match location {
-                Location::Path => path.get(param.name).map(String::as_str),
-                Location::Query => query
-                    .iter()
-                    .find(|(name, _)| name == param.name)
-                    .map(|(_, value)| value.as_str()),
-                Location::Header => parts
-                    .headers
-                    .get(param.name)
-                    .map(|v| v.to_str().unwrap_or("\u{fffd}")),
-                // A place this mock cannot read: the parameter is absent.
-                _ => None,
-            };
-            match value {
-                Some(value) if !param.kind.accepts(value) => {
-                    return Err(kind_refused(param.name, param.kind));
-                }
-                Some(_) => {}
-                None if param.required => {
-                    return Err(Failure::invalid_field(
-                        param.name,
-                        format!("The {} parameter is required.", param.name),
-                    ));
-                }
-                None => {}
-            }
-        }
-    }
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .map(|v| v.to_str().unwrap_or("\u{fffd}"))
+    };
+    // The model's one check, which the `menu` command line runs before sending.
+    operation
+        .check_params(|param| match param.location {
+            Location::Path => path.get(param.name).map(String::as_str),
+            Location::Query => query
+                .iter()
+                .find(|(name, _)| name == param.name)
+                .map(|(_, value)| value.as_str()),
+            Location::Header => header(param.name),
+            // A place this mock cannot read: the parameter is absent.
+            _ => None,
+        })
+        .map_err(refused)?;
     Ok(path)
 }
 
-/// A 400: the parameter `name` is not of its kind.
-fn kind_refused(name: &str, kind: Kind) -> Failure {
-    Failure::invalid_field(
-        name,
-        format!("The {name} parameter must be {}.", kind.describe()),
-    )
+/// A 400 saying what the model's check refused, about the parameter or field at fault.
+fn refused(refusal: Refusal) -> Failure {
+    let message = format!("The {refusal}.");
+    match refusal.subject() {
+        Some(subject) => Failure::invalid_field(subject.name(), message),
+        None => Failure::bad_request(message),
+    }
 }
 
 /// The body against its schema; the body as JSON when there is one.
@@ -195,24 +185,9 @@ pub(crate) async fn body(
     }
     let value: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| Failure::bad_request(format!("The request body is not valid JSON: {e}.")))?;
-    (schema.check)(&bytes).map_err(|reason| {
-        Failure::bad_request(format!("The request body is invalid: {reason}."))
-    })?;
-    // What decoding lets through: formats, bounds, a `null` for an optional field.
-    for field in schema.fields {
-        if let Some(given) = value.get(field.name)
-            && !field.kind.accepts_json(given)
-        {
-            return Err(Failure::invalid_field(
-                field.name,
-                format!(
-                    "The {} field must be {}.",
-                    field.name,
-                    field.kind.describe()
-                ),
-            ));
-        }
-    }
+    // The model's one check (shape, fields, the generated type), which the `menu` command line
+    // runs before sending: formats, lengths, patterns, bounds, no `null`.
+    schema.verify(&value).map_err(refused)?;
     Ok(Some(value))
 }
 

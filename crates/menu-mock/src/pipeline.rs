@@ -178,6 +178,7 @@ mod tests {
                 },
             }),
             example: Some(EXAMPLE),
+            confirm: None,
         },
         &Operation {
             id: "ping",
@@ -193,6 +194,7 @@ mod tests {
             params: &[],
             body: None,
             example: None,
+            confirm: None,
         },
         &Operation {
             id: "undocumented",
@@ -208,6 +210,7 @@ mod tests {
             params: &[],
             body: None,
             example: None,
+            confirm: None,
         },
     ];
 
@@ -359,7 +362,12 @@ mod tests {
                 request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS))
                     .json(&json!({"quantity": "two"})),
                 400,
-                "The request body is invalid",
+                "The quantity field must be an integer from 1",
+            ),
+            (
+                request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS)).json(&json!({})),
+                400,
+                "The quantity field is required",
             ),
             (
                 request(&server, "PUT", &thing("?sort=asc"), Some(DRAGOS))

@@ -114,16 +114,17 @@ fn the_new_operations_are_commands_that_the_mock_answers() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(json(&output), example("update_marketing_preferences"));
-    // The whole body from standard input, of the wrong type: the mock's 400, exit 3.
+    // The whole body from standard input, of the wrong type: refused before sending, exit 2.
     let output = menu(
         binary,
         &vars,
         &["update-marketing-preferences", DRAGOS, "--json-body", "-"],
         r#"{"optin_status_email": "two"}"#,
     );
-    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("answered 400 Bad Request"),
+        stderr(&output).contains("optin_status_email field must be an integer")
+            && stderr(&output).contains("nothing was sent"),
         "{}",
         stderr(&output)
     );
@@ -186,6 +187,32 @@ fn the_new_operations_are_commands_that_the_mock_answers() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(json(&output), example("search_venues"));
+    // The array field as a repeatable flag and as a comma list (its items, `^[A-Z]{2}$`, hold
+    // no comma): both send `["US","CA"]` (the dry run's curl shows the body); the mock answers.
+    for args in [
+        &["--country-codes", "US", "--country-codes", "CA"][..],
+        &["--country-codes", "US,CA"][..],
+    ] {
+        let mut dry_run = vec!["--dry-run", "search-venues"];
+        dry_run.extend_from_slice(args);
+        let output = menu(binary, &without_token, &dry_run, "");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let curl = String::from_utf8_lossy(&output.stdout);
+        assert!(curl.contains(r#"{"country_codes":["US","CA"]}"#), "{args:?}: {curl}");
+        let mut sent = vec!["search-venues"];
+        sent.extend_from_slice(args);
+        let output = menu(binary, &without_token, &sent, "");
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert_eq!(json(&output), example("search_venues"));
+    }
+    // An item of another shape: refused before sending, exit 2.
+    let output = menu(
+        binary,
+        &without_token,
+        &["search-venues", "--country-codes", "US,usa"],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     // A 204: nothing on stdout, what happened on stderr, exit 0.
     let output = menu(binary, &vars, &["remove-favourite", DRAGOS, "my usual"], "");
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));

@@ -1,13 +1,16 @@
 //! What a value of a parameter, a header or a body field looks like ([`Kind`]), and the rules
-//! every reader applies to one: whether a text or a JSON value is of the kind, how to say it in
-//! words, how a command line names and converts it.
+//! every reader applies to one: whether a text or a JSON value is of the kind (with every
+//! constraint the spec states: formats, lengths, patterns, bounds, enums, the items of a list),
+//! how to say it in words, how a command line names and converts it.
+
+use super::text::Text;
 
 /// What a value looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Kind {
-    /// Text.
-    String,
+    /// Text, with the spec's lengths and pattern, if any.
+    String(Text),
     /// A UUID (`format: uuid`).
     Uuid,
     /// An email address (`format: email`).
@@ -26,13 +29,47 @@ pub enum Kind {
     Boolean,
     /// One of these strings.
     Enum(&'static [&'static str]),
-    /// Any other JSON (an object, an array).
+    /// A JSON array of simple values (text, ids, numbers, enums, ...: never objects or arrays).
+    Array(List),
+    /// Any other JSON (an object, an array of objects or arrays).
     Json,
+}
+
+/// What a [`Kind::Array`] holds: values of one simple kind, so many of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct List {
+    /// The kind of every item (never [`Kind::Array`] or [`Kind::Json`]).
+    pub items: &'static Kind,
+    /// The fewest items (`minItems`).
+    pub min_items: u64,
+    /// The most items (`maxItems`), if limited.
+    pub max_items: Option<u64>,
+}
+
+impl List {
+    /// Whether `items` are as many as allowed, each of the items' kind.
+    pub fn accepts(&self, items: &[serde_json::Value]) -> bool {
+        let count = u64::try_from(items.len()).unwrap_or(u64::MAX);
+        count >= self.min_items
+            && self.max_items.is_none_or(|max| count <= max)
+            && items.iter().all(|item| self.items.accepts_json(item))
+    }
+
+    /// What it accepts, in words (`a list of UUIDs`... said of its items).
+    pub fn describe(&self) -> String {
+        let count = match (self.min_items, self.max_items) {
+            (0, None) => String::new(),
+            (min, None) => format!(" (at least {min})"),
+            (0, Some(max)) => format!(" (at most {max})"),
+            (min, Some(max)) => format!(" ({min} to {max})"),
+        };
+        format!("a list{count} of items each {}", self.items.describe())
+    }
 }
 
 impl Kind {
     /// Whether `value` (as text, from a path, a query or a header) is of this kind. A UUID must
-    /// be in its hyphenated form (36 characters); a number finite.
+    /// be in its hyphenated form (36 characters); a number finite; a list a JSON array.
     pub fn accepts(&self, value: &str) -> bool {
         match self {
             Kind::Uuid => value.len() == 36 && uuid::Uuid::try_parse(value).is_ok(),
@@ -48,7 +85,9 @@ impl Kind {
             Kind::Number => value.parse::<f64>().is_ok_and(f64::is_finite),
             Kind::Boolean => matches!(value, "true" | "false"),
             Kind::Enum(values) => values.contains(&value),
-            Kind::String | Kind::Json => true,
+            Kind::String(text) => text.accepts(value),
+            Kind::Array(_) => serde_json::from_str(value).is_ok_and(|v| self.accepts_json(&v)),
+            Kind::Json => true,
         }
     }
 
@@ -62,8 +101,10 @@ impl Kind {
                 .as_i64()
                 .is_some_and(|n| (*minimum..=*maximum).contains(&n)),
             (Kind::Number, Value::Number(_)) | (Kind::Boolean, Value::Bool(_)) => true,
-            (Kind::String, Value::String(_)) => true,
-            (Kind::Uuid | Kind::Email | Kind::Enum(_), Value::String(text)) => self.accepts(text),
+            (Kind::Array(list), Value::Array(items)) => list.accepts(items),
+            (Kind::String(_) | Kind::Uuid | Kind::Email | Kind::Enum(_), Value::String(text)) => {
+                self.accepts(text)
+            }
             _ => false,
         }
     }
@@ -71,14 +112,27 @@ impl Kind {
     /// A short name of its values, for a command line's help (`UUID`, `INTEGER`, `VALUE`).
     pub fn value_name(&self) -> &'static str {
         match self {
-            Kind::String => "TEXT",
+            Kind::String(_) => "TEXT",
             Kind::Uuid => "UUID",
             Kind::Email => "EMAIL",
             Kind::Integer { .. } => "INTEGER",
             Kind::Number => "NUMBER",
             Kind::Boolean => "true|false",
             Kind::Enum(_) => "VALUE",
+            Kind::Array(list) => list.items.value_name(),
             Kind::Json => "JSON",
+        }
+    }
+
+    /// Whether no value of this kind contains a comma, so that a command line may split a list
+    /// of them on commas: ids, numbers, booleans, enums without commas, text whose pattern keeps
+    /// commas out ([`Text::excludes_commas`]). Not free text, emails, or JSON.
+    pub fn excludes_commas(&self) -> bool {
+        match self {
+            Kind::Uuid | Kind::Integer { .. } | Kind::Number | Kind::Boolean => true,
+            Kind::Enum(values) => values.iter().all(|v| !v.contains(',')),
+            Kind::String(text) => text.excludes_commas(),
+            Kind::Email | Kind::Array(_) | Kind::Json => false,
         }
     }
 
@@ -86,11 +140,12 @@ impl Kind {
     pub fn is_numeric(&self) -> bool {
         match self {
             Kind::Integer { .. } | Kind::Number => true,
-            Kind::String
+            Kind::String(_)
             | Kind::Uuid
             | Kind::Email
             | Kind::Boolean
             | Kind::Enum(_)
+            | Kind::Array(_)
             | Kind::Json => false,
         }
     }
@@ -103,8 +158,8 @@ impl Kind {
             Kind::Integer { .. } => text.parse::<i64>().ok().map(Value::from),
             Kind::Number => text.parse::<f64>().ok().map(Value::from),
             Kind::Boolean => text.parse::<bool>().ok().map(Value::from),
-            Kind::Json => serde_json::from_str(text).ok(),
-            Kind::String | Kind::Uuid | Kind::Email | Kind::Enum(_) => None,
+            Kind::Array(_) | Kind::Json => serde_json::from_str(text).ok(),
+            Kind::String(_) | Kind::Uuid | Kind::Email | Kind::Enum(_) => None,
         };
         parsed.unwrap_or_else(|| Value::String(text.to_owned()))
     }
@@ -119,7 +174,8 @@ impl Kind {
             Kind::Boolean => Value::from(false),
             Kind::Json => Value::Null,
             Kind::Enum(values) => Value::from(values.first().copied().unwrap_or_default()),
-            Kind::String | Kind::Uuid | Kind::Email => Value::from(""),
+            Kind::Array(list) => Value::Array(vec![list.items.placeholder()]),
+            Kind::String(_) | Kind::Uuid | Kind::Email => Value::from(""),
         }
     }
 
@@ -142,7 +198,8 @@ impl Kind {
                     _ => format!("one of {}", quoted.join(", ")),
                 }
             }
-            Kind::String => "text".to_owned(),
+            Kind::String(text) => text.describe(),
+            Kind::Array(list) => list.describe(),
             Kind::Json => "JSON".to_owned(),
         }
     }
@@ -180,5 +237,39 @@ mod tests {
             Kind::Enum(&["a", "b", "c"]).describe(),
             "one of `a`, `b`, `c`"
         );
+    }
+
+    #[test]
+    fn lists_check_their_items_and_say_whether_commas_split_them() {
+        use serde_json::json;
+        static CODE: Kind = Kind::String(Text {
+            min_length: 0,
+            max_length: None,
+            pattern: Some("^[A-Z]{2}$"),
+        });
+        let codes = Kind::Array(List {
+            items: &CODE,
+            min_items: 1,
+            max_items: None,
+        });
+        assert!(codes.accepts_json(&json!(["US", "CA"])));
+        assert!(!codes.accepts_json(&json!([])) && !codes.accepts_json(&json!(["usa"])));
+        assert!(!codes.accepts_json(&json!("US")));
+        assert!(codes.accepts(r#"["RO"]"#) && !codes.accepts("RO"));
+        assert_eq!(
+            codes.describe(),
+            "a list (at least 1) of items each text matching `^[A-Z]{2}$`"
+        );
+        assert_eq!(codes.placeholder(), json!([""]));
+        assert!(CODE.excludes_commas() && Kind::Uuid.excludes_commas());
+        assert!(!Kind::String(Text::ANY).excludes_commas() && !Kind::Email.excludes_commas());
+        assert!(!Kind::Enum(&["a,b"]).excludes_commas());
+        // An empty code is not a code.
+        let digits = Kind::String(Text {
+            min_length: 0,
+            max_length: None,
+            pattern: Some("^[0-9]+$"),
+        });
+        assert!(!digits.accepts_json(&json!("")) && digits.accepts_json(&json!("0164")));
     }
 }

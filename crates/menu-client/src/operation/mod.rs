@@ -11,9 +11,13 @@
 //! ([`TokenEffect::adopts_session`], [`TokenEffect::refreshes`], ...) and never names a variant,
 //! so a new kind of effect is decided here, or not at all.
 
+mod check;
 mod kind;
+mod text;
 
-pub use kind::Kind;
+pub use check::{Refusal, Subject};
+pub use kind::{Kind, List};
+pub use text::Text;
 
 /// How an operation authenticates the customer (from its `security` in the spec). Ask its
 /// methods what it means.
@@ -163,6 +167,10 @@ pub struct Operation {
     pub body: Option<Body>,
     /// The documented example of the success response, as JSON text.
     pub example: Option<&'static str>,
+    /// What it does that cannot be undone, for a question before sending it (the spec's
+    /// `x-confirm`, for example on the deletion of the account): command lines ask for a
+    /// confirmation first.
+    pub confirm: Option<&'static str>,
 }
 
 impl Operation {

@@ -352,11 +352,16 @@ async fn malformed_verify_requests_are_4xx_json_errors() {
         ),
         (
             post(good.clone()).json(&serde_json::json!({"confirmation_code": 164138})),
-            "expected a string",
+            "The confirmation_code field must be text matching `^[0-9]+$`",
+        ),
+        (
+            // An empty code: refused by the spec's `x-pattern`, as the CLI refuses it.
+            post(good.clone()).json(&serde_json::json!({"confirmation_code": ""})),
+            "The confirmation_code field must be text matching `^[0-9]+$`",
         ),
         (
             post(good.clone()).json(&serde_json::json!({})),
-            "missing field `confirmation_code`",
+            "The confirmation_code field is required",
         ),
         (
             post(good.clone()).json(&serde_json::json!(["164138"])),

@@ -40,6 +40,7 @@ const fn operation(
         params: &[],
         body: None,
         example: None,
+        confirm: None,
     }
 }
 

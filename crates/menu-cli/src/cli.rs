@@ -176,8 +176,9 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum MockCommand {
-    /// Serve the mock in the foreground until interrupted; prints its base URL, an application
-    /// key and customer tokens to use against it.
+    /// Serve the mock in the foreground until interrupted; prints its base URL and an
+    /// application key to use against it (as shell lines with --print-env, as JSON with --json),
+    /// and each code it sends.
     Serve {
         /// The port to listen on (0 picks a free one).
         #[arg(long, default_value_t = 8080)]
@@ -190,5 +191,14 @@ pub enum MockCommand {
         /// an error, never an empty state.
         #[arg(long, value_name = "FILE")]
         state: Option<std::path::PathBuf>,
+        /// Print only the settings to use it, as shell lines (`export MENU_BASE_URL=...`), on
+        /// stdout, for `eval` or pasting; the rest, and each code sent, on stderr.
+        #[arg(long, conflicts_with = "json")]
+        print_env: bool,
+        /// Print one JSON object line on stdout: `base_url`, `application_key`, `outbox_url`,
+        /// and `test_customers` (the seeded customers, each with a fresh token, for tests and
+        /// contract checks); the rest, and each code sent, on stderr.
+        #[arg(long)]
+        json: bool,
     },
 }

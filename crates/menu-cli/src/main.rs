@@ -104,8 +104,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             output::say_quietly(String::from_utf8_lossy(&script).trim_end())
         }
         Command::Mock {
-            command: MockCommand::Serve { port, host, state },
-        } => serve::run(host, port, state).await,
+            command:
+                MockCommand::Serve {
+                    port,
+                    host,
+                    state,
+                    print_env,
+                    json,
+                },
+        } => {
+            let form = match (print_env, json) {
+                (true, _) => serve::Form::PrintEnv,
+                (_, true) => serve::Form::Json,
+                _ => serve::Form::Banner,
+            };
+            serve::run(host, port, state, form).await
+        }
         Command::Demo => demo::run().await,
     }
 }

@@ -4,12 +4,23 @@ use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
-use menu_mock::state::{DRAGOS, DRAGOS_CONFIRMATION_CODE, IVAN, IVAN_CONFIRMATION_CODE};
-use menu_mock::{MessageKind, MockServer, MockState, Notice, OUTBOX_PATH};
+use menu_mock::{MessageKind, MockServer, MockState, Notice};
 
-use crate::output::Failure;
+use crate::output::{self, Failure};
 
-pub async fn run(host: IpAddr, port: u16, file: Option<PathBuf>) -> Result<(), Failure> {
+mod announce;
+
+use announce::Announcement;
+pub use announce::Form;
+
+/// Serves the mock on `host:port` until interrupted, its state kept in `file`, telling what to
+/// use in `form`.
+pub async fn run(
+    host: IpAddr,
+    port: u16,
+    file: Option<PathBuf>,
+    form: Form,
+) -> Result<(), Failure> {
     let state = match &file {
         Some(path) => match path.try_exists() {
             Ok(true) => MockState::load(path),
@@ -29,7 +40,7 @@ pub async fn run(host: IpAddr, port: u16, file: Option<PathBuf>) -> Result<(), F
         None => state,
     };
     // Every message the mock sends, as it is sent: the person at the terminal reads the code.
-    let state = state.on_notice(|notice| {
+    let state = state.on_notice(move |notice| {
         let line = match notice {
             Notice::Sent(message) => format!(
                 "# sent to {}: {} {}",
@@ -46,66 +57,23 @@ pub async fn run(host: IpAddr, port: u16, file: Option<PathBuf>) -> Result<(), F
             Notice::NotSaved(reason) => format!("# warning: {reason}"),
             _ => return,
         };
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
+        // A reader that went away is no reason to stop serving.
+        let _ = if form.notices_on_stderr() {
+            write_line(std::io::stderr().lock(), &line)
+        } else {
+            write_line(std::io::stdout().lock(), &line)
+        };
     });
     let addr = SocketAddr::new(host, port);
     let server = MockServer::bind(addr, state)
         .await
         .map_err(|e| Failure::other(format!("cannot listen on {addr}: {e}")))?;
-    let token = |customer| server.state().issue_token(customer).ok();
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "menu mock server listening on {} (Ctrl-C to stop)\n\
-         \n\
-         # Use it from another shell (paste these lines):\n\
-         export MENU_BASE_URL={}\n\
-         export MENU_APPLICATION_KEY={}",
-        server.base_url(),
-        server.base_url(),
-        server.application_key(),
-    );
-    // The reference customers, unless a saved state has deleted them.
-    if let Some(dragos) = token(DRAGOS) {
-        let _ = writeln!(
-            out,
-            "export MENU_TOKEN={}\n\
-             \n\
-             # MENU_TOKEN is customer {DRAGOS} (Dragos Niculescu), whose pending phone number change\n\
-             # is confirmed with: menu verify-phone-number-update {DRAGOS} --confirmation-code {DRAGOS_CONFIRMATION_CODE}",
-            dragos.value()
-        );
+    let (stdout, stderr) = Announcement::of(&server, host, file).render(form);
+    // stderr first: once stdout's part is out, a program reading it finds everything told.
+    if !stderr.is_empty() {
+        let _ = write_line(std::io::stderr().lock(), &stderr);
     }
-    if let Some(ivan) = token(IVAN) {
-        let _ = writeln!(
-            out,
-            "# A token of customer {IVAN} (Ivan Djordjevic, code {IVAN_CONFIRMATION_CODE}):\n# {}",
-            ivan.value()
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\n# Codes the mock sends (sign-up, email and phone changes) are printed below as they are\n\
-         # sent, and listed at http://{}{OUTBOX_PATH}",
-        server.addr()
-    );
-    if let Some(file) = &file {
-        let _ = writeln!(
-            out,
-            "# State saved in {} after every change",
-            file.display()
-        );
-    }
-    if !host.is_loopback() {
-        let _ = writeln!(
-            out,
-            "# warning: listening on {host}, not loopback: the mock is for tests, not for a network"
-        );
-    }
-    let _ = out.flush();
-    drop(out);
+    output::say(stdout)?;
 
     stopped().await;
     // Shutdown lets in-flight requests finish (bounded); a second signal exits at once.
@@ -114,6 +82,11 @@ pub async fn run(host: IpAddr, port: u16, file: Option<PathBuf>) -> Result<(), F
         _ = stopped() => std::process::exit(130),
     }
     Ok(())
+}
+
+/// Writes `text` and a newline to `to`, flushed.
+fn write_line(mut to: impl Write, text: &str) -> std::io::Result<()> {
+    writeln!(to, "{text}").and_then(|()| to.flush())
 }
 
 /// Ctrl-C, or SIGTERM on Unix.

@@ -11,8 +11,19 @@ use menu_sdk::reqwest;
 const BODY_LIMIT: usize = 4 * 1024;
 
 /// `text` quoted for a POSIX shell.
-fn quote(text: &str) -> String {
+pub fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// `text` as one word of a POSIX shell: as it is when none of its characters is special to the
+/// shell, [`quote`]d otherwise.
+pub fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:@%+,=".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_owned()
+    } else {
+        quote(text)
+    }
 }
 
 /// The request as a curl command.
@@ -97,6 +108,17 @@ pub fn response(seen: &SeenResponse) {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[test]
+    fn a_shell_word_is_quoted_only_when_it_must_be() {
+        assert_eq!(
+            shell_word("http://127.0.0.1:8080/api"),
+            "http://127.0.0.1:8080/api"
+        );
+        assert_eq!(shell_word("a b"), "'a b'");
+        assert_eq!(shell_word("O'Hara$x"), r"'O'\''Hara$x'");
+        assert_eq!(shell_word(""), "''");
+    }
 
     #[test]
     fn secrets_are_masked_and_quotes_escaped() {

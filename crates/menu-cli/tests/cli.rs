@@ -329,66 +329,94 @@ impl Drop for Running {
     }
 }
 
-/// Starts `menu mock serve --port 0` and reads its MENU_* lines (within 20 s).
-async fn serve() -> (Running, std::collections::HashMap<String, String>) {
+/// What `menu mock serve --json` printed: its one line, read as JSON.
+struct Announced(serde_json::Value);
+
+impl Announced {
+    fn text(&self, pointer: &str) -> &str {
+        self.0
+            .pointer(pointer)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_else(|| panic!("{pointer} in {}", self.0))
+    }
+
+    fn base_url(&self) -> &str {
+        self.text("/base_url")
+    }
+
+    fn application_key(&self) -> &str {
+        self.text("/application_key")
+    }
+
+    /// The environment of a `menu` that calls this mock (no token).
+    fn env(&self) -> [(&'static str, &str); 2] {
+        [
+            (menu_sdk::env::BASE_URL, self.base_url()),
+            (menu_sdk::env::APPLICATION_KEY, self.application_key()),
+        ]
+    }
+}
+
+/// Starts `menu mock serve --port 0 --json` and reads its line (within 20 s).
+async fn serve() -> (Running, Announced) {
     serve_with(&[]).await
 }
 
 /// [`serve`] with more arguments.
-async fn serve_with(
-    more: &[&std::ffi::OsStr],
-) -> (Running, std::collections::HashMap<String, String>) {
+async fn serve_with(more: &[&std::ffi::OsStr]) -> (Running, Announced) {
     use std::io::{BufRead, BufReader};
     let mut child = menu()
-        .args(["mock", "serve", "--port", "0"])
+        .args(["mock", "serve", "--port", "0", "--json"])
         .args(more)
         .stdout(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let running = Running(child);
     let reader = tokio::task::spawn_blocking(move || {
-        let mut vars = std::collections::HashMap::new();
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some((name, value)) =
-                line.strip_prefix("export ").and_then(|l| l.split_once('='))
-            {
-                vars.insert(name.to_owned(), value.to_owned());
-            }
-            if vars.len() == 3 {
-                break;
-            }
-        }
-        vars
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
     });
-    let vars = tokio::time::timeout(std::time::Duration::from_secs(20), reader)
+    let line = tokio::time::timeout(std::time::Duration::from_secs(20), reader)
         .await
-        .expect("menu mock serve printed its variables in time")
+        .expect("menu mock serve printed its line in time")
         .unwrap();
-    assert_eq!(vars.len(), 3, "{vars:?}");
-    (running, vars)
+    let json = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    (running, Announced(json))
 }
 
 #[tokio::test]
 async fn mock_serve_prints_what_to_use_and_serves_it() {
-    let (_server, vars) = serve().await;
+    let (_server, announced) = serve().await;
+    // The first test customer, their token and the code of their pending phone number change.
     let mut command = menu();
-    command.envs(&vars).args([
-        "verify-phone-number-update",
-        &DRAGOS.to_string(),
-        "--confirmation-code",
-        DRAGOS_CONFIRMATION_CODE,
-    ]);
+    command
+        .envs(announced.env())
+        .args(["--token", announced.text("/test_customers/0/token")])
+        .args([
+            "verify-phone-number-update",
+            announced.text("/test_customers/0/id"),
+            "--confirmation-code",
+            announced.text("/test_customers/0/pending_phone_number_change_code"),
+        ]);
     let output = run(command).await;
     assert!(output.status.success(), "{}", text(&output.stderr));
+    let payload: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // The account, wrapped as the wire has it or not.
+    let account = payload.get("customer_account").unwrap_or(&payload);
+    assert_eq!(account["id"], DRAGOS.to_string());
+    assert_eq!(account["has_pending_phone_number_change"], false);
 }
 
 #[cfg(unix)]
 #[tokio::test]
 async fn mock_serve_stops_on_sigterm_even_with_a_stalled_client() {
     use tokio::io::AsyncWriteExt;
-    let (mut server, vars) = serve().await;
-    let addr = vars["MENU_BASE_URL"]
+    let (mut server, announced) = serve().await;
+    let addr = announced
+        .base_url()
         .trim_start_matches("http://")
         .trim_end_matches("/api")
         .to_owned();
@@ -492,25 +520,25 @@ async fn the_mock_state_survives_a_kill_and_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("state.json");
     let args = [std::ffi::OsStr::new("--state"), file.as_os_str()];
-    let (server, vars) = serve_with(&args).await;
-    let client = |vars: &std::collections::HashMap<String, String>, token: Option<&str>| {
+    let (server, announced) = serve_with(&args).await;
+    let client = |announced: &Announced, token: Option<&str>| {
         let mut builder = menu_sdk::Client::builder()
-            .base_url(&vars["MENU_BASE_URL"])
-            .application_key(&vars["MENU_APPLICATION_KEY"]);
+            .base_url(announced.base_url())
+            .application_key(announced.application_key());
         if let Some(token) = token {
             builder = builder.token(token);
         }
         builder.build().unwrap()
     };
     let email = "kept@example.com";
-    let anonymous = client(&vars, None);
+    let anonymous = client(&announced, None);
     anonymous
         .passwordless_request(EmailRequest {
             email: email.into(),
         })
         .await
         .unwrap();
-    let outbox = vars["MENU_BASE_URL"].replace("/api", "/_mock/outbox");
+    let outbox = announced.text("/outbox_url");
     let messages: serde_json::Value = menu_sdk::reqwest::get(outbox)
         .await
         .unwrap()
@@ -530,8 +558,8 @@ async fn the_mock_state_survives_a_kill_and_a_restart() {
     // SIGKILL: no shutdown, no last save.
     drop(server);
 
-    let (_server, vars) = serve_with(&args).await;
-    let client = client(&vars, Some(session.token.value()));
+    let (_server, announced) = serve_with(&args).await;
+    let client = client(&announced, Some(session.token.value()));
     let account = client
         .update_customer_account(
             session.customer_account.id,
@@ -564,24 +592,38 @@ async fn a_corrupt_state_file_is_a_clear_error() {
     );
 }
 
-/// A `menu mock serve` whose stdout lines arrive on a channel (the codes it prints included).
+/// A `menu mock serve --print-env`: the `export` lines it printed on stdout, and its stderr lines
+/// (the codes it prints) arriving on a channel.
 struct Serving {
     _running: Running,
     lines: std::sync::mpsc::Receiver<String>,
-    base_url: String,
+    exports: Vec<String>,
 }
 
 impl Serving {
+    /// Starts `menu mock serve ARGS` (which must print the environment) and reads its `export`
+    /// lines, until it has given what `menu` needs to reach it (within 20 s).
     fn start(args: &[&str]) -> Self {
         use std::io::{BufRead, BufReader};
         let mut child = menu()
             .args(["mock", "serve"])
             .args(args)
             .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let running = Running(child);
         let (send, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if send.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let (send, exports) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if send.send(line).is_err() {
@@ -589,18 +631,29 @@ impl Serving {
                 }
             }
         });
-        let mut serving = Self {
-            _running: Running(child),
+        let needed = [menu_sdk::env::BASE_URL, menu_sdk::env::APPLICATION_KEY];
+        let mut printed: Vec<String> = Vec::new();
+        while !needed.iter().all(|name| {
+            printed
+                .iter()
+                .any(|l| l.starts_with(&format!("export {name}=")))
+        }) {
+            let line = exports
+                .recv_timeout(std::time::Duration::from_secs(20))
+                .expect("the mock printed its export lines in time");
+            assert!(line.starts_with("export "), "only export lines: {line}");
+            printed.push(line);
+        }
+        Self {
+            _running: running,
             lines,
-            base_url: String::new(),
-        };
-        let first = serving.next_line(|line| line.contains("listening on http://"));
-        serving.base_url = first
-            .split_whitespace()
-            .find(|word| word.starts_with("http://"))
-            .unwrap()
-            .to_owned();
-        serving
+            exports: printed,
+        }
+    }
+
+    /// The environment the export lines make, as a POSIX shell that runs them has it.
+    fn environment(&self) -> Vec<(String, String)> {
+        shell_exports(&self.exports)
     }
 
     /// The next line that `wanted` accepts (within 20 s).
@@ -623,6 +676,30 @@ impl Serving {
     }
 }
 
+/// What `export NAME=VALUE` lines set, read back from `sh` after it ran them (quotes and all).
+fn shell_exports(lines: &[String]) -> Vec<(String, String)> {
+    let names: Vec<&str> = lines
+        .iter()
+        .map(|l| {
+            l.strip_prefix("export ")
+                .and_then(|l| l.split_once('='))
+                .unwrap_or_else(|| panic!("not an export line: {l}"))
+                .0
+        })
+        .collect();
+    let script = format!("{}\nprintenv {}", lines.join("\n"), names.join(" "));
+    let output = Command::new("sh").args(["-c", &script]).output().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let values = text(&output.stdout);
+    let values: Vec<&str> = values.lines().collect();
+    assert_eq!(values.len(), names.len(), "{script}");
+    names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| ((*n).to_owned(), v.to_owned()))
+        .collect()
+}
+
 #[tokio::test]
 async fn the_readme_walkthrough_runs_as_written() {
     let readme = include_str!("../../../README.md");
@@ -635,17 +712,12 @@ async fn the_readme_walkthrough_runs_as_written() {
     let mut mock: Option<Serving> = None;
     let mut env: Vec<(String, String)> = Vec::new();
     let (mut customer, mut ran) = (String::new(), 0);
+    // The export lines the README shows (as comments: the reader pastes the mock's own).
+    let shown: Vec<&str> = block
+        .lines()
+        .filter_map(|l| l.trim_start_matches(['#', ' ']).strip_prefix("export "))
+        .collect();
     for line in block.lines().filter(|l| !l.trim_start().starts_with('#')) {
-        if let Some(assignment) = line.strip_prefix("export ") {
-            let (name, value) = assignment.split_once('=').unwrap();
-            // The mock listens where this test could bind it, not necessarily on 8080.
-            let actual = mock.as_ref().unwrap().base_url.clone();
-            env.push((
-                name.to_owned(),
-                value.replace("http://127.0.0.1:8080/api", &actual),
-            ));
-            continue;
-        }
         let args: Vec<&str> = line
             .strip_prefix("cargo run -- ")
             .unwrap_or_else(|| panic!("a line the walkthrough test does not know: {line}"))
@@ -654,8 +726,32 @@ async fn the_readme_walkthrough_runs_as_written() {
         if args.starts_with(&["mock", "serve"]) {
             let port = args.iter().position(|a| *a == "--port").unwrap();
             let mut args = args[2..].to_vec();
+            // The mock listens where this test can bind it, not necessarily on 8080.
             args[port - 1] = "0";
-            mock = Some(Serving::start(&args));
+            let serving = Serving::start(&args);
+            // Pasted: the lines it printed are the environment of what follows.
+            env = serving.environment();
+            let actual = serving.exports.join("\n");
+            let base_url = &env
+                .iter()
+                .find(|(n, _)| n == menu_sdk::env::BASE_URL)
+                .unwrap()
+                .1;
+            let port = base_url
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .trim_end_matches("/api");
+            assert_eq!(
+                shown
+                    .iter()
+                    .map(|l| format!("export {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                actual.replace(&format!(":{port}/"), ":8080/"),
+                "the README shows what the mock prints"
+            );
+            mock = Some(serving);
             continue;
         }
         let mock = mock.as_mut().unwrap();
@@ -1087,3 +1183,6 @@ mod debug;
 // Checks before sending, and the confirmation of an operation that cannot be undone.
 #[path = "cli/checks.rs"]
 mod checks;
+
+#[path = "cli/mock_serve.rs"]
+mod mock_serve;

@@ -20,36 +20,45 @@ impl Drop for Mock {
     }
 }
 
-/// Starts `menu mock serve` and returns it with the `MENU_*` variables it prints.
+/// Starts `menu mock serve --json` and returns it with the variables that point `menu` at it:
+/// its base URL, application key, and its first test customer's token.
 fn serve(menu: &Path) -> (Mock, Vec<(String, String)>) {
     let mut child = Command::new(menu)
-        .args(["mock", "serve", "--port", "0"])
+        .args(["mock", "serve", "--port", "0", "--json"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let mock = Mock(child);
-    let (lines, received) = std::sync::mpsc::channel();
+    let (line, received) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-        {
-            if lines.send(line).is_err() {
-                return;
-            }
-        }
+        let mut first = String::new();
+        let _ = std::io::BufReader::new(stdout).read_line(&mut first);
+        let _ = line.send(first);
     });
-    let mut vars = Vec::new();
-    while vars.len() < 3 {
-        let line = received
-            .recv_timeout(Duration::from_secs(30))
-            .expect("the mock prints its MENU_* variables");
-        if let Some((name, value)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
-            vars.push((name.to_owned(), value.to_owned()));
-        }
-    }
+    let line = received
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the mock prints its JSON line");
+    let json: serde_json::Value =
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    let text = |pointer: &str| {
+        json.pointer(pointer)
+            .and_then(|v| v.as_str())
+            .unwrap()
+            .to_owned()
+    };
+    let vars = vec![
+        (menu_sdk::env::BASE_URL.to_owned(), text("/base_url")),
+        (
+            menu_sdk::env::APPLICATION_KEY.to_owned(),
+            text("/application_key"),
+        ),
+        (
+            menu_sdk::env::TOKEN.to_owned(),
+            text("/test_customers/0/token"),
+        ),
+    ];
     (mock, vars)
 }
 
@@ -80,12 +89,12 @@ fn the_new_operations_are_commands_that_the_mock_answers() {
     let (_mock, vars) = serve(binary);
     let without_token: Vec<_> = vars
         .iter()
-        .filter(|(n, _)| n != "MENU_TOKEN")
+        .filter(|(n, _)| n != menu_sdk::env::TOKEN)
         .cloned()
         .collect();
     let with_token = |token: &str| -> Vec<(String, String)> {
         let mut vars = without_token.clone();
-        vars.push(("MENU_TOKEN".into(), token.into()));
+        vars.push((menu_sdk::env::TOKEN.into(), token.into()));
         vars
     };
     let json = |output: &Output| -> serde_json::Value {

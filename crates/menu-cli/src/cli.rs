@@ -125,9 +125,9 @@ pub const HAND_WRITTEN_GROUPS: &[(&str, &[&str])] = &[
 /// The hand-written commands (grouped in `menu --help` by [`HAND_WRITTEN_GROUPS`]).
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Sign a new customer up with a one-time code, and keep their token in the profile.
+    /// Sign a new customer up; the profile keeps their token.
     ///
-    /// Requests a code for the email and asks for it (or takes --code, a code already sent),
+    /// Signs up with a one-time code: requests a code for the email and asks for it (or takes --code, a code already sent),
     /// registers, and stores the base URL, the application key and the customer's token in the
     /// profile.
     Signup {
@@ -144,10 +144,10 @@ pub enum Command {
         #[arg(long)]
         last_name: Option<String>,
     },
-    /// Keep a customer token (a JWT) in the profile, bound to the base URL: from --token, or one
-    /// line of standard input (an empty one keeps the profile's token, rebound).
+    /// Keep a customer token in the profile, bound to a base URL.
     ///
-    /// The profile's token and application key are sent only to the base URL it is bound to
+    /// The token (a JWT) comes from --token, or one line of standard input (an empty one keeps the
+    /// profile's token, rebound). The profile's token and application key are sent only to the base URL it is bound to
     /// (--base-url, or the default host), and to its local proxy (--proxy-url).
     Login {
         /// A proxy on this machine (`localhost`, `127.0.0.1` or `[::1]`) in front of the base URL,
@@ -157,9 +157,13 @@ pub enum Command {
     },
     /// Forget the profile's customer token.
     Logout,
-    /// Show the profile (secrets masked) and its token's customer and expiry.
+    /// Show the profile, its binding, and its token's customer and expiry.
+    ///
+    /// Secrets are masked.
     Whoami,
-    /// Print a completion script for a shell (`menu completions bash > /etc/bash_completion.d/menu`).
+    /// Print a completion script for a shell.
+    ///
+    /// For example: `menu completions bash > /etc/bash_completion.d/menu`.
     Completions {
         /// The shell.
         #[arg(value_enum)]
@@ -170,7 +174,10 @@ pub enum Command {
         #[command(subcommand)]
         command: MockCommand,
     },
-    /// Start the mock on a free port and walk a customer's life through the SDK.
+    /// Walk a customer's life through the SDK, against an embedded mock.
+    ///
+    /// Starts the mock on a free port, then signs a customer up, changes the account with codes,
+    /// refreshes the token and deletes the account.
     Demo,
 }
 

@@ -11,6 +11,7 @@
 mod bench;
 mod client_file;
 mod client_view;
+mod codes;
 mod generate;
 mod hand_written;
 // The operation model, one definition for menu-client and xtask: xtask includes the file instead
@@ -22,6 +23,7 @@ mod hand_written;
 #[path = "../../crates/menu-client/src/operation/mod.rs"]
 mod operation;
 mod panics;
+mod payload;
 mod proof;
 mod sdk;
 mod spec;

@@ -175,6 +175,7 @@ pub fn render(
             None => quote!(::std::option::Option::None),
         };
         let example = optional(op.example);
+        let unwraps = optional(op.unwraps);
         let doc = format!(" `{id}`: `{verb} {path}`.");
         constants.push(quote! {
             #[doc = #doc]
@@ -191,6 +192,7 @@ pub fn render(
                 params: &[#(#params),*],
                 body: #body,
                 example: #example,
+                unwraps: #unwraps,
             };
         });
         names.push(constant);

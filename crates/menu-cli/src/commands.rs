@@ -426,6 +426,7 @@ pub(crate) mod tests {
             check: |_| Ok(()),
         }),
         example: None,
+        unwraps: None,
     };
 
     #[test]
@@ -508,6 +509,7 @@ pub(crate) mod tests {
         ],
         body: None,
         example: None,
+        unwraps: None,
     };
 
     /// An operation whose parameters are named like flags the command line has: global options
@@ -575,6 +577,7 @@ pub(crate) mod tests {
         ],
         body: None,
         example: None,
+        unwraps: None,
     };
 
     /// The names the command line has are read from its clap command: a parameter named like a

@@ -177,6 +177,7 @@ mod tests {
                 },
             }),
             example: Some(EXAMPLE),
+            unwraps: None,
         },
         &Operation {
             id: "ping",
@@ -191,6 +192,7 @@ mod tests {
             params: &[],
             body: None,
             example: None,
+            unwraps: None,
         },
         &Operation {
             id: "undocumented",
@@ -205,6 +207,7 @@ mod tests {
             params: &[],
             body: None,
             example: None,
+            unwraps: None,
         },
     ];
 

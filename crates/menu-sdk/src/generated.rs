@@ -203,7 +203,7 @@ pub mod requests {
         pub async fn send(
             self,
         ) -> ::std::result::Result<
-            ::menu_client::types::CustomerAccountPayload,
+            ::menu_client::types::CustomerAccount,
             crate::error::Error,
         > {
             let Self { call_, customer_id, body } = self;
@@ -216,7 +216,9 @@ pub mod requests {
                         client
                             .verify_phone_number_update(customer_id, body)
                             .await
-                            .and_then(|value| value.map(|envelope| envelope.data))
+                            .and_then(|value| {
+                                value.map(|envelope| envelope.data.customer_account)
+                            })
                     },
                 )
                 .await
@@ -224,7 +226,7 @@ pub mod requests {
     }
     impl<'a> ::std::future::IntoFuture for VerifyPhoneNumberUpdate<'a> {
         type Output = ::std::result::Result<
-            ::menu_client::types::CustomerAccountPayload,
+            ::menu_client::types::CustomerAccount,
             crate::error::Error,
         >;
         type IntoFuture = ::std::pin::Pin<
@@ -465,7 +467,7 @@ pub mod requests {
         pub async fn send(
             self,
         ) -> ::std::result::Result<
-            ::menu_client::types::CustomerAccountPayload,
+            ::menu_client::types::CustomerAccount,
             crate::error::Error,
         > {
             let Self { call_, customer_account_id, dlc_authorization, body } = self;
@@ -483,7 +485,9 @@ pub mod requests {
                                 body,
                             )
                             .await
-                            .and_then(|value| value.map(|envelope| envelope.data))
+                            .and_then(|value| {
+                                value.map(|envelope| envelope.data.customer_account)
+                            })
                     },
                 )
                 .await
@@ -491,7 +495,7 @@ pub mod requests {
     }
     impl<'a> ::std::future::IntoFuture for UpdateCustomerAccount<'a> {
         type Output = ::std::result::Result<
-            ::menu_client::types::CustomerAccountPayload,
+            ::menu_client::types::CustomerAccount,
             crate::error::Error,
         >;
         type IntoFuture = ::std::pin::Pin<
@@ -581,7 +585,7 @@ pub mod requests {
         pub async fn send(
             self,
         ) -> ::std::result::Result<
-            ::menu_client::types::CustomerAccountPayload,
+            ::menu_client::types::CustomerAccount,
             crate::error::Error,
         > {
             let Self { call_, customer_account_id, body } = self;
@@ -594,7 +598,9 @@ pub mod requests {
                         client
                             .verify_email_update(customer_account_id, body)
                             .await
-                            .and_then(|value| value.map(|envelope| envelope.data))
+                            .and_then(|value| {
+                                value.map(|envelope| envelope.data.customer_account)
+                            })
                     },
                 )
                 .await
@@ -602,7 +608,7 @@ pub mod requests {
     }
     impl<'a> ::std::future::IntoFuture for VerifyEmailUpdate<'a> {
         type Output = ::std::result::Result<
-            ::menu_client::types::CustomerAccountPayload,
+            ::menu_client::types::CustomerAccount,
             crate::error::Error,
         >;
         type IntoFuture = ::std::pin::Pin<

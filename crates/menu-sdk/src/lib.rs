@@ -164,7 +164,7 @@ pub use menu_client;
 /// and payloads ([`types::EmailCheck`], ...).
 pub use menu_client::types;
 pub use menu_client::types::{CustomerAccount, Demographic, ErrorEnvelope};
-pub use menu_client::{JsonCall, Timestamp, Token, TokenClaims, TokenError};
+pub use menu_client::{Code, JsonCall, Timestamp, Token, TokenClaims, TokenError};
 /// The HTTP client the SDK uses: for [`ClientBuilder::http_client`] and
 /// [`ClientBuilder::tls_root_certificate`], without naming its version yourself.
 pub use reqwest;

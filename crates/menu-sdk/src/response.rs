@@ -61,6 +61,12 @@ pub(crate) async fn read<T, E>(
             Err(decode_error(documented, source.to_string(), &body, info))
         }
         Err(E::ResponseBodyError(error)) => Err(body_error(error, documented, info)),
+        // The request could not be built, so nothing was sent: an argument that cannot be
+        // serialized (a one-time code that an integer field cannot take, `menu_client::Code`).
+        Err(E::CommunicationError(error)) if error.is_builder() => Err(Error::InvalidArgument {
+            operation: info.operation.id,
+            message: scrub(&error_chain(&error), &info.secrets),
+        }),
         Err(E::CommunicationError(error) | E::InvalidUpgrade(error)) => {
             Err(transport_error(error, info))
         }

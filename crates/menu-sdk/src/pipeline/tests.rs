@@ -39,6 +39,7 @@ const fn operation(
         params: &[],
         body: None,
         example: None,
+        unwraps: None,
     }
 }
 

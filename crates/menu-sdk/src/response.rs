@@ -65,7 +65,11 @@ pub(crate) async fn read<T, E>(
         // serialized (a one-time code that an integer field cannot take, `menu_client::Code`).
         Err(E::CommunicationError(error)) if error.is_builder() => Err(Error::InvalidArgument {
             operation: info.operation.id,
-            message: scrub(&error_chain(&error), &info.secrets),
+            // reqwest's own "builder error" says less than its cause.
+            message: scrub(
+                &std::error::Error::source(&error).map_or_else(|| error.to_string(), error_chain),
+                &info.secrets,
+            ),
         }),
         Err(E::CommunicationError(error) | E::InvalidUpgrade(error)) => {
             Err(transport_error(error, info))

@@ -1074,3 +1074,7 @@ async fn me_is_the_signed_in_customer() {
     assert_clean_failure(&run(command).await, 2, &["`me`", "nothing was sent"]);
     assert_eq!(server.state().requests("update_customer_account"), 0);
 }
+
+// One-time codes and the payload rule at the command line.
+#[path = "cli/codes.rs"]
+mod codes;

@@ -198,13 +198,22 @@ async fn a_code_an_integer_field_cannot_take_is_refused_and_nothing_is_sent() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&refused, Error::InvalidArgument { operation: "register", .. }),
+        matches!(
+            &refused,
+            Error::InvalidArgument {
+                operation: "register",
+                ..
+            }
+        ),
         "{refused:?}"
     );
     let message = refused.to_string();
     assert!(message.contains("nothing was sent"), "{message}");
     assert!(message.contains("integer"), "{message}");
-    assert!(!message.contains("12ab34"), "the code is not quoted: {message}");
+    assert!(
+        !message.contains("12ab34"),
+        "the code is not quoted: {message}"
+    );
     assert_eq!(server.state().requests("register"), 0);
 
     let account = sign_up(&server, &client, "cy@example.com", Code::from).await;
@@ -218,7 +227,13 @@ async fn a_code_an_integer_field_cannot_take_is_refused_and_nothing_is_sent() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&refused, Error::InvalidArgument { operation: "verify_email_update", .. }),
+        matches!(
+            &refused,
+            Error::InvalidArgument {
+                operation: "verify_email_update",
+                ..
+            }
+        ),
         "{refused:?}"
     );
     assert_eq!(server.state().requests("verify_email_update"), 0);
@@ -227,7 +242,10 @@ async fn a_code_an_integer_field_cannot_take_is_refused_and_nothing_is_sent() {
         .verify_phone_number_update(account.id, "12ab34")
         .await
         .unwrap_err();
-    assert!(matches!(&refused, Error::Api(api) if api.status == 400), "{refused:?}");
+    assert!(
+        matches!(&refused, Error::Api(api) if api.status == 400),
+        "{refused:?}"
+    );
     assert_eq!(server.state().requests("verify_phone_number_update"), 1);
 }
 

@@ -30,6 +30,12 @@ pub struct Method {
 pub enum Payload {
     /// The envelope's `data`, of this type.
     Data(Box<syn::Type>),
+    /// The one resource the envelope's `data` wraps (the payload rule, `payload.rs`): the field
+    /// `field` of `data`, of type `ty`.
+    Resource {
+        field: syn::Ident,
+        ty: Box<syn::Type>,
+    },
     /// An envelope without `data` (`{status, code}`): `()`.
     Nothing,
     /// Not an envelope: the response type itself.
@@ -93,8 +99,69 @@ impl VisitMut for FromOutside {
     }
 }
 
+impl Method {
+    /// The payload rule's outcome for its operation (`property`: the spec's
+    /// [`crate::operation::Operation::unwraps`]): the payload becomes that property of `data`, read
+    /// from the generated type of `data` (a field serialized under that name).
+    pub fn unwrap_payload(&mut self, file: &syn::File, property: &str) -> Result<(), String> {
+        let name = &self.name;
+        let Payload::Data(data) = &self.payload else {
+            return Err(format!(
+                "{name}: the spec's answer wraps one resource in `data`, and progenitor's has no \
+                 `data`"
+            ));
+        };
+        let syn::Type::Path(path) = &**data else {
+            return Err(format!("{name}: `data` is not a generated type"));
+        };
+        let field = path
+            .path
+            .segments
+            .last()
+            .and_then(|last| type_fields(file, &last.ident))
+            .and_then(|fields| fields.iter().find(|f| serialized_name(f) == property))
+            .ok_or_else(|| {
+                format!("{name}: the generated type of `data` has no field `{property}`")
+            })?;
+        let mut ty = field.ty.clone();
+        InTypes.visit_type_mut(&mut ty);
+        FromOutside.visit_type_mut(&mut ty);
+        self.payload = Payload::Resource {
+            field: field
+                .ident
+                .clone()
+                .ok_or_else(|| format!("{name}: `data` is a tuple struct"))?,
+            ty: Box::new(ty),
+        };
+        Ok(())
+    }
+}
+
+/// The name a field of a generated type has in JSON: its `#[serde(rename = "...")]`, or its own.
+pub fn serialized_name(field: &syn::Field) -> String {
+    let mut renamed = None;
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                renamed = Some(meta.value()?.parse::<syn::LitStr>()?.value());
+            } else if meta.input.peek(syn::Token![=]) {
+                // Skip any other `key = value`.
+                meta.value()?.parse::<syn::Expr>()?;
+            }
+            Ok(())
+        });
+    }
+    renamed.unwrap_or_else(|| {
+        field
+            .ident
+            .as_ref()
+            .map(|i| i.to_string().trim_start_matches("r#").to_owned())
+            .unwrap_or_default()
+    })
+}
+
 /// The fields of the struct named `name` in the generated `types` module.
-fn type_fields<'f>(file: &'f syn::File, name: &syn::Ident) -> Option<&'f syn::Fields> {
+pub fn type_fields<'f>(file: &'f syn::File, name: &syn::Ident) -> Option<&'f syn::Fields> {
     file.items.iter().find_map(|item| match item {
         syn::Item::Mod(module) if module.ident == "types" => module
             .content

@@ -20,7 +20,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 
 use crate::hand_written::{self, HandWritten};
 use crate::panics::without_panicking;
-use crate::{client_file, client_view, sdk, spec, surface, table, values};
+use crate::{client_file, client_view, codes, sdk, spec, surface, table, values};
 
 /// The spec, relative to the workspace root.
 pub const SPEC_PATH: &str = "openapi/menu-customers.yaml";
@@ -254,8 +254,14 @@ pub fn render(spec_text: &str, hand_written: &HandWritten) -> Result<Generated, 
         .map_err(|e| format!("progenitor produced invalid Rust: {e}"))?;
     derive_json_schema(&mut client);
     without_panics_and_dead_code(&mut client);
-    let methods = client_file::methods(&client)?;
+    let mut methods = client_file::methods(&client)?;
     sdk::pair(&operations, &methods)?;
+    codes::one_time_codes(&mut client, &operations, &methods)?;
+    for (op, method) in operations.iter().zip(&mut methods) {
+        if let Some(property) = op.unwraps {
+            method.unwrap_payload(&client, property)?;
+        }
+    }
     let parse = |tokens| {
         syn::parse2::<syn::File>(tokens).map_err(|e| format!("generated invalid Rust: {e}"))
     };
@@ -312,5 +318,92 @@ mod tests {
             seen.push(name);
         }
         assert_eq!(seen, ["table", "sdk"]);
+    }
+
+    /// The fields of the generated struct `name` in `generated`'s client: each field's name, type
+    /// and attributes, as text.
+    fn client_fields(generated: &Generated, name: &str) -> Vec<(String, String, String)> {
+        let client = generated
+            .outputs
+            .iter()
+            .find(|output| output.path == CLIENT_PATH)
+            .unwrap();
+        let file = syn::parse_file(&client.text).unwrap();
+        let types = file
+            .items
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Mod(module) if module.ident == "types" => module.content.as_ref(),
+                _ => None,
+            })
+            .unwrap();
+        let fields = types
+            .1
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Struct(s) if s.ident == name => Some(&s.fields),
+                _ => None,
+            })
+            .unwrap();
+        fields
+            .iter()
+            .map(|f| {
+                let text =
+                    |t: &dyn quote::ToTokens| t.to_token_stream().to_string().replace(' ', "");
+                let attrs = f.attrs.iter().filter(|a| !a.path().is_ident("doc"));
+                let attrs: Vec<String> = attrs.map(|a| text(a)).collect();
+                (
+                    f.ident.as_ref().unwrap().to_string(),
+                    text(&f.ty),
+                    attrs.join(" "),
+                )
+            })
+            .collect()
+    }
+
+    /// The fields marked `x-one-time-code` (and no other) are `Code`s, an integer one read and
+    /// written as an integer; whatever their names.
+    #[test]
+    fn one_time_codes_are_codes_sent_as_their_schema_says() {
+        let generated = render(
+            include_str!("fixtures/shapes.yaml"),
+            &HandWritten::default(),
+        )
+        .unwrap();
+        let fields = client_fields(&generated, "SignIn");
+        let field = |name: &str| fields.iter().find(|f| f.0 == name).unwrap();
+        let code = "crate::code::Code";
+        let (_, ty, attrs) = field("code");
+        assert_eq!(ty, code);
+        assert!(
+            attrs.contains(r#"#[serde(with="crate::code::integer")]"#),
+            "{attrs}"
+        );
+        assert!(attrs.contains(r#"schemars(with="i32")"#), "{attrs}");
+        let (_, ty, attrs) = field("other_code");
+        assert_eq!(*ty, format!("::std::option::Option<{code}>"));
+        assert!(
+            attrs.contains(r#"serde(default,with="crate::code::integer")"#),
+            "{attrs}"
+        );
+        let (_, ty, attrs) = field("backup_code");
+        assert_eq!(*ty, format!("::std::option::Option<{code}>"));
+        assert!(
+            !attrs.contains("crate::code::integer"),
+            "a string is a string: {attrs}"
+        );
+        let (_, ty, _) = field("name");
+        assert_eq!(ty, "::std::string::String", "unmarked");
+
+        // A code of another kind is refused, by name.
+        let spec = include_str!("fixtures/shapes.yaml").replace(
+            "backup_code: {type: string, x-one-time-code: true}",
+            "backup_code: {type: boolean, x-one-time-code: true}",
+        );
+        let error = render(&spec, &HandWritten::default()).err().unwrap();
+        assert!(
+            error.contains("sign_in") && error.contains("`backup_code`"),
+            "{error}"
+        );
     }
 }

@@ -11,6 +11,7 @@
 mod bench;
 mod client_file;
 mod client_view;
+mod codes;
 mod generate;
 mod hand_written;
 mod kinds;
@@ -24,6 +25,7 @@ mod kinds;
 #[path = "../../crates/menu-client/src/operation/mod.rs"]
 mod operation;
 mod panics;
+mod payload;
 mod proof;
 mod refs;
 mod sdk;

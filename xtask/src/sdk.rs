@@ -83,7 +83,7 @@ impl Method {
     /// The payload type.
     fn payload_type(&self) -> TokenStream {
         match &self.payload {
-            Payload::Data(ty) => quote!(#ty),
+            Payload::Data(ty) | Payload::Resource { ty, .. } => quote!(#ty),
             Payload::Nothing => quote!(()),
             Payload::Whole => {
                 let output = &self.output;
@@ -96,6 +96,9 @@ impl Method {
     fn to_payload(&self, call: TokenStream) -> TokenStream {
         match &self.payload {
             Payload::Data(_) => quote!(#call.and_then(|value| value.map(|envelope| envelope.data))),
+            Payload::Resource { field, .. } => {
+                quote!(#call.and_then(|value| value.map(|envelope| envelope.data.#field)))
+            }
             Payload::Nothing => quote!(#call.and_then(|value| value.map(drop))),
             Payload::Whole => call,
         }

@@ -5,11 +5,9 @@
 //! What values look like is read by `values.rs`; the spec stays complete (validators,
 //! schemathesis and Prism read it), and `client_view.rs` makes what progenitor is given.
 
-use openapiv3::{
-    OpenAPI, Operation, ReferenceOr, Schema, SchemaKind, SecurityScheme, StatusCode, Type,
-};
+use openapiv3::{OpenAPI, Operation, ReferenceOr, SecurityScheme, StatusCode};
 
-use crate::values::{body, item, leak, leak_all, params, resolve, success_example};
+use crate::values::{body, item, leak, leak_all, params, success_example};
 
 pub use crate::operation::Operation as Op;
 use crate::operation::{Auth, Kind, Location, TokenEffect};
@@ -83,6 +81,7 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<Op>, String> {
                 body: body(spec, operation).map_err(at)?,
                 example: success_example(spec, operation, success_status).map(leak),
                 confirm: confirm(operation).map_err(at)?,
+                unwraps: crate::payload::unwraps(spec, operation, success_status, token).map(leak),
                 success_status,
                 path: leak(path.as_str()),
                 id: leak(id),
@@ -139,32 +138,13 @@ fn token_effect(
     if !effect.adopts_session() {
         return Ok(effect);
     }
-    let data = operation
-        .responses
-        .responses
-        .get(&StatusCode::Code(success_status))
-        .and_then(|response| item(spec, response, "responses", |c| &c.responses))
-        .and_then(|response| response.content.values().next())
-        .and_then(|media| media.schema.as_ref())
-        .and_then(|schema| data_property(spec, schema));
+    let data = crate::payload::data(spec, operation, success_status);
     match data {
         Some(ReferenceOr::Reference { reference }) if reference == SESSION_SCHEMA => Ok(effect),
         _ => Err(format!(
             "it is marked `x-token`, so its {success_status} answer must be an envelope whose \
              `data` is `$ref: '{SESSION_SCHEMA}'` (the account and the token the client adopts)"
         )),
-    }
-}
-
-/// The `data` property of an envelope schema (an object, or the `allOf` parts of one).
-fn data_property<'s>(
-    spec: &'s OpenAPI,
-    schema: &'s ReferenceOr<Schema>,
-) -> Option<&'s ReferenceOr<Box<Schema>>> {
-    match &resolve(spec, schema)?.schema_kind {
-        SchemaKind::Type(Type::Object(object)) => object.properties.get("data"),
-        SchemaKind::AllOf { all_of } => all_of.iter().find_map(|part| data_property(spec, part)),
-        _ => None,
     }
 }
 

@@ -35,6 +35,9 @@ pub struct Surface {
     types: BTreeMap<String, Shape>,
     /// Operation (its method's name) -> its authentication, from the operation table.
     auth: BTreeMap<String, String>,
+    /// Operation (its method's name) -> what the SDK answers of the envelope (`data`, or
+    /// `data.<property>` when the payload rule unwraps it), from the operation table.
+    payload: BTreeMap<String, String>,
 }
 
 /// An operation's arguments and response type, as callers read them.
@@ -161,9 +164,29 @@ impl Surface {
                 syn::Member::Named(name) if name == "auth" => Some(short(&field.expr)),
                 _ => None,
             });
+            let name = constant.ident.to_string().to_lowercase();
             if let Some(auth) = auth {
-                let name = constant.ident.to_string().to_lowercase();
-                surface.auth.insert(name, auth.replace("Auth::", ""));
+                surface
+                    .auth
+                    .insert(name.clone(), auth.replace("Auth::", ""));
+            }
+            let unwraps = value.fields.iter().find_map(|field| match &field.member {
+                syn::Member::Named(member) if member == "unwraps" => Some(&field.expr),
+                _ => None,
+            });
+            if let Some(unwraps) = unwraps {
+                let property = match unwraps {
+                    syn::Expr::Call(call) => call.args.first().and_then(|arg| match arg {
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(text),
+                            ..
+                        }) => Some(text.value()),
+                        _ => None,
+                    }),
+                    _ => None,
+                };
+                let payload = property.map_or_else(|| "data".to_owned(), |p| format!("data.{p}"));
+                surface.payload.insert(name, payload);
             }
         }
         Ok(surface)
@@ -312,5 +335,28 @@ mod tests {
             ]
         );
         assert!(report(&changes).starts_with("API surface: 14 change(s), 9 breaking"));
+    }
+
+    #[test]
+    fn a_payload_the_rule_unwraps_otherwise_is_breaking() {
+        let table = |unwraps: &str| {
+            format!(
+                r#"pub const GET_THING: Operation = Operation {{ id: "get_thing", auth: Auth::None, unwraps: {unwraps} }};"#
+            )
+        };
+        let before = surface(BEFORE, &table("::std::option::Option::None"));
+        let after = surface(BEFORE, &table(r#"::std::option::Option::Some("thing")"#));
+        let shown: Vec<String> = before
+            .changes(&after)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "~ operation `get_thing`: the SDK answers `data` -> `data.thing` (the payload rule)  [breaking]"
+            ]
+        );
+        assert_eq!(after.changes(&after), []);
     }
 }

@@ -200,6 +200,7 @@ pub fn render(
         let example = optional(op.example);
         let tag = optional(op.tag);
         let confirm = optional(op.confirm);
+        let unwraps = optional(op.unwraps);
         let doc = format!(" `{id}`: `{verb} {path}`.");
         constants.push(quote! {
             #[doc = #doc]
@@ -218,6 +219,7 @@ pub fn render(
                 body: #body,
                 example: #example,
                 confirm: #confirm,
+                unwraps: #unwraps,
             };
         });
         names.push(constant);

@@ -5,7 +5,7 @@ use std::io::{BufRead as _, IsTerminal as _};
 
 use menu_sdk::menu_client::operation::Kind;
 use menu_sdk::types::{EmailRequest, RegisterRequest};
-use menu_sdk::{Token, TokenClaims};
+use menu_sdk::{Code, Token, TokenClaims};
 
 use crate::binding;
 use crate::cli::GlobalOptions;
@@ -109,16 +109,14 @@ pub async fn signup(
     say(crate::output::pretty(&account))
 }
 
-/// A one-time code: digits, not empty.
-fn checked_code(code: &str) -> Result<i32, Failure> {
+/// A one-time code, as typed: not empty. It is sent as the spec says (the SDK refuses, before
+/// sending, a code that an integer field cannot take).
+fn checked_code(code: &str) -> Result<Code, Failure> {
     let code = code.trim();
     if code.is_empty() {
         return Err(Failure::usage("the code is empty (nothing more was sent)"));
     }
-    code.parse::<i32>()
-        .ok()
-        .filter(|c| *c >= 0)
-        .ok_or_else(|| Failure::usage(format!("the code `{code}` is not a number")))
+    Ok(code.into())
 }
 
 /// The JSON arguments of a body-only call.

@@ -465,6 +465,7 @@ pub(crate) mod tests {
         }),
         example: None,
         confirm: None,
+        unwraps: None,
     };
 
     #[test]
@@ -552,6 +553,7 @@ pub(crate) mod tests {
         body: None,
         example: None,
         confirm: None,
+        unwraps: None,
     };
 
     /// An operation whose parameters are named like flags the command line has: global options
@@ -621,6 +623,7 @@ pub(crate) mod tests {
         body: None,
         example: None,
         confirm: None,
+        unwraps: None,
     };
 
     /// The names the command line has are read from its clap command: a parameter named like a

@@ -343,7 +343,9 @@ pending change until it is verified with the code sent to it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_name: ::std::option::Option<::std::string::String>,
         ///The one-time code sent to the email.
-        pub passwordless_code: i32,
+        #[cfg_attr(feature = "schemars", schemars(with = "i32"))]
+        #[serde(with = "crate::code::integer")]
+        pub passwordless_code: crate::code::Code,
         ///The email the one-time code was sent to.
         pub passwordless_email: ::std::string::String,
     }
@@ -378,14 +380,17 @@ pending change until it is verified with the code sent to it.
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VerifyEmailUpdateRequest {
         ///The code sent to the new email address.
-        pub confirmation_code: i32,
+        #[cfg_attr(feature = "schemars", schemars(with = "i32"))]
+        #[serde(with = "crate::code::integer")]
+        pub confirmation_code: crate::code::Code,
     }
     ///The confirmation code of a pending phone number change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[cfg_attr(feature = "schemars", derive(::schemars::JsonSchema))]
     pub struct VerifyPhoneNumberUpdateRequest {
         ///The code sent to the new phone number.
-        pub confirmation_code: ::std::string::String,
+        #[cfg_attr(feature = "schemars", schemars(with = "::std::string::String"))]
+        pub confirmation_code: crate::code::Code,
     }
     /// Error types.
     pub mod error {

@@ -16,7 +16,9 @@
 //! - [`dynamic`]: any operation of the table sent with untyped JSON arguments (for generic
 //!   tools);
 //! - [`models`]: the [`Timestamp`] and [`Token`] types that the generated types use for the spec's
-//!   `Timestamp` and `Token` schemas.
+//!   `Timestamp` and `Token` schemas;
+//! - [`code`]: the [`Code`] type of every body field the spec marks `x-one-time-code: true` (a
+//!   one-time code, sent as its schema says: a string, or an integer).
 //!
 //! Most users want the `menu-sdk` crate, which fills every header with a default, manages the
 //! customer token, retries, and returns typed errors. This crate is its foundation and its escape
@@ -40,6 +42,7 @@
 //! # }
 //! ```
 
+pub mod code;
 pub mod dynamic;
 pub mod hooks;
 pub mod models;
@@ -55,6 +58,7 @@ pub mod operations;
 #[allow(missing_docs, clippy::all)]
 mod generated;
 
+pub use code::Code;
 pub use dynamic::JsonCall;
 pub use generated::*;
 pub use hooks::{InvalidToken, RequestContext};

@@ -63,6 +63,7 @@ pub const VERIFY_PHONE_NUMBER_UPDATE: Operation = Operation {
         "{\"code\":200,\"data\":{\"customer_account\":{\"confirmed\":false,\"created_at\":\"2023-04-06 14:28:47\",\"demographics\":[{\"demographic_id\":\"5af66188-5d95-4d2a-8508-ed47b4c19ea5\",\"id\":\"a4f35ff0-080b-4e41-9a5b-8f04c41ecd44\",\"value\":\"1985-01-13\"},{\"demographic_id\":\"da44cf81-1be9-48d5-af8a-8a9fcd0d94cc\",\"id\":\"93a1da91-34fe-49dc-bf20-e454a90cc31c\",\"value\":\"112312\"}],\"email\":\"dragos.niculescu@partech.com\",\"first_name\":\"Dragos\",\"has_pending_email_change\":false,\"has_pending_phone_number_change\":false,\"id\":\"6735e303-50a1-4887-9b11-915a6919cc66\",\"is_social\":false,\"last_name\":\"Niculescu\",\"locale\":\"en\",\"optin_status_email\":3,\"optin_status_pn\":3,\"phone_number\":\"+40724373613\",\"reference_type\":\"CustomerAccount\",\"social_login\":null,\"state\":1,\"type_id\":1,\"updated_at\":\"2023-08-02 10:09:12\"}},\"status\":\"OK\"}",
     ),
     confirm: ::std::option::Option::None,
+    unwraps: ::std::option::Option::Some("customer_account"),
 };
 /// `refresh`: `GET /customers/refresh`.
 pub const REFRESH: Operation = Operation {
@@ -82,6 +83,7 @@ pub const REFRESH: Operation = Operation {
         "{\"code\":200,\"data\":{\"customer_account\":{\"confirmed\":true,\"demographics\":[],\"email\":\"ivan.djordjevic@partech.com\",\"first_name\":\"Ivan\",\"has_pending_email_change\":true,\"has_pending_phone_number_change\":true,\"id\":\"0da5a3f0-a354-4c04-8438-f1389c19a3f7\",\"is_social\":true,\"last_name\":\"Djordjevic\",\"locale\":\"en\",\"optin_status_email\":3,\"optin_status_pn\":3,\"phone_number\":\"+381111111111\",\"state\":1,\"type_id\":1},\"token\":{\"refresh_ttl\":2628000,\"ttl\":1440,\"value\":\"eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJodHRwOi8vbWVudS1jb3JlLm1lbnU6ODA4NC9hcGkvY3VzdG9tZXJzL3NvY2lhbC1zaWduLXVwIiwiaWF0IjoxNjgxMzA0Nzc0LCJleHAiOjE2ODEzOTExNzQsIm5iZiI6MTY4MTMwNDc3NCwianRpIjoiUDJtVm91em94ZzZiQVpFbSIsInN1YiI6IjUwODc3MTciLCJwcnYiOiJjYzMyOTIxYTE1NDgwYTExN2Q5YmJjNzJjMGUxMjU2YTY4NTI0NThiIiwiYXBwbGljYXRpb25faWQiOjE1LCJzZXNzaW9uX2lkIjoxNTcyNn0.rw0sB__aXxGO29HQnY_hxUVppzkLtm5R_FcfciQct58\"}},\"status\":\"OK\"}",
     ),
     confirm: ::std::option::Option::None,
+    unwraps: ::std::option::Option::None,
 };
 /// `check_email`: `POST /customers/check-email`.
 pub const CHECK_EMAIL: Operation = Operation {
@@ -126,6 +128,7 @@ pub const CHECK_EMAIL: Operation = Operation {
         "{\"code\":200,\"data\":{\"exists\":true,\"is_social\":false,\"provider\":\"facebook\"},\"status\":\"OK\"}",
     ),
     confirm: ::std::option::Option::None,
+    unwraps: ::std::option::Option::None,
 };
 /// `passwordless_request`: `POST /customers/passwordless-request`.
 pub const PASSWORDLESS_REQUEST: Operation = Operation {
@@ -168,6 +171,7 @@ pub const PASSWORDLESS_REQUEST: Operation = Operation {
     }),
     example: ::std::option::Option::Some("{\"code\":200,\"status\":\"OK\"}"),
     confirm: ::std::option::Option::None,
+    unwraps: ::std::option::Option::None,
 };
 /// `register`: `POST /customers/register`.
 pub const REGISTER: Operation = Operation {
@@ -236,6 +240,7 @@ pub const REGISTER: Operation = Operation {
         "{\"code\":200,\"data\":{\"customer_account\":{\"confirmed\":true,\"demographics\":[],\"email\":\"ivan.djordjevic@partech.com\",\"first_name\":\"Ivan\",\"has_pending_email_change\":true,\"has_pending_phone_number_change\":true,\"id\":\"0da5a3f0-a354-4c04-8438-f1389c19a3f7\",\"is_social\":true,\"last_name\":\"Djordjevic\",\"locale\":\"en\",\"optin_status_email\":3,\"optin_status_pn\":3,\"phone_number\":\"+381111111111\",\"state\":1,\"type_id\":1},\"token\":{\"refresh_ttl\":2628000,\"ttl\":1440,\"value\":\"eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJodHRwOi8vbWVudS1jb3JlLm1lbnU6ODA4NC9hcGkvY3VzdG9tZXJzL3NvY2lhbC1zaWduLXVwIiwiaWF0IjoxNjgxMzA0Nzc0LCJleHAiOjE2ODEzOTExNzQsIm5iZiI6MTY4MTMwNDc3NCwianRpIjoiUDJtVm91em94ZzZiQVpFbSIsInN1YiI6IjUwODc3MTciLCJwcnYiOiJjYzMyOTIxYTE1NDgwYTExN2Q5YmJjNzJjMGUxMjU2YTY4NTI0NThiIiwiYXBwbGljYXRpb25faWQiOjE1LCJzZXNzaW9uX2lkIjoxNTcyNn0.rw0sB__aXxGO29HQnY_hxUVppzkLtm5R_FcfciQct58\"}},\"status\":\"OK\"}",
     ),
     confirm: ::std::option::Option::None,
+    unwraps: ::std::option::Option::None,
 };
 /// `update_customer_account`: `PUT /customer-accounts/{customer_account_id}`.
 pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
@@ -355,6 +360,7 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
         "{\"code\":200,\"data\":{\"customer_account\":{\"confirmed\":true,\"demographics\":[{\"demographic_id\":\"6cf7ea5e-c58e-42f3-9a4a-7e93e67761d9\",\"value\":\"2000-01-13\"}],\"email\":\"ivan.djordjevic@partech.com\",\"first_name\":\"Ivan\",\"has_pending_email_change\":false,\"has_pending_phone_number_change\":false,\"id\":\"6b49f310-3f23-11ed-936c-1a67b454859d\",\"is_social\":false,\"last_name\":\"Djordjevic\",\"locale\":\"en\",\"optin_status_email\":3,\"optin_status_pn\":3,\"phone_number\":\"+381601111111\",\"reference_type\":\"CustomerAccount\",\"state\":1,\"type_id\":1}},\"status\":\"OK\"}",
     ),
     confirm: ::std::option::Option::None,
+    unwraps: ::std::option::Option::Some("customer_account"),
 };
 /// `delete_customer_account`: `DELETE /customer-accounts/{customer_account_id}`.
 pub const DELETE_CUSTOMER_ACCOUNT: Operation = Operation {
@@ -383,6 +389,7 @@ pub const DELETE_CUSTOMER_ACCOUNT: Operation = Operation {
     confirm: ::std::option::Option::Some(
         "Deletes the customer's account and its data for good; its tokens stop working.",
     ),
+    unwraps: ::std::option::Option::None,
 };
 /// `verify_email_update`: `PUT /customer-accounts/{customer_account_id}/verify-email-update`.
 pub const VERIFY_EMAIL_UPDATE: Operation = Operation {
@@ -437,6 +444,7 @@ pub const VERIFY_EMAIL_UPDATE: Operation = Operation {
         "{\"code\":200,\"data\":{\"customer_account\":{\"confirmed\":true,\"demographics\":[{\"demographic_id\":\"6cf7ea5e-c58e-42f3-9a4a-7e93e67761d9\",\"value\":\"2000-01-13\"}],\"email\":\"ivan.djordjevic@partech.com\",\"first_name\":\"Ivan\",\"has_pending_email_change\":false,\"has_pending_phone_number_change\":false,\"id\":\"6b49f310-3f23-11ed-936c-1a67b454859d\",\"is_social\":false,\"last_name\":\"Djordjevic\",\"locale\":\"en\",\"optin_status_email\":3,\"optin_status_pn\":3,\"phone_number\":\"+381601111111\",\"reference_type\":\"CustomerAccount\",\"state\":1,\"type_id\":1}},\"status\":\"OK\"}",
     ),
     confirm: ::std::option::Option::None,
+    unwraps: ::std::option::Option::Some("customer_account"),
 };
 /// The spec's tags, each the group of the operations whose first tag it is, in the order of
 /// the groups: the spec's top-level `tags` list, then any tag that only operations name,

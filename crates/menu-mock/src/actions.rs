@@ -83,7 +83,7 @@ fn register(state: &MockState, checked: Checked) -> Result<Response, Failure> {
     let customer_account = state.step(|step| {
         step.register(
             &request.passwordless_email,
-            &request.passwordless_code.to_string(),
+            request.passwordless_code.as_str(),
             request.first_name.as_deref().unwrap_or_default(),
             request.last_name.as_deref().unwrap_or_default(),
         )
@@ -108,8 +108,8 @@ fn verify_email(
 ) -> Result<Response, Failure> {
     let request: VerifyEmailUpdateRequest = body(&checked)?;
     let id = customer(operation, &checked)?;
-    let code = request.confirmation_code.to_string();
-    Ok(account(state.step(|step| step.verify_email(id, &code))?))
+    let code = request.confirmation_code.as_str();
+    Ok(account(state.step(|step| step.verify_email(id, code))?))
 }
 
 fn verify_phone(
@@ -119,7 +119,7 @@ fn verify_phone(
 ) -> Result<Response, Failure> {
     let request: VerifyPhoneNumberUpdateRequest = body(&checked)?;
     let id = customer(operation, &checked)?;
-    let code = &request.confirmation_code;
+    let code = request.confirmation_code.as_str();
     Ok(account(state.step(|step| step.verify_phone(id, code))?))
 }
 

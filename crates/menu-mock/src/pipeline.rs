@@ -179,6 +179,7 @@ mod tests {
             }),
             example: Some(EXAMPLE),
             confirm: None,
+            unwraps: None,
         },
         &Operation {
             id: "ping",
@@ -195,6 +196,7 @@ mod tests {
             body: None,
             example: None,
             confirm: None,
+            unwraps: None,
         },
         &Operation {
             id: "undocumented",
@@ -211,6 +213,7 @@ mod tests {
             body: None,
             example: None,
             confirm: None,
+            unwraps: None,
         },
     ];
 

@@ -61,7 +61,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let session = client
         .register(RegisterRequest {
             passwordless_email: email.clone(),
-            passwordless_code: code.parse()?,
+            // The code as the outbox gives it (a string), sent as the spec says (an integer).
+            passwordless_code: code.into(),
             first_name: Some("Ana".into()),
             last_name: Some("Popescu".into()),
         })
@@ -82,8 +83,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 ..Default::default()
             },
         )
-        .await?
-        .customer_account;
+        .await?;
     println!(
         "   Pending phone number change: {}",
         pending.has_pending_phone_number_change

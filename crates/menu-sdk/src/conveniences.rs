@@ -2,12 +2,15 @@
 //! the caller (`cargo xtask generate` reads the `impl Client` blocks of this file and generates
 //! no method for these operations; it still generates their request types, which these methods
 //! send):
-//! - `verify_phone_number_update` takes the confirmation code as a string and returns the account;
+//! - `verify_phone_number_update` takes the confirmation code itself (a [`Code`]: the string the
+//!   text message gives, or a number), not a body; it answers what its generated request answers
+//!   (the account: the payload rule, README);
 //! - `refresh` returns the session, as an `async fn`.
 
 use menu_client::types::VerifyPhoneNumberUpdateRequest;
 use uuid::Uuid;
 
+use crate::Code;
 use crate::CustomerAccount;
 use crate::Session;
 use crate::call::Call;
@@ -16,14 +19,15 @@ use crate::error::Error;
 use crate::generated::requests;
 
 impl Client {
-    /// Confirms the customer's pending phone number change with the code sent to the new number,
-    /// and returns the updated account.
+    /// Confirms the customer's pending phone number change with the code sent to the new number
+    /// (as received: `"164138"`, or a number; sent as the string the spec asks for), and returns
+    /// the updated account.
     ///
     /// `POST /customers/{customer_id}/verify-phone-number-update`. Needs a customer token.
     pub async fn verify_phone_number_update(
         &self,
         customer_id: Uuid,
-        confirmation_code: impl Into<String>,
+        confirmation_code: impl Into<Code>,
     ) -> Result<CustomerAccount, Error> {
         self.call()
             .verify_phone_number_update(customer_id, confirmation_code)
@@ -52,13 +56,12 @@ impl Call<'_> {
     pub async fn verify_phone_number_update(
         self,
         customer_id: Uuid,
-        confirmation_code: impl Into<String>,
+        confirmation_code: impl Into<Code>,
     ) -> Result<CustomerAccount, Error> {
         let body = VerifyPhoneNumberUpdateRequest {
             confirmation_code: confirmation_code.into(),
         };
-        let payload = requests::VerifyPhoneNumberUpdate::new(self, customer_id, body).await?;
-        Ok(payload.customer_account)
+        requests::VerifyPhoneNumberUpdate::new(self, customer_id, body).await
     }
 
     /// See [`Client::refresh`].

@@ -50,6 +50,7 @@ fn examine(status: u16, body: &[u8], secrets: [&str; 2]) -> Option<String> {
         body: None,
         example: None,
         confirm: None,
+        unwraps: None,
     };
     let status = StatusCode::from_u16(status).ok()?;
     let _ = serde_json::from_slice::<menu_client::types::SessionResponse>(body);

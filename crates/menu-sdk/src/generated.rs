@@ -189,7 +189,7 @@ pub mod requests {
         pub async fn send(
             self,
         ) -> ::std::result::Result<
-            ::menu_client::types::CustomerAccountPayload,
+            ::menu_client::types::CustomerAccount,
             crate::error::Error,
         > {
             let Self { call_, customer_id, body } = self;
@@ -202,7 +202,9 @@ pub mod requests {
                         client
                             .verify_phone_number_update(customer_id, body)
                             .await
-                            .and_then(|value| value.map(|envelope| envelope.data))
+                            .and_then(|value| {
+                                value.map(|envelope| envelope.data.customer_account)
+                            })
                     },
                 )
                 .await
@@ -210,7 +212,7 @@ pub mod requests {
     }
     impl<'a> ::std::future::IntoFuture for VerifyPhoneNumberUpdate<'a> {
         type Output = ::std::result::Result<
-            ::menu_client::types::CustomerAccountPayload,
+            ::menu_client::types::CustomerAccount,
             crate::error::Error,
         >;
         type IntoFuture = ::std::pin::Pin<
@@ -451,7 +453,7 @@ pub mod requests {
         pub async fn send(
             self,
         ) -> ::std::result::Result<
-            ::menu_client::types::CustomerAccountPayload,
+            ::menu_client::types::CustomerAccount,
             crate::error::Error,
         > {
             let Self { call_, customer_account_id, dlc_authorization, body } = self;
@@ -469,7 +471,9 @@ pub mod requests {
                                 body,
                             )
                             .await
-                            .and_then(|value| value.map(|envelope| envelope.data))
+                            .and_then(|value| {
+                                value.map(|envelope| envelope.data.customer_account)
+                            })
                     },
                 )
                 .await
@@ -477,7 +481,7 @@ pub mod requests {
     }
     impl<'a> ::std::future::IntoFuture for UpdateCustomerAccount<'a> {
         type Output = ::std::result::Result<
-            ::menu_client::types::CustomerAccountPayload,
+            ::menu_client::types::CustomerAccount,
             crate::error::Error,
         >;
         type IntoFuture = ::std::pin::Pin<
@@ -567,7 +571,7 @@ pub mod requests {
         pub async fn send(
             self,
         ) -> ::std::result::Result<
-            ::menu_client::types::CustomerAccountPayload,
+            ::menu_client::types::CustomerAccount,
             crate::error::Error,
         > {
             let Self { call_, customer_account_id, body } = self;
@@ -580,7 +584,9 @@ pub mod requests {
                         client
                             .verify_email_update(customer_account_id, body)
                             .await
-                            .and_then(|value| value.map(|envelope| envelope.data))
+                            .and_then(|value| {
+                                value.map(|envelope| envelope.data.customer_account)
+                            })
                     },
                 )
                 .await
@@ -588,7 +594,7 @@ pub mod requests {
     }
     impl<'a> ::std::future::IntoFuture for VerifyEmailUpdate<'a> {
         type Output = ::std::result::Result<
-            ::menu_client::types::CustomerAccountPayload,
+            ::menu_client::types::CustomerAccount,
             crate::error::Error,
         >;
         type IntoFuture = ::std::pin::Pin<

@@ -55,8 +55,10 @@ impl Call<'_> {
     }
 
     /// Sends the operation `operation_id` with `call`'s untyped arguments (the body is sent as it
-    /// is: the server judges it) through the SDK's pipeline, and returns its payload as JSON: the
-    /// envelope's `data`, or `null` when it has none. A session the operation issues is decoded
+    /// is: the server judges it) through the SDK's pipeline, and returns its payload as JSON, the
+    /// shape its typed method answers (the payload rule, README): the envelope's `data`, or the
+    /// one resource `data` wraps ([`menu_client::operation::Operation::payload`]), or `null` when
+    /// there is none. A session the operation issues is decoded
     /// into [`crate::Session`] and its token adopted, as by its typed method (the rotating
     /// operation through the single flight). An unknown operation is an error, and nothing is
     /// sent.
@@ -111,7 +113,7 @@ impl Call<'_> {
                 return Err(if token.is_some() { kept(error) } else { error });
             }
         }
-        Ok(data)
+        Ok(operation.payload(data))
     }
 }
 

@@ -61,6 +61,16 @@ pub(crate) async fn read<T, E>(
             Err(decode_error(documented, source.to_string(), &body, info))
         }
         Err(E::ResponseBodyError(error)) => Err(body_error(error, documented, info)),
+        // The request could not be built, so nothing was sent: an argument that cannot be
+        // serialized (a one-time code that an integer field cannot take, `menu_client::Code`).
+        Err(E::CommunicationError(error)) if error.is_builder() => Err(Error::InvalidArgument {
+            operation: info.operation.id,
+            // reqwest's own "builder error" says less than its cause.
+            message: scrub(
+                &std::error::Error::source(&error).map_or_else(|| error.to_string(), error_chain),
+                &info.secrets,
+            ),
+        }),
         Err(E::CommunicationError(error) | E::InvalidUpgrade(error)) => {
             Err(transport_error(error, info))
         }

@@ -109,6 +109,17 @@ impl Surface {
                     needs(after) && !needs(before),
                 );
             }
+            if let (Some(before), Some(after)) = (self.payload.get(name), new.payload.get(name))
+                && before != after
+            {
+                push(
+                    format!(
+                        "~ operation `{name}`: the SDK answers `{before}` -> `{after}` (the \
+                         payload rule)"
+                    ),
+                    true,
+                );
+            }
         }
         for name in new
             .operations

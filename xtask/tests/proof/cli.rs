@@ -103,10 +103,11 @@ fn the_new_operations_are_commands_that_the_mock_answers() {
     };
     let stderr = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
     let example = |operation_id: &str| -> serde_json::Value {
-        // The command prints the payload: the envelope's `data` of the spec's example.
+        // The command prints the payload: the envelope's `data` of the spec's example, unwrapped
+        // by the payload rule (the one resource it wraps) as the SDK's typed method answers it.
         let operation = menu_sdk::menu_client::operations::find(operation_id).unwrap();
         let example: serde_json::Value = serde_json::from_str(operation.example.unwrap()).unwrap();
-        example["data"].clone()
+        operation.payload(example["data"].clone())
     };
 
     // A valid call: the example's JSON on stdout, exit 0.
@@ -123,6 +124,7 @@ fn the_new_operations_are_commands_that_the_mock_answers() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(json(&output), example("update_marketing_preferences"));
+    assert_eq!(json(&output)["optin_status_email"], 2, "the account itself");
     // The whole body from standard input, of the wrong type: refused before sending, exit 2.
     let output = menu(
         binary,
@@ -187,6 +189,7 @@ fn the_new_operations_are_commands_that_the_mock_answers() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(json(&output), example("get_venue"));
+    assert_eq!(json(&output)["name"], "Menu Bistro", "the venue itself");
     // A body with an array field, on standard input, without a token: the example, exit 0.
     let output = menu(
         binary,
@@ -196,6 +199,7 @@ fn the_new_operations_are_commands_that_the_mock_answers() {
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(json(&output), example("search_venues"));
+    assert!(json(&output)["venues"].is_array(), "a list stays wrapped");
     // The array field as a repeatable flag and as a comma list (its items, `^[A-Z]{2}$`, hold
     // no comma): both send `["US","CA"]` (the dry run's curl shows the body); the mock answers.
     for args in [

@@ -82,7 +82,7 @@ async fn with_the_issuing_mark_another_operation_adopts_the_token() {
     let session = client
         .sign_in(menu_sdk::types::SignInRequest {
             email: "ivan.djordjevic@partech.com".into(),
-            code: 307242,
+            code: 307242.into(),
         })
         .await
         .unwrap();

@@ -171,6 +171,10 @@ pub struct Operation {
     /// `x-confirm`, for example on the deletion of the account): command lines ask for a
     /// confirmation first.
     pub confirm: Option<&'static str>,
+    /// `Some(name)` when the payload rule unwraps the success answer: the envelope's `data` wraps
+    /// exactly one resource, in its property `name`, and the payload is that resource (see
+    /// [`Operation::payload`]; `cargo xtask generate` decides it from the spec's schemas).
+    pub unwraps: Option<&'static str>,
 }
 
 impl Operation {
@@ -181,6 +185,17 @@ impl Operation {
             && ["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]
                 .iter()
                 .any(|m| m.eq_ignore_ascii_case(method))
+    }
+
+    /// The payload of a success answer whose envelope's `data` is `data`: the one resource `data`
+    /// wraps ([`Operation::unwraps`]), or `data` itself (also when it lacks the property the spec
+    /// gives it: what came is shown, not lost). The typed methods of `menu-sdk` answer the same
+    /// shape, generated from the same fact.
+    pub fn payload(&self, mut data: serde_json::Value) -> serde_json::Value {
+        match self.unwraps.and_then(|name| data.get_mut(name)) {
+            Some(resource) => resource.take(),
+            None => data,
+        }
     }
 
     /// The path parameter that names the customer the operation acts on (`x-customer: true` in

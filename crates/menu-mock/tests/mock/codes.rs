@@ -29,7 +29,7 @@ fn client(server: &MockServer) -> Client {
 fn registration(address: &str, code: &str) -> RegisterRequest {
     RegisterRequest {
         passwordless_email: address.into(),
-        passwordless_code: code.parse().unwrap(),
+        passwordless_code: code.into(),
         first_name: None,
         last_name: None,
     }
@@ -120,7 +120,7 @@ async fn an_expired_code_is_refused_as_expired_even_when_it_is_also_wrong() {
         )
     );
     let wrong = VerifyEmailUpdateRequest {
-        confirmation_code: other_than(&email_code).parse().unwrap(),
+        confirmation_code: other_than(&email_code).into(),
     };
     let err = client.verify_email_update(id, wrong).await.unwrap_err();
     assert_eq!(
@@ -191,7 +191,7 @@ async fn nothing_pending_comes_first() {
     let token = server.state().issue_token(menu_mock::state::IVAN).unwrap();
     client.set_token(token.value()).unwrap();
     let code = VerifyEmailUpdateRequest {
-        confirmation_code: "123456".parse().unwrap(),
+        confirmation_code: "123456".into(),
     };
     let err = client
         .verify_email_update(menu_mock::state::IVAN, code)

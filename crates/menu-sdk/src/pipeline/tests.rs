@@ -41,6 +41,7 @@ const fn operation(
         body: None,
         example: None,
         confirm: None,
+        unwraps: None,
     }
 }
 

@@ -13,6 +13,7 @@ mod headers;
 mod options;
 mod schemas;
 mod secrets;
+mod shapes;
 mod signup;
 mod snapshots;
 mod store;

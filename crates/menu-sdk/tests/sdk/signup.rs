@@ -30,7 +30,7 @@ fn anonymous(server: &MockServer) -> (Client, Arc<Mutex<Vec<Token>>>) {
 fn registration() -> RegisterRequest {
     RegisterRequest {
         passwordless_email: "ivan.djordjevic@partech.com".into(),
-        passwordless_code: 307242,
+        passwordless_code: 307242.into(),
         first_name: Some("Ivan".into()),
         last_name: Some("Djordjevic".into()),
     }

@@ -211,7 +211,10 @@ fn the_new_operations_are_commands_that_the_mock_answers() {
         let output = menu(binary, &without_token, &dry_run, "");
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         let curl = String::from_utf8_lossy(&output.stdout);
-        assert!(curl.contains(r#"{"country_codes":["US","CA"]}"#), "{args:?}: {curl}");
+        assert!(
+            curl.contains(r#"{"country_codes":["US","CA"]}"#),
+            "{args:?}: {curl}"
+        );
         let mut sent = vec!["search-venues"];
         sent.extend_from_slice(args);
         let output = menu(binary, &without_token, &sent, "");

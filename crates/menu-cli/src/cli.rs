@@ -199,7 +199,8 @@ pub enum MockCommand {
         #[arg(long, value_name = "FILE")]
         state: Option<std::path::PathBuf>,
         /// Print only the settings to use it, as shell lines (`export MENU_BASE_URL=...`), on
-        /// stdout, for `eval` or pasting; the rest, and each code sent, on stderr.
+        /// stdout, to paste (or, from a background server's file, to source); the rest, and each
+        /// code sent, on stderr.
         #[arg(long, conflicts_with = "json")]
         print_env: bool,
         /// Print one JSON object line on stdout: `base_url`, `application_key`, `outbox_url`,

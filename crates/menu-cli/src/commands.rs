@@ -181,7 +181,7 @@ pub fn command(operation: &'static Operation) -> Command {
     };
     let summary = operation.summary.trim();
     let long_about = format!(
-        "{summary}\n\n{}\n\n`{} {}`. {auth} Prints the JSON answer.",
+        "{summary}\n\n{}\n\n`{} {}`. {auth} Prints the answer's payload as JSON, if it has one.",
         operation.description.trim(),
         operation.method,
         operation.path

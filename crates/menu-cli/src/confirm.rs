@@ -2,7 +2,10 @@
 //! model's `Operation::confirm`, which says what it does), never chosen by name or method. At a
 //! terminal the question goes to stderr and the answer is read from it (default no); `--yes`
 //! answers it beforehand; without a terminal, the operation is refused unless `--yes` is given.
-//! Nothing is sent until it is answered. `--dry-run` sends nothing, so it asks nothing.
+//! Nothing is sent until it is answered. `--dry-run` sends nothing, so it asks nothing. The
+//! question names what the path names (the customer `me` stands for, resolved). It is asked with
+//! the profile locked, so the token it is answered for is the one sent; another `menu` process
+//! of the profile waits meanwhile (and says so).
 
 use std::io::{BufRead, IsTerminal as _, Write};
 
@@ -20,11 +23,12 @@ pub fn flag() -> Arg {
 }
 
 /// Whether `operation` may be sent: it asks for no confirmation, `--yes` was given, or the user
-/// said yes at the terminal.
-/// `command` names it for the user.
+/// said yes at the terminal. `command` names it for the user, with `target` (what its path
+/// names, such as `customer_account_id 0c3e...`; empty for none).
 pub fn confirmed(
     operation: &Operation,
     command: &str,
+    target: &str,
     matches: &ArgMatches,
 ) -> Result<(), Failure> {
     let yes = matches.try_get_one::<bool>("yes").ok().flatten() == Some(&true);
@@ -32,9 +36,14 @@ pub fn confirmed(
     let terminal = stdin.is_terminal() && stderr.is_terminal();
     let mut answer = stdin.lock();
     let mut question = stderr.lock();
+    let command = if target.is_empty() {
+        command.to_owned()
+    } else {
+        format!("{command} ({target})")
+    };
     ask(
         operation,
-        command,
+        &command,
         yes,
         terminal.then_some((
             &mut answer as &mut dyn BufRead,

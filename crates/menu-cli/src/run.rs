@@ -104,7 +104,12 @@ pub async fn run(
     let request_id = global.request_id.unwrap_or_else(uuid::Uuid::new_v4);
     let call = || session.client.with_request_id(request_id);
     if !global.dry_run {
-        crate::confirm::confirmed(operation, &name(operation), matches)?;
+        let target: Vec<String> = arguments
+            .path
+            .iter()
+            .map(|(name, value)| format!("{name} {value}"))
+            .collect();
+        crate::confirm::confirmed(operation, &name(operation), &target.join(", "), matches)?;
     }
     if global.dry_run || global.verbosity() > 0 {
         let request = call().prepare_json(operation.id, &arguments).await?;

@@ -121,8 +121,9 @@ async fn at_a_terminal_the_deletion_asks_first() {
     };
     assert!(!confirmed, "{screen}");
     assert!(
-        screen.contains("delete-customer-account: Deletes the customer's account")
-            && screen.contains("Continue? [y/N]"),
+        screen.contains(&format!(
+            "delete-customer-account (customer_account_id {DRAGOS}): Deletes the customer's account"
+        )) && screen.contains("Continue? [y/N]"),
         "{screen}"
     );
     assert!(

@@ -3,7 +3,8 @@
 //! `crate::code::Code` in progenitor's output, so that every code-taking call accepts the code as
 //! the customer received it. On the wire it keeps the schema's representation: a string field is
 //! `Code`'s own serialization (a string); an integer field gets
-//! `#[serde(with = "crate::code::integer")]`. Its JSON Schema stays the one progenitor generated
+//! `#[serde(with = "crate::code::int32")]` (32-bit integers: a larger code is refused before
+//! sending) or `crate::code::integer`. Its JSON Schema stays the one progenitor generated
 //! (`schemars(with = <its type>)`). A code of any other kind is refused, by name.
 
 use quote::ToTokens as _;
@@ -16,7 +17,10 @@ use crate::spec::Op;
 #[derive(Clone, Copy, PartialEq)]
 enum Representation {
     Text,
-    Integer,
+    /// An integer; `int32`: no larger than `i32::MAX`.
+    Integer {
+        int32: bool,
+    },
 }
 
 /// Types the one-time code fields of `ops`' bodies as `Code` in the generated `client` (`methods`:
@@ -43,7 +47,9 @@ pub fn one_time_codes(
         for code in codes {
             let representation = match code.kind {
                 Kind::String(_) => Representation::Text,
-                Kind::Integer { .. } => Representation::Integer,
+                Kind::Integer { maximum, .. } => Representation::Integer {
+                    int32: maximum <= i64::from(i32::MAX),
+                },
                 _ => {
                     return Err(at(format!(
                         "`{}` is marked `x-one-time-code`: a one-time code is a string or an \
@@ -113,12 +119,17 @@ fn retype(field: &mut syn::Field, representation: Representation) {
     field.attrs.push(syn::parse_quote!(
         #[cfg_attr(feature = "schemars", schemars(with = #schema))]
     ));
-    if representation == Representation::Integer {
+    if let Representation::Integer { int32 } = representation {
+        let with = if int32 {
+            "crate::code::int32"
+        } else {
+            "crate::code::integer"
+        };
         // An optional field read with a function of its own needs `default` to be absent.
         field.attrs.push(if field_is_optional(&field.ty) {
-            syn::parse_quote!(#[serde(default, with = "crate::code::integer")])
+            syn::parse_quote!(#[serde(default, with = #with)])
         } else {
-            syn::parse_quote!(#[serde(with = "crate::code::integer")])
+            syn::parse_quote!(#[serde(with = #with)])
         });
     }
 }

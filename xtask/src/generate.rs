@@ -376,8 +376,8 @@ mod tests {
         let (_, ty, attrs) = field("code");
         assert_eq!(ty, code);
         assert!(
-            attrs.contains(r#"#[serde(with="crate::code::integer")]"#),
-            "{attrs}"
+            attrs.contains(r#"#[serde(with="crate::code::int32")]"#),
+            "a 32-bit integer: {attrs}"
         );
         assert!(attrs.contains(r#"schemars(with="i32")"#), "{attrs}");
         let (_, ty, attrs) = field("other_code");
@@ -389,7 +389,7 @@ mod tests {
         let (_, ty, attrs) = field("backup_code");
         assert_eq!(*ty, format!("::std::option::Option<{code}>"));
         assert!(
-            !attrs.contains("crate::code::integer"),
+            !attrs.contains("crate::code::int"),
             "a string is a string: {attrs}"
         );
         let (_, ty, _) = field("name");

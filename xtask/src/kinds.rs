@@ -1,7 +1,9 @@
 //! What a schema's values look like ([`Kind`]), with every constraint the spec states on them:
 //! formats, lengths and patterns (the standard keywords or their `x-` forms, which only the
 //! command line and the mock read), bounds, enums, a list's items. A constraint the operation
-//! model cannot carry is refused by name: the command line and the mock check every one.
+//! model cannot carry is refused by name: the command line and the mock check every one. This holds
+//! for parameters and a body's top-level fields; what is nested inside a field (an object's
+//! properties, a list of objects) is checked by decoding into the generated types only.
 
 use openapiv3::{OpenAPI, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
 
@@ -41,7 +43,8 @@ pub fn kind(spec: &OpenAPI, schema: Option<&Schema>) -> Result<Kind, String> {
                 || string.pattern.is_some();
             if constrained && !is_text(&kind) {
                 return Err(
-                    "lengths and patterns are checked on plain text only, not beside an enum                      or a format"
+                    "lengths and patterns are checked on plain text only, not beside an enum or a \
+                     format"
                         .into(),
                 );
             }

@@ -500,6 +500,36 @@ mod tests {
         let fields: Vec<_> = body.fields.iter().map(|f| (f.name, f.required)).collect();
         assert_eq!(fields, [("confirmation_code", true), ("channel", true)]);
         assert!(body.object);
+        // The plain text of the second part adds nothing to the first's pattern, and loses not
+        // its mark; a part's mark counts for the field.
+        let code = body.fields[0];
+        assert!(code.one_time_code);
+        assert_eq!(
+            code.kind,
+            Kind::String(crate::operation::Text::new(0, None, Some("^[0-9]+$")).unwrap())
+        );
+        let marked_in_the_second_part_only = text
+            .replacen("          x-one-time-code: true\n", "", 1)
+            .replace(
+                "confirmation_code: {type: string}",
+                "confirmation_code: {type: string, x-one-time-code: true}",
+            );
+        assert_ne!(marked_in_the_second_part_only, text);
+        let spec = parse(&marked_in_the_second_part_only).unwrap();
+        let body = op(&operations(&spec).unwrap(), "verify_phone_number_update")
+            .body
+            .unwrap();
+        assert!(body.fields[0].one_time_code);
+        // Two kinds that do not merge are refused, by name.
+        let clash = text.replace(
+            "confirmation_code: {type: string}",
+            "confirmation_code: {type: integer}",
+        );
+        let err = operations(&parse(&clash).unwrap()).unwrap_err();
+        assert!(
+            err.contains("`confirmation_code` is in several `allOf` parts"),
+            "{err}"
+        );
     }
 
     #[test]

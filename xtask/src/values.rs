@@ -8,7 +8,7 @@ use openapiv3::{
 };
 
 use crate::kinds::kind;
-use crate::operation::{Body, Field, Location, Managed, ManagedHeader, Param};
+use crate::operation::{Body, Field, Kind, Location, Managed, ManagedHeader, Param, Text};
 pub use crate::refs::{item, leak, leak_all, resolve};
 
 /// The parameters a caller gives: the path item's and the operation's (which win), the managed
@@ -116,9 +116,25 @@ fn collect_fields(
                     }),
                 };
                 // The same property in several `allOf` parts is one field, required if any part
-                // requires it.
+                // requires it, a one-time code if any part marks it; of one kind (a part that
+                // says only "text" adds nothing to another's constrained text).
+                let any_text = Kind::String(Text::ANY);
                 match fields.iter_mut().find(|f| f.name == field.name) {
-                    Some(known) => known.required |= field.required,
+                    Some(known) => {
+                        match (known.kind, field.kind) {
+                            (a, b) if a == b => {}
+                            (Kind::String(_), b) if b == any_text => {}
+                            (a, Kind::String(_)) if a == any_text => known.kind = field.kind,
+                            _ => {
+                                return Err(format!(
+                                    "`{name}` is in several `allOf` parts, with different kinds \
+                                     of values"
+                                ));
+                            }
+                        }
+                        known.required |= field.required;
+                        known.one_time_code |= field.one_time_code;
+                    }
                     None => fields.push(field),
                 }
             }

@@ -29,11 +29,10 @@ impl Code {
         &self.0
     }
 
-    /// The code as an integer: its decimal digits, optionally after a `-` (no sign, space or other
-    /// character otherwise; a leading zero is dropped). `None` when it is not one.
+    /// The code as an integer: its decimal digits (no sign, space or other character; a leading
+    /// zero is dropped). `None` when it is not one, or does not fit an `i64`.
     pub fn as_integer(&self) -> Option<i64> {
-        let digits = self.0.strip_prefix('-').unwrap_or(&self.0);
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        if self.0.is_empty() || !self.0.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
         self.0.parse().ok()
@@ -111,6 +110,10 @@ impl schemars::JsonSchema for Code {
 pub const NOT_AN_INTEGER: &str = "the one-time code is sent as an integer here, and the code given \
                                   is not one (digits only; a leading zero is dropped)";
 
+/// The message of a code too large for its field (it never quotes the code).
+pub const TOO_LARGE: &str = "the one-time code is sent as an integer here, and the code given is \
+                             larger than the field takes";
+
 /// What a field whose schema is an integer holds: a [`Code`], or an optional one.
 pub trait IntegerField: Sized {
     /// The value as the integer sent (`Ok(None)` for an absent optional code).
@@ -141,12 +144,42 @@ impl IntegerField for Option<Code> {
     }
 }
 
+/// Serializes `value` as an integer no larger than `maximum`: [`integer`] and [`int32`].
+fn serialize_within<T: IntegerField, S: Serializer>(
+    value: &T,
+    maximum: i64,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::Error as _;
+    match value.integer().map_err(S::Error::custom)? {
+        Some(n) if n > maximum => Err(S::Error::custom(TOO_LARGE)),
+        Some(n) => serializer.serialize_i64(n),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// `#[serde(with = "crate::code::int32")]`: as [`integer`], for a field whose schema's integers
+/// are 32-bit (`format: int32`): a larger code fails with [`TOO_LARGE`], nothing sent.
+pub mod int32 {
+    use serde::Serializer;
+
+    use super::IntegerField;
+    pub use super::integer::deserialize;
+
+    /// Serializes the code as an integer of 32 bits.
+    pub fn serialize<T: IntegerField, S: Serializer>(
+        value: &T,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        super::serialize_within(value, i64::from(i32::MAX), serializer)
+    }
+}
+
 /// `#[serde(with = "crate::code::integer")]`: a [`Code`] (or an optional one) as the JSON integer
 /// a field's schema asks for. Serializing a code that is not an integer fails with
 /// [`NOT_AN_INTEGER`]; decoding takes an integer only (not a string), as the schema says.
 pub mod integer {
     use serde::de::Error as _;
-    use serde::ser::Error as _;
     use serde::{Deserialize as _, Deserializer, Serializer};
 
     use super::IntegerField;
@@ -156,10 +189,7 @@ pub mod integer {
         value: &T,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        match value.integer().map_err(S::Error::custom)? {
-            Some(n) => serializer.serialize_i64(n),
-            None => serializer.serialize_none(),
-        }
+        super::serialize_within(value, i64::MAX, serializer)
     }
 
     /// Decodes an integer into the code.
@@ -224,6 +254,7 @@ mod tests {
             "+1",
             "1.5",
             "-",
+            "-1",
             "99999999999999999999999999999999999999999",
         ] {
             let error = serde_json::to_value(body(code)).unwrap_err().to_string();
@@ -232,6 +263,25 @@ mod tests {
         // Decoding follows the schema: a string is not an integer.
         assert!(serde_json::from_str::<Body>(r#"{"number":"1","text":"1"}"#).is_err());
         assert!(serde_json::from_str::<Body>(r#"{"number":1,"text":1}"#).is_err());
+    }
+
+    #[test]
+    fn a_32_bit_field_takes_no_larger_code() {
+        #[derive(Serialize)]
+        struct Narrow {
+            #[serde(with = "int32")]
+            code: Code,
+        }
+        let sent = |code: Code| serde_json::to_string(&Narrow { code });
+        assert_eq!(sent("2147483647".into()).unwrap(), r#"{"code":2147483647}"#);
+        for code in [Code::from("2147483648"), Code::from(u32::MAX)] {
+            assert_eq!(sent(code).unwrap_err().to_string(), TOO_LARGE);
+        }
+        assert_eq!(
+            sent("-1".into()).unwrap_err().to_string(),
+            NOT_AN_INTEGER,
+            "no sign"
+        );
     }
 
     #[test]

@@ -344,7 +344,7 @@ pending change until it is verified with the code sent to it.
         pub last_name: ::std::option::Option<::std::string::String>,
         ///The one-time code sent to the email.
         #[cfg_attr(feature = "schemars", schemars(with = "i32"))]
-        #[serde(with = "crate::code::integer")]
+        #[serde(with = "crate::code::int32")]
         pub passwordless_code: crate::code::Code,
         ///The email the one-time code was sent to.
         pub passwordless_email: ::std::string::String,
@@ -381,7 +381,7 @@ pending change until it is verified with the code sent to it.
     pub struct VerifyEmailUpdateRequest {
         ///The code sent to the new email address.
         #[cfg_attr(feature = "schemars", schemars(with = "i32"))]
-        #[serde(with = "crate::code::integer")]
+        #[serde(with = "crate::code::int32")]
         pub confirmation_code: crate::code::Code,
     }
     ///The confirmation code of a pending phone number change.

@@ -419,6 +419,7 @@ mod tests {
                 kind: Kind::Uuid,
                 description: "The id of the customer account.",
                 customer: true,
+                secret: false,
             }]
         );
         let body = verify.body.as_ref().unwrap();
@@ -442,6 +443,42 @@ mod tests {
         assert_eq!(example["data"]["customer_account"]["first_name"], "Dragos");
         let refresh = op(&ops, "refresh");
         assert!(refresh.params.is_empty() && refresh.body.is_none());
+    }
+
+    /// `x-secret: true` (on a parameter, anywhere in the spec's text) marks exactly the
+    /// parameters the model reads as secret.
+    #[test]
+    fn the_secret_parameters_are_the_marked_ones() {
+        use serde_yaml_ng::Value;
+        fn marked<'a>(value: &'a Value, names: &mut Vec<&'a str>) {
+            match value {
+                Value::Mapping(map) => {
+                    if value["x-secret"] == Value::Bool(true)
+                        && let Some(name) = value["name"].as_str()
+                    {
+                        names.push(name);
+                    }
+                    map.values().for_each(|v| marked(v, names));
+                }
+                Value::Sequence(items) => items.iter().for_each(|v| marked(v, names)),
+                _ => {}
+            }
+        }
+        let raw: Value = serde_yaml_ng::from_str(SPEC).unwrap();
+        let mut expected = Vec::new();
+        marked(&raw, &mut expected);
+        expected.sort_unstable();
+        let ops = operations(&parse(SPEC).unwrap()).unwrap();
+        let mut secret: Vec<&str> = ops
+            .iter()
+            .flat_map(|op| op.params.iter())
+            .filter(|param| param.secret)
+            .map(|param| param.name)
+            .collect();
+        secret.sort_unstable();
+        secret.dedup();
+        assert!(!expected.is_empty(), "the spec marks a secret parameter");
+        assert_eq!(secret, expected);
     }
 
     #[test]

@@ -178,7 +178,7 @@ pub fn render(
             .iter()
             .map(|param| {
                 let (name, required, description) = (param.name, param.required, param.description);
-                let customer = param.customer;
+                let (customer, secret) = (param.customer, param.secret);
                 let location = variant("Location", &param.location)?;
                 let kind = kind(&param.kind)?;
                 Ok(quote! {
@@ -189,6 +189,7 @@ pub fn render(
                         kind: #kind,
                         description: #description,
                         customer: #customer,
+                        secret: #secret,
                     }
                 })
             })

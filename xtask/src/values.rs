@@ -44,8 +44,10 @@ pub fn params(
                 data.name
             ));
         }
+        let secret = data.extensions.get("x-secret") == Some(&serde_json::Value::Bool(true));
         let param = Param {
             customer,
+            secret,
             name: leak(data.name.as_str()),
             location,
             required: data.required || location == Location::Path,

@@ -15,7 +15,7 @@ use crate::settings::Session;
 
 /// Tells the person at the terminal what is happening (stderr: stdout stays for results).
 fn step(text: &str) {
-    eprintln!("{text}");
+    crate::output::tell!("{text}");
 }
 
 /// `menu signup`: request a code and ask for it (unless `--code` gives one already sent),
@@ -51,7 +51,7 @@ pub async fn signup(
             .call(global)
             .prepare_json("passwordless_request", &json_call(&request))
             .await?;
-        return say(crate::show::curl(&prepared));
+        return crate::output::say_quietly(crate::show::curl("passwordless_request", &prepared));
     }
     let code = match given {
         // A code the customer already has (from an earlier request): nothing more to request.
@@ -59,7 +59,7 @@ pub async fn signup(
         None => {
             step(&format!("Requesting a one-time code for {email}..."));
             session.call(global).passwordless_request(request).await?;
-            eprint!("Enter the code sent to {email}: ");
+            crate::output::prompt!("Enter the code sent to {email}: ");
             let mut line = String::new();
             std::io::stdin()
                 .lock()
@@ -151,7 +151,7 @@ pub fn login(global: &GlobalOptions, proxy_url: Option<String>) -> Result<(), Fa
         Some(token) => token.trim().to_owned(),
         None => {
             if std::io::stdin().is_terminal() {
-                eprint!("Paste the customer token (empty: keep the profile's): ");
+                crate::output::prompt!("Paste the customer token (empty: keep the profile's): ");
             }
             let mut line = String::new();
             std::io::stdin()

@@ -95,7 +95,7 @@ pub fn bind_legacy(
         stored.base_url.get_or_insert_with(|| default.to_owned());
     })?;
     profile.base_url = Some(default.to_owned());
-    eprintln!(
+    crate::output::tell!(
         "note: the profile `{}` had no base URL: its credentials are now bound to {default} (the \
          default host, where they were sent so far); rebind with `menu login --base-url URL`",
         profiles.name()

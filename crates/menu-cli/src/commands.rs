@@ -369,6 +369,7 @@ pub(crate) mod tests {
                 kind: Kind::Uuid,
                 description: "The thing.",
                 customer: false,
+                secret: false,
             },
             Param {
                 name: "part",
@@ -377,6 +378,7 @@ pub(crate) mod tests {
                 kind: Kind::String(Text::ANY),
                 description: "The part.",
                 customer: false,
+                secret: false,
             },
             Param {
                 name: "page",
@@ -388,6 +390,7 @@ pub(crate) mod tests {
                 },
                 description: "A page.",
                 customer: false,
+                secret: false,
             },
             Param {
                 name: "sort",
@@ -396,6 +399,7 @@ pub(crate) mod tests {
                 kind: Kind::Enum(&["asc", "desc"]),
                 description: "An order.",
                 customer: false,
+                secret: false,
             },
         ],
         body: Some(Body {
@@ -508,6 +512,7 @@ pub(crate) mod tests {
                 kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
+                secret: false,
             },
             Param {
                 name: "token",
@@ -516,6 +521,7 @@ pub(crate) mod tests {
                 kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
+                secret: false,
             },
             Param {
                 name: "token",
@@ -524,6 +530,7 @@ pub(crate) mod tests {
                 kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
+                secret: false,
             },
             Param {
                 name: "verbose",
@@ -532,6 +539,7 @@ pub(crate) mod tests {
                 kind: Kind::Boolean,
                 description: "",
                 customer: false,
+                secret: false,
             },
             Param {
                 name: "help",
@@ -540,6 +548,7 @@ pub(crate) mod tests {
                 kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
+                secret: false,
             },
             Param {
                 name: "json_body",
@@ -548,6 +557,7 @@ pub(crate) mod tests {
                 kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
+                secret: false,
             },
         ],
         body: None,
@@ -578,6 +588,7 @@ pub(crate) mod tests {
                 kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
+                secret: false,
             },
             Param {
                 name: "dry_run",
@@ -586,6 +597,7 @@ pub(crate) mod tests {
                 kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
+                secret: false,
             },
             Param {
                 name: "v",
@@ -594,6 +606,7 @@ pub(crate) mod tests {
                 kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
+                secret: false,
             },
             Param {
                 name: "version",
@@ -602,6 +615,7 @@ pub(crate) mod tests {
                 kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
+                secret: false,
             },
             Param {
                 name: "show_token",
@@ -610,6 +624,7 @@ pub(crate) mod tests {
                 kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
+                secret: false,
             },
             Param {
                 name: "colour",
@@ -618,6 +633,7 @@ pub(crate) mod tests {
                 kind: Kind::String(Text::ANY),
                 description: "",
                 customer: false,
+                secret: false,
             },
         ],
         body: None,

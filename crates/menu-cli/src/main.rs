@@ -34,7 +34,7 @@ fn main() -> ExitCode {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        eprintln!("error: internal error in menu (please report it): {message}");
+        output::tell!("error: internal error in menu (please report it): {message}");
     }));
     let matches = command().get_matches();
     let global = GlobalOptions::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());

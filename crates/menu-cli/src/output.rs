@@ -1,4 +1,8 @@
 //! What the commands print: JSON on stdout, one-line errors on stderr, and the exit codes.
+//!
+//! Everything `menu` writes to stderr goes through [`to_stderr`] ([`tell!`], [`prompt!`]), which
+//! never fails nor panics: `eprintln!` panics on a closed stderr (`menu -v ... 2>&1 | head -1`),
+//! and a panic while a refresh reads its answer (under `-vv`) would lose the rotated token.
 
 use std::process::ExitCode;
 
@@ -30,7 +34,7 @@ impl Failure {
     }
 
     pub fn exit(self) -> ExitCode {
-        eprintln!("error: {}", one_line(&self.message));
+        tell!("error: {}", one_line(&self.message));
         ExitCode::from(self.code)
     }
 }
@@ -106,6 +110,30 @@ fn write_line(text: impl std::fmt::Display) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "{text}").and_then(|()| out.flush())
 }
+
+/// Writes `text` to stderr, flushed; a closed or broken stderr loses the text, quietly (see the
+/// module documentation). Called through [`tell!`] and [`prompt!`].
+pub fn to_stderr(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_fmt(text).and_then(|()| stderr.flush());
+}
+
+/// `eprintln!` that never panics: a line on stderr, through [`to_stderr`].
+macro_rules! tell {
+    ($($arg:tt)*) => {
+        $crate::output::to_stderr(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprint!` that never panics (a question answered on the same line), through [`to_stderr`].
+macro_rules! prompt {
+    ($($arg:tt)*) => {
+        $crate::output::to_stderr(format_args!($($arg)*))
+    };
+}
+
+pub(crate) use {prompt, tell};
 
 /// Pretty JSON for stdout.
 pub fn pretty(value: &impl serde::Serialize) -> String {

@@ -124,7 +124,7 @@ impl Profiles {
         let locked = match fs4::FileExt::try_lock(&file) {
             Ok(()) => Ok(()),
             Err(fs4::TryLockError::WouldBlock) => {
-                eprintln!(
+                crate::output::tell!(
                     "Waiting for another `menu` that is using {}...",
                     self.path.display()
                 );

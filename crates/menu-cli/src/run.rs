@@ -114,14 +114,15 @@ pub async fn run(
     if global.dry_run || global.verbosity() > 0 {
         let request = call().prepare_json(operation.id, &arguments).await?;
         if global.dry_run {
-            return say(crate::show::curl(&request));
+            // Output that can be made again: a reader that went away ends it quietly.
+            return say_quietly(crate::show::curl(operation.id, &request));
         }
         for line in crate::show::lines(&request) {
-            eprintln!("{line}");
+            crate::output::tell!("{line}");
         }
         if global.verbosity() > 1 {
             for line in crate::show::body_lines(operation, &request) {
-                eprintln!("{line}");
+                crate::output::tell!("{line}");
             }
         }
     }
@@ -151,7 +152,7 @@ pub async fn run(
             (true, false) => " The server revoked the token given.",
             (false, _) => "",
         };
-        eprintln!("{}: done (no content).{forgotten}", name(operation));
+        crate::output::tell!("{}: done (no content).{forgotten}", name(operation));
         return Ok(());
     }
     let Some(keep) = keep else {

@@ -58,11 +58,11 @@ pub async fn run(
             _ => return,
         };
         // A reader that went away is no reason to stop serving.
-        let _ = if form.notices_on_stderr() {
-            write_line(std::io::stderr().lock(), &line)
+        if form.notices_on_stderr() {
+            output::tell!("{line}");
         } else {
-            write_line(std::io::stdout().lock(), &line)
-        };
+            let _ = write_line(std::io::stdout().lock(), &line);
+        }
     });
     let addr = SocketAddr::new(host, port);
     let server = MockServer::bind(addr, state)
@@ -71,7 +71,7 @@ pub async fn run(
     let (stdout, stderr) = Announcement::of(&server, host, file).render(form);
     // stderr first: once stdout's part is out, a program reading it finds everything told.
     if !stderr.is_empty() {
-        let _ = write_line(std::io::stderr().lock(), &stderr);
+        output::tell!("{stderr}");
     }
     output::say(stdout)?;
 

@@ -26,8 +26,8 @@ pub fn shell_word(text: &str) -> String {
     }
 }
 
-/// The request as a curl command.
-pub fn curl(request: &reqwest::Request) -> String {
+/// The request of the operation `operation_id` as a curl command, its secrets masked.
+pub fn curl(operation_id: &str, request: &reqwest::Request) -> String {
     let mut parts = vec![format!(
         "curl --request {} {}",
         request.method(),
@@ -43,7 +43,11 @@ pub fn curl(request: &reqwest::Request) -> String {
         ));
     }
     if let Some(body) = request.body().and_then(|b| b.as_bytes()) {
-        parts.push(format!("--data {}", quote(&String::from_utf8_lossy(body))));
+        let shown = match menu_sdk::menu_client::operations::find(operation_id) {
+            Some(operation) => inspect::request_body_compact(operation, body),
+            None => String::from_utf8_lossy(body).into_owned(),
+        };
+        parts.push(format!("--data {}", quote(&shown)));
     }
     parts.join(" \\\n  ")
 }
@@ -101,7 +105,7 @@ pub fn response(seen: &SeenResponse) {
         lines.push("<".to_owned());
         lines.extend(bounded("< ", &seen.body, seen.more_bytes));
     }
-    eprintln!("{}", lines.join("\n"));
+    crate::output::tell!("{}", lines.join("\n"));
 }
 
 #[cfg(test)]
@@ -136,7 +140,7 @@ mod tests {
             .headers_mut()
             .insert("x-qb-enabled", HeaderValue::from_static("true"));
         *request.body_mut() = Some(reqwest::Body::from("{\"name\":\"O'Hara\"}"));
-        let curl = curl(&request);
+        let curl = curl("no_such_operation", &request);
         assert!(
             !curl.contains("secret") && !curl.contains("0123456789"),
             "{curl}"

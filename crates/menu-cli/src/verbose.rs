@@ -111,7 +111,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Exchanges {
             if let Some(wait) = fields.wait_ms {
                 let _ = write!(line, ", after {wait} ms");
             }
-            eprintln!("{line}");
+            crate::output::tell!("{line}");
         }
     }
 
@@ -128,7 +128,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Exchanges {
             .map_or_else(|| "no answer".to_owned(), |s| format!("answered {s}"));
         let attempts = fields.attempts.unwrap_or(1);
         let duration = fields.duration_ms.unwrap_or_default().round();
-        eprintln!(
+        crate::output::tell!(
             "< {}: {status} after {attempts} attempt{} in {duration} ms (request id {})",
             fields.operation,
             if attempts == 1 { "" } else { "s" },

@@ -979,11 +979,15 @@ async fn dry_run_prints_curl_with_masked_secrets_and_sends_nothing() {
         "/verify-phone-number-update'",
         "--header 'authorization: Bearer <redacted>'",
         "--header 'application: <redacted>'",
-        "--data '{\"confirmation_code\":\"164138\"}'",
+        "--data '{\"confirmation_code\":\"<redacted>\"}'",
     ] {
         assert!(curl.contains(expected), "{expected}: {curl}");
     }
     assert!(!curl.contains(token.value()) && !curl.contains(server.application_key()));
+    assert!(
+        !curl.contains(DRAGOS_CONFIRMATION_CODE),
+        "the one-time code is masked: {curl}"
+    );
     assert_eq!(
         server.state().requests("verify_phone_number_update"),
         0,
@@ -1023,10 +1027,11 @@ async fn mock_serve_help_shows_only_the_servers_options() {
     }
 }
 
-/// Output for a reader that goes away at once (`menu --help | head -1`, without a shell): the
-/// command ends quietly, as with SIGPIPE, with nothing on stderr.
+/// Output for a reader that goes away after the first line (`menu --help | head -1`, without a
+/// shell): the command ends quietly, as with SIGPIPE, with nothing on stderr.
 #[test]
 fn a_closed_pipe_ends_reproducible_output_quietly() {
+    use std::io::Read as _;
     for args in [
         &["--help"][..],
         &["completions", "bash"],
@@ -1038,7 +1043,15 @@ fn a_closed_pipe_ends_reproducible_output_quietly() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        drop(child.stdout.take()); // the reader goes away before the first line
+        // Exactly the first line (byte by byte), then the reader goes away.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = Vec::new();
+        let mut byte = [0u8];
+        while stdout.read(&mut byte).unwrap() == 1 && byte[0] != b'\n' {
+            first.push(byte[0]);
+        }
+        assert!(!first.is_empty(), "{args:?}: a first line");
+        drop(stdout);
         let output = child.wait_with_output().unwrap();
         let stderr = text(&output.stderr);
         #[cfg(unix)]
@@ -1190,3 +1203,6 @@ mod mock_serve;
 // One-time codes and the payload rule at the command line.
 #[path = "cli/codes.rs"]
 mod codes;
+
+#[path = "cli/pipes.rs"]
+mod pipes;

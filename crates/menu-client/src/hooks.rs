@@ -12,8 +12,9 @@
 //!   in for an operation that sets none (a body keeps its media type); the request id header is
 //!   the context's, or a fresh UUID v4 per request; `Authorization: Bearer <token>` when it holds
 //!   a token (marked sensitive), for an operation that takes one (by its `Auth` in the operation
-//!   table: the caller chose the token, this says which operations may carry it); its timeout
-//!   replaces the HTTP client's.
+//!   table: the caller chose the token, this says which operations may carry it); a header
+//!   parameter the operation table marks secret (`x-secret` in the spec) is marked sensitive; its
+//!   timeout replaces the HTTP client's.
 //! - **`exec`**: sends the request; with a body limit, a response body without a
 //!   `Content-Length` within the limit is wrapped in [`http_body_util::Limited`], so reading more
 //!   than the limit fails instead of allocating; with an observer (opt-in), the response is
@@ -33,7 +34,7 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName
 use crate::Client;
 use crate::models::Token;
 use crate::observe::Observer;
-use crate::operation::Managed;
+use crate::operation::{Location, Managed};
 use crate::operations;
 
 /// The request id header: the managed header `x-managed: request-id`, if the spec has one.
@@ -188,9 +189,22 @@ fn prepare(context: &RequestContext, request: &mut reqwest::Request, operation_i
             headers.insert(name, request_id);
         }
     }
-    let needs_no_token = || operations::find(operation_id).is_some_and(|op| !op.auth.takes_token());
-    if let Some(authorization) = context.authorization.as_ref().filter(|_| !needs_no_token()) {
+    let operation = operations::find(operation_id);
+    let needs_no_token = operation.is_some_and(|op| !op.auth.takes_token());
+    if let Some(authorization) = context.authorization.as_ref().filter(|_| !needs_no_token) {
         headers.insert(AUTHORIZATION, authorization.clone());
+    }
+    // A header parameter the spec marks `x-secret` (however it was set) is sensitive.
+    let secret = operation.into_iter().flat_map(|op| op.params);
+    for param in secret.filter(|p| p.secret && p.location == Location::Header) {
+        let Ok(name) = HeaderName::from_bytes(param.name.as_bytes()) else {
+            continue;
+        };
+        if let http::header::Entry::Occupied(mut values) = headers.entry(name) {
+            values
+                .iter_mut()
+                .for_each(|value| value.set_sensitive(true));
+        }
     }
     if let Some(timeout) = context.timeout {
         *request.timeout_mut() = Some(timeout);
@@ -328,6 +342,27 @@ mod tests {
         assert_eq!(value, "Bearer secret-jwt");
         assert!(value.is_sensitive());
         assert!(!format!("{context:?}").contains("secret-jwt"));
+    }
+
+    #[test]
+    fn secret_header_parameters_are_sensitive() {
+        let secret = |p: &&crate::operation::Param| p.secret && p.location == Location::Header;
+        let operation = operations::ALL
+            .iter()
+            .find(|op| op.params.iter().any(|p| secret(&p)))
+            .expect("the spec marks a secret header parameter");
+        let mut request = request();
+        for param in operation.params {
+            let name = HeaderName::from_bytes(param.name.as_bytes()).unwrap();
+            request
+                .headers_mut()
+                .insert(name, HeaderValue::from_static("v"));
+        }
+        prepare(&RequestContext::new(), &mut request, operation.id);
+        for param in operation.params {
+            let value = &request.headers()[param.name];
+            assert_eq!(value.is_sensitive(), secret(&param), "{}", param.name);
+        }
     }
 
     #[test]

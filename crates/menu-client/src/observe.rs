@@ -3,6 +3,8 @@
 //! and the first bytes of its body to it, once the body is read or dropped. The body flows to the
 //! generated code unchanged (errors and the body limit included); only a bounded copy is kept.
 //!
+//! A panic of the observer is contained: the read goes on, unchanged.
+//!
 //! What the observer gets is the raw response: secrets in it (a token the server issues) are the
 //! observer's to mask (`menu_sdk::inspect` does).
 //!
@@ -15,7 +17,9 @@ use bytes::{Bytes, BytesMut};
 use http_body_util::BodyExt as _;
 use reqwest::header::HeaderMap;
 
-/// Called with each response a client reads (see the module documentation).
+/// Called with each response a client reads (see the module documentation). It runs while the
+/// body is read or dropped; a panic in it is caught there (the panic hook still runs), so the
+/// call goes on as if it had returned.
 pub type Observer = Arc<dyn Fn(&Observed) + Send + Sync>;
 
 /// A response as an [`Observer`] sees it: raw, secrets included.
@@ -67,7 +71,10 @@ impl Recorder {
 impl Drop for Recorder {
     fn drop(&mut self) {
         self.seen.body = std::mem::take(&mut self.kept).freeze();
-        (self.observer)(&self.seen);
+        // A panicking observer must not end the read it watches (the answer may carry a token
+        // the server has just rotated) nor abort a thread already unwinding: it is contained.
+        let (observer, seen) = (&self.observer, &self.seen);
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| observer(seen)));
     }
 }
 

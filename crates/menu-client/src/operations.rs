@@ -27,6 +27,7 @@ pub const VERIFY_PHONE_NUMBER_UPDATE: Operation = Operation {
             kind: Kind::Uuid,
             description: "The id of the customer account.",
             customer: true,
+            secret: false,
         },
     ],
     body: ::std::option::Option::Some(Body {
@@ -262,6 +263,7 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
             kind: Kind::Uuid,
             description: "The id of the customer account (a UUID).",
             customer: true,
+            secret: false,
         },
         Param {
             name: "DLC-Authorization",
@@ -270,6 +272,7 @@ pub const UPDATE_CUSTOMER_ACCOUNT: Operation = Operation {
             kind: Kind::String(Text::ANY),
             description: "The customer's loyalty (Punchh) authorization token, when the brand uses one.",
             customer: false,
+            secret: true,
         },
     ],
     body: ::std::option::Option::Some(Body {
@@ -382,6 +385,7 @@ pub const DELETE_CUSTOMER_ACCOUNT: Operation = Operation {
             kind: Kind::Uuid,
             description: "The id of the customer account (a UUID).",
             customer: true,
+            secret: false,
         },
     ],
     body: ::std::option::Option::None,
@@ -411,6 +415,7 @@ pub const VERIFY_EMAIL_UPDATE: Operation = Operation {
             kind: Kind::Uuid,
             description: "The id of the customer account (a UUID).",
             customer: true,
+            secret: false,
         },
     ],
     body: ::std::option::Option::Some(Body {

@@ -120,6 +120,7 @@ mod tests {
                     kind: Kind::Uuid,
                     description: "",
                     customer: true,
+                    secret: false,
                 },
                 Param {
                     name: "thing_id",
@@ -131,6 +132,7 @@ mod tests {
                     },
                     description: "",
                     customer: false,
+                    secret: false,
                 },
                 Param {
                     name: "sort",
@@ -139,6 +141,7 @@ mod tests {
                     kind: Kind::Enum(&["asc", "desc"]),
                     description: "",
                     customer: false,
+                    secret: false,
                 },
                 Param {
                     name: "page",
@@ -150,6 +153,7 @@ mod tests {
                     },
                     description: "",
                     customer: false,
+                    secret: false,
                 },
             ],
             body: Some(Body {

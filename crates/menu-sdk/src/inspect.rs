@@ -3,7 +3,8 @@
 //!
 //! Masked: the values of the `Authorization`, `Proxy-Authorization`, `Cookie` and `Set-Cookie`
 //! headers, of the application key's header (the managed header `x-managed: application-key` of
-//! the operation table) and of any header marked sensitive; in a request body, the fields the
+//! the operation table), of the header parameters the operation table marks secret (the spec's
+//! `x-secret: true`) and of any header marked sensitive; in a request body, the fields the
 //! operation table marks as one-time codes (the spec's `x-one-time-code: true`); in a response
 //! body, the token of a session an operation issues (`x-token`: string or object form); and
 //! anywhere, the client's application key and token, and any JWT.
@@ -12,7 +13,7 @@
 //! hands the masked [`SeenResponse`] to the caller's function.
 
 use menu_client::observe::Observed;
-use menu_client::operation::{Managed, Operation};
+use menu_client::operation::{Location, Managed, Operation};
 use menu_client::operations;
 use reqwest::header::HeaderValue;
 use serde_json::Value;
@@ -35,7 +36,8 @@ impl crate::ClientBuilder {
     /// 64 KiB, **with the secrets masked** as [`crate::inspect`] says (the application key,
     /// tokens, a session's token, any JWT). For debugging tools (`menu -vv`); off by default,
     /// and the SDK never logs what it hands over. Keep it quick: it runs while the call reads
-    /// the body.
+    /// the body. A panic in it is caught (the panic hook still runs) and changes nothing of the
+    /// call: a token the server issued or rotated meanwhile is kept.
     pub fn inspect_responses(
         mut self,
         inspector: impl Fn(&SeenResponse) + Send + Sync + 'static,
@@ -75,6 +77,14 @@ fn secret_header(name: &str) -> bool {
     .any(|secret| name.eq_ignore_ascii_case(secret))
         || operations::managed(Managed::Application)
             .is_some_and(|header| name.eq_ignore_ascii_case(header.name))
+        || operations::ALL
+            .iter()
+            .flat_map(|operation| operation.params)
+            .any(|param| {
+                param.secret
+                    && param.location == Location::Header
+                    && name.eq_ignore_ascii_case(param.name)
+            })
 }
 
 /// A header's value as shown: a secret masked (a bearer token keeps its scheme), any JWT in
@@ -94,6 +104,21 @@ pub fn header_value(name: &str, value: &HeaderValue) -> String {
 
 /// A request body of `operation` as shown: its one-time codes and any JWT masked; JSON indented.
 pub fn request_body(operation: &Operation, body: &[u8]) -> String {
+    masked_request_body(operation, body, serde_json::to_string_pretty)
+}
+
+/// [`request_body`] as a command line shows a request to send again (`menu --dry-run`'s curl):
+/// masked alike, its JSON on one line.
+pub fn request_body_compact(operation: &Operation, body: &[u8]) -> String {
+    masked_request_body(operation, body, serde_json::to_string)
+}
+
+/// A request body of `operation`, its one-time codes and any JWT masked, JSON written by `write`.
+fn masked_request_body(
+    operation: &Operation,
+    body: &[u8],
+    write: fn(&Value) -> serde_json::Result<String>,
+) -> String {
     let Ok(mut value) = serde_json::from_slice::<Value>(body) else {
         return scrub(&String::from_utf8_lossy(body), &[]);
     };
@@ -106,7 +131,7 @@ pub fn request_body(operation: &Operation, body: &[u8]) -> String {
         }
     }
     scrub_json(&mut value, &[]);
-    serde_json::to_string_pretty(&value).unwrap_or_default()
+    write(&value).unwrap_or_default()
 }
 
 /// A response body of `operation` as shown: the session's token (an operation that issues one),
@@ -187,6 +212,18 @@ mod tests {
         let echoed = HeaderValue::from_str(&format!("token={JWT}")).unwrap();
         assert_eq!(header_value("x-echo", &echoed), "token=<redacted>");
         assert_eq!(header_value("content-type", &value), "f3a90488c7dd4b6e");
+        let marked = operations::ALL
+            .iter()
+            .flat_map(|operation| operation.params)
+            .filter(|param| param.location == Location::Header);
+        let mut seen = 0;
+        for param in marked.filter(|param| param.secret) {
+            assert_eq!(header_value(param.name, &value), MASK, "{}", param.name);
+            let upper = param.name.to_ascii_uppercase();
+            assert_eq!(header_value(&upper, &value), MASK, "{upper}");
+            seen += 1;
+        }
+        assert!(seen > 0, "the spec marks a secret header parameter");
     }
 
     #[test]
@@ -207,6 +244,16 @@ mod tests {
             assert_eq!(shown[field.name], expected, "{}", field.name);
         }
         assert_eq!(request_body(taking, b"not json 164138"), "not json 164138");
+        let compact = request_body_compact(taking, &serde_json::to_vec(&sent).unwrap());
+        assert!(!compact.contains('\n'), "{compact}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&compact).unwrap(),
+            serde_json::from_str::<Value>(&request_body(
+                taking,
+                &serde_json::to_vec(&sent).unwrap()
+            ))
+            .unwrap()
+        );
     }
 
     #[test]

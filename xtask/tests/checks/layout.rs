@@ -7,6 +7,9 @@
 //!   (`crates/menu-client/src/operation/`) and xtask, which reads the spec into it: everything
 //!   else asks the model's methods;
 //! - no hand-written `fs::rename`: files are replaced atomically through tempfile;
+//! - no `eprintln!`, `eprint!`, `println!` or `print!` in the `menu` command line (they panic on
+//!   a closed pipe, and a panic during a refresh loses the rotated token): its output goes
+//!   through `output.rs`, which never panics;
 //! - every module is at most 400 lines of non-test code (lines before its first top-level
 //!   `#[cfg(test)]`).
 
@@ -27,6 +30,12 @@ const GENERATED: [&str; 3] = [
 
 /// The raw comparators: HTTP clients and servers written without the SDK on purpose.
 const RAW_COMPARATORS: [&str; 2] = ["crates/menu-bench/", "xtask/src/fixtures/"];
+
+/// The `menu` command line, whose output never panics.
+const CLI: &str = "crates/menu-cli/src/";
+
+/// The standard printing macros, which panic when they cannot write.
+const PRINT_MACROS: [&str; 4] = ["eprintln", "eprint", "println", "print"];
 
 /// Where token-effect variants may be named: the model, and xtask, which reads the spec into it.
 const TOKEN_EFFECT_OWNERS: [&str; 2] = ["crates/menu-client/src/operation/", "xtask/src/"];
@@ -136,6 +145,8 @@ struct Found {
     literals: Vec<String>,
     token_effect_variants: Vec<String>,
     renames: usize,
+    /// The standard printing macros called ([`PRINT_MACROS`]).
+    prints: Vec<String>,
 }
 
 impl<'ast> Visit<'ast> for Found {
@@ -194,6 +205,11 @@ impl<'ast> Visit<'ast> for Found {
     // literal.
     fn visit_macro(&mut self, mac: &'ast syn::Macro) {
         literals_in(mac.tokens.clone(), &mut self.literals);
+        if let Some(last) = mac.path.segments.last()
+            && PRINT_MACROS.iter().any(|name| last.ident == name)
+        {
+            self.prints.push(format!("{}!", last.ident));
+        }
         syn::visit::visit_macro(self, mac);
     }
 }
@@ -272,6 +288,21 @@ fn no_hand_written_rename() {
 }
 
 #[test]
+fn the_command_line_prints_only_through_its_output_module() {
+    let printing: Vec<(String, Vec<String>)> = sources()
+        .iter()
+        .filter(|(name, _, _)| name.starts_with(CLI))
+        .map(|(name, file, _)| (name.clone(), found(file).prints))
+        .filter(|(_, prints)| !prints.is_empty())
+        .collect();
+    assert!(
+        printing.is_empty(),
+        "these panic on a closed pipe: write through output.rs (`say`, `tell!`, `prompt!`): \
+         {printing:?}"
+    );
+}
+
+#[test]
 fn every_module_is_at_most_400_lines_of_non_test_code() {
     let long: Vec<(String, usize)> = sources()
         .iter()
@@ -301,12 +332,15 @@ fn the_rules_see_what_they_look_for() {
         fn f(op: &Operation) -> bool {
             let _ = format!("{}", "X-Request-ID");
             std::fs::rename("a", "b").ok();
+            eprintln!("{}", 1);
+            std::eprint!("x");
+            output::tell!("fine");
             op.token == TokenEffect::Rotates
         }
         #[cfg(test)]
         mod tests {
             const NAME: &str = "Application";
-            fn g() -> bool { matches!(x, TokenEffect::Revokes) }
+            fn g() -> bool { println!("in a test"); matches!(x, TokenEffect::Revokes) }
         }
     };
     let found = found(&sample);
@@ -324,4 +358,5 @@ fn the_rules_see_what_they_look_for() {
         ["use TokenEffect::Issues", "TokenEffect::Rotates"]
     );
     assert_eq!(found.renames, 2);
+    assert_eq!(found.prints, ["eprintln!", "eprint!"], "tests are left out");
 }

@@ -198,6 +198,7 @@ mod tests {
             },
             description: "",
             customer: false,
+            secret: false,
         };
         assert_eq!(page.check(Some("3")), Ok(()));
         assert_eq!(

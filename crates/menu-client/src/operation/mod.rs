@@ -231,6 +231,9 @@ pub struct Param {
     /// Whether it names the customer the operation acts on (`x-customer: true`): the server
     /// answers 404 for an unknown customer and 403 for another customer than the token's.
     pub customer: bool,
+    /// Whether its value is a secret (`x-secret: true`, such as a loyalty token sent as a
+    /// header): the client marks it sensitive, tools that show a request mask it.
+    pub secret: bool,
 }
 
 /// Where a parameter is sent.

@@ -10,6 +10,7 @@ mod auto_refresh;
 mod errors;
 mod faults;
 mod headers;
+mod inspect;
 mod options;
 mod schemas;
 mod secrets;

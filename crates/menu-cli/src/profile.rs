@@ -8,7 +8,7 @@
 //! one token: the second one waits, then reads the profile again and uses the token the first
 //! one stored. The profile is the client's [`TokenStore`]: every token the server issues (a
 //! refresh, automatic or explicit, a `register`) is written back, atomically, before the command
-//! exits.
+//! exits, bound to the base URL that issued it in the same write.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -218,12 +218,18 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     builder.create(dir)
 }
 
-/// A profile as the client's token store: every token the server issues is written to it.
+/// A profile as the client's token store: every token the server issues is written to it, with
+/// its binding to the base URL that issued it, in one update (`binding::bind_issued`).
 pub struct ProfileStore {
     pub profiles: Profiles,
     /// Whether the client starts with the profile's token (otherwise it starts without one, and
     /// only keeps what the server issues).
     pub load: bool,
+    /// The base URL the client sends to, validated (`menu_sdk::validate_base_url`).
+    pub base_url: String,
+    /// The application key the client was given by flag or environment, if any (stored with a
+    /// token issued by another host than the profile's).
+    pub application_key: Option<String>,
 }
 
 impl ProfileStore {
@@ -253,7 +259,12 @@ impl TokenStore for ProfileStore {
 
     fn save<'a>(&'a self, token: &'a Token) -> StoreFuture<'a, ()> {
         let token = token.value().to_owned();
-        self.update(move |profile| profile.token = Some(token))
+        let url = self.base_url.clone();
+        let key = self.application_key.clone();
+        self.update(move |profile| {
+            crate::binding::bind_issued(profile, &url, key.as_deref());
+            profile.token = Some(token);
+        })
     }
 
     fn clear(&self) -> StoreFuture<'_, ()> {

@@ -9,7 +9,11 @@ use menu_sdk::{Call, Client, Error};
 use crate::binding;
 use crate::cli::GlobalOptions;
 use crate::output::Failure;
-use crate::profile::{Locked, ProfileStore, Profiles};
+use crate::profile::{Locked, Profiles};
+
+mod store;
+
+use store::ProfileStore;
 
 /// What a command may do with the profile's token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

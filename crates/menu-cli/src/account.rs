@@ -11,7 +11,7 @@ use crate::binding;
 use crate::cli::GlobalOptions;
 use crate::output::{Failure, say};
 use crate::profile::Profiles;
-use crate::settings::Session;
+use crate::settings::{ProfileToken, Session};
 
 /// Tells the person at the terminal what is happening (stderr: stdout stays for results).
 fn step(text: &str) {
@@ -34,6 +34,9 @@ pub async fn signup(
         )));
     }
     let given = code.map(|code| checked_code(&code)).transpose()?;
+    if let Some(url) = &global.base_url {
+        binding::checked_base_url(url)?;
+    }
     if global.token.is_some() {
         return Err(Failure::usage(
             "signup stores the new customer's token in the profile: do not pass --token or \
@@ -42,7 +45,7 @@ pub async fn signup(
     }
     // No lock while the person types the code: other `menu` commands go on meanwhile. The
     // profile's token (perhaps another customer's, bound to another host) is not sent.
-    let session = Session::open(global, false, false).await?;
+    let session = Session::open(global, false, ProfileToken::Unused).await?;
     let request = EmailRequest {
         email: email.to_owned(),
     };
@@ -69,8 +72,9 @@ pub async fn signup(
         }
     };
     step("Registering...");
-    // The profile's lock from here on: the token register issues is stored in it.
-    let session = Session::open(global, true, false).await?;
+    // The profile's lock from here on: the token register issues is stored in it, bound to the
+    // URL the client sent it to (`ProfileStore`).
+    let session = Session::open(global, true, ProfileToken::Unused).await?;
     let registered = session
         .call(global)
         .register(RegisterRequest {
@@ -84,27 +88,23 @@ pub async fn signup(
         .map_err(|error| session.keep_unsaved(error))?
         .customer_account;
     let profiles = Profiles::new(global.profile.as_deref())?;
-    // The token is in the profile already (it is the client's store); the settings too now,
-    // bound to the URL the sign-up used (a proxy in front of another host is dropped).
-    let url = used_base_url(global);
-    profiles.update(|profile| {
-        if !profile
-            .base_url
-            .as_deref()
-            .is_some_and(|old| binding::same(old, &url))
-        {
-            profile.proxy_url = None;
-        }
-        profile.base_url = Some(url.clone());
-        if let Some(key) = &global.application_key {
-            profile.application_key = Some(key.clone());
-        }
-    })?;
+    // The token is in the profile already (it is the client's store), and its binding: the URL
+    // the sign-up used (a proxy in front of another host dropped). A key given is kept too.
+    if let Some(key) = &global.application_key {
+        profiles.update(|profile| profile.application_key = Some(key.clone()))?;
+    }
+    let profile = profiles.read()?;
+    let proxy = profile
+        .proxy_url
+        .as_deref()
+        .map(|proxy| format!(" and its local proxy {proxy}"))
+        .unwrap_or_default();
     step(&format!(
-        "Signed up as customer {}; the token is stored in the profile `{}` ({}), bound to {url}.",
+        "Signed up as customer {}; the token is stored in the profile `{}` ({}), bound to {}{proxy}.",
         account.id,
         profiles.name(),
-        profiles.path().display()
+        profiles.path().display(),
+        binding::bound_to(&profile),
     ));
     say(crate::output::pretty(&account))
 }
@@ -127,23 +127,16 @@ fn json_call(body: &impl serde::Serialize) -> menu_sdk::JsonCall {
     }
 }
 
-/// The base URL a command used: given by flag or environment, or the default host.
-fn used_base_url(global: &GlobalOptions) -> String {
-    global
-        .base_url
-        .as_deref()
-        .unwrap_or(menu_sdk::DEFAULT_BASE_URL)
-        .trim()
-        .trim_end_matches('/')
-        .to_owned()
-}
-
 /// `menu login`: keep a token (from `--token`/`MENU_TOKEN`, or one line of standard input; none
 /// there keeps the profile's) in the profile, once it is checked to be a JWT, bound to the base
-/// URL given (the default host otherwise) and to `proxy_url` (a local proxy; none clears it).
+/// URL given (otherwise: a new token to the default host, the profile's token kept where it is
+/// bound) and to `proxy_url` (a local proxy; none clears it).
 pub fn login(global: &GlobalOptions, proxy_url: Option<String>) -> Result<(), Failure> {
-    let url = used_base_url(global);
-    binding::normalised(&url).map_err(|e| Failure::usage(format!("--base-url: {e}")))?;
+    let url = global
+        .base_url
+        .as_deref()
+        .map(binding::checked_base_url)
+        .transpose()?;
     let proxy_url = proxy_url
         .map(|proxy| binding::checked_proxy_url(&proxy))
         .transpose()?;
@@ -163,14 +156,17 @@ pub fn login(global: &GlobalOptions, proxy_url: Option<String>) -> Result<(), Fa
     };
     let profiles = Profiles::new(global.profile.as_deref())?;
     let _lock = profiles.lock()?;
-    // None given: the profile's token is kept, and rebound.
-    let token = if given.is_empty() {
-        profiles
-            .read()?
-            .token
-            .ok_or_else(|| Failure::usage("no token: pass --token, or give it on standard input"))?
+    // None given: the profile's token is kept, and so is its binding unless a base URL is given.
+    let (token, url) = if given.is_empty() {
+        let profile = profiles.read()?;
+        let url = url.unwrap_or_else(|| binding::bound_to(&profile).to_owned());
+        let token = profile.token.ok_or_else(|| {
+            Failure::usage("no token: pass --token, or give it on standard input")
+        })?;
+        (token, url)
     } else {
-        given
+        let url = url.unwrap_or_else(|| menu_sdk::DEFAULT_BASE_URL.to_owned());
+        (given, url)
     };
     let claims = TokenClaims::decode(&token)
         .map_err(|e| Failure::usage(format!("not a customer token: {e}")))?;

@@ -147,8 +147,9 @@ pub enum Command {
     /// Keep a customer token in the profile, bound to a base URL.
     ///
     /// The token (a JWT) comes from --token, or one line of standard input (an empty one keeps the
-    /// profile's token, rebound). The profile's token and application key are sent only to the base URL it is bound to
-    /// (--base-url, or the default host), and to its local proxy (--proxy-url).
+    /// profile's token, and its binding unless --base-url is given). The profile's token and
+    /// application key are sent only to the base URL it is bound to (--base-url, or for a new
+    /// token the default host), and to its local proxy (--proxy-url).
     Login {
         /// A proxy on this machine (`localhost`, `127.0.0.1` or `[::1]`) in front of the base URL,
         /// which the profile's token and key may also go to [default: none].

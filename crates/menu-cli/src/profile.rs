@@ -6,14 +6,13 @@
 //! A command that uses a profile holds an inter-process lock (`credentials.toml.lock`, through
 //! fs4) from before it reads the file until it exits, so that two `menu` processes never refresh
 //! one token: the second one waits, then reads the profile again and uses the token the first
-//! one stored. The profile is the client's [`TokenStore`]: every token the server issues (a
-//! refresh, automatic or explicit, a `register`) is written back, atomically, before the command
-//! exits.
+//! one stored. The profile is the client's token store (`settings/store.rs`): every token the
+//! server issues (a refresh, automatic or explicit, a `register`) is written back, atomically,
+//! before the command exits, bound to the base URL that issued it in the same write.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use menu_sdk::{StoreFuture, Token, TokenStore};
 use serde::{Deserialize, Serialize};
 
 use crate::output::Failure;
@@ -216,47 +215,4 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(dir)
-}
-
-/// A profile as the client's token store: every token the server issues is written to it.
-pub struct ProfileStore {
-    pub profiles: Profiles,
-    /// Whether the client starts with the profile's token (otherwise it starts without one, and
-    /// only keeps what the server issues).
-    pub load: bool,
-}
-
-impl ProfileStore {
-    /// Changes the profile off the async runtime's workers (the file is re-read, checked and
-    /// replaced).
-    fn update(&self, change: impl FnOnce(&mut Profile) + Send + 'static) -> StoreFuture<'_, ()> {
-        let profiles = self.profiles.clone();
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || profiles.update(change))
-                .await
-                .map_err(|e| format!("the profile update stopped: {e}"))?
-                .map_err(|f| f.message.into())
-        })
-    }
-}
-
-impl TokenStore for ProfileStore {
-    fn load(&self) -> StoreFuture<'_, Option<Token>> {
-        Box::pin(async move {
-            if !self.load {
-                return Ok(None);
-            }
-            let profile = self.profiles.read().map_err(|f| f.message)?;
-            Ok(profile.token.map(Token::new))
-        })
-    }
-
-    fn save<'a>(&'a self, token: &'a Token) -> StoreFuture<'a, ()> {
-        let token = token.value().to_owned();
-        self.update(move |profile| profile.token = Some(token))
-    }
-
-    fn clear(&self) -> StoreFuture<'_, ()> {
-        self.update(|profile| profile.token = None)
-    }
 }

@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 use crate::cli::GlobalOptions;
 use crate::commands::{ME, Source, arguments, issues_token, name};
 use crate::output::{Failure, pretty, say, say_quietly, token_json};
-use crate::settings::Session;
+use crate::settings::{ProfileToken, Session};
 use heck::ToShoutySnakeCase as _;
 
 /// The call's arguments from the command's `matches` (`read` reads `--json-body`'s file or
@@ -93,7 +93,7 @@ pub async fn run(
         return say_quietly(template(operation));
     }
     let arguments = json_call(operation, matches, read_body)?;
-    let session = Session::open(global, !global.dry_run, operation.auth.takes_token()).await?;
+    let session = Session::open(global, !global.dry_run, ProfileToken::of(operation)).await?;
     let arguments = with_me(operation, arguments, &session.client)?;
     // The model's one check, which the mock also runs: nothing invalid is sent.
     arguments

@@ -3,12 +3,47 @@
 //! inter-process lock (`profile.rs`); a token from a flag or the environment is the caller's to
 //! keep. The profile's token and key go only to the host the profile is bound to (`binding.rs`).
 
+use menu_sdk::menu_client::operation::Operation;
 use menu_sdk::{Call, Client, Error};
 
 use crate::binding;
 use crate::cli::GlobalOptions;
 use crate::output::Failure;
-use crate::profile::{Locked, ProfileStore, Profiles};
+use crate::profile::{Locked, Profiles};
+
+mod store;
+
+use store::ProfileStore;
+
+/// What a command may do with the profile's token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileToken {
+    /// Nothing: the client starts without it (the profile only keeps the tokens the server
+    /// issues).
+    Unused,
+    /// Sent when there is one, and only to the profile's host or its local proxy: to another
+    /// host the call goes without it, and the profile's token is left as it is (an operation
+    /// that takes a token optionally and does not change tokens).
+    WhereBound,
+    /// Sent, replaced or forgotten: another host is refused (`binding::check`), as a token issued
+    /// there would replace this profile's.
+    Bound,
+}
+
+impl ProfileToken {
+    /// What `operation` does with the profile's token, by the operation model: an operation that
+    /// requires a token or changes tokens (`x-token`) is [`Self::Bound`], one that takes it when
+    /// there is one [`Self::WhereBound`].
+    pub fn of(operation: &Operation) -> Self {
+        if operation.auth.requires_token() || operation.token.changes_tokens() {
+            Self::Bound
+        } else if operation.auth.takes_token() {
+            Self::WhereBound
+        } else {
+            Self::Unused
+        }
+    }
+}
 
 /// A client ready for one command.
 pub struct Session {
@@ -22,14 +57,15 @@ pub struct Session {
 
 impl Session {
     /// The client of `global`, for a command that sends requests (`lock`: take the profile's
-    /// lock first, so that no other `menu` rotates its token meanwhile; `sends_token`: the
-    /// command may send the profile's token, so it is loaded, and refused to another host than
-    /// the profile's, as its application key always is (`binding.rs`); otherwise the client
-    /// starts without it and the profile only keeps the tokens the server issues).
+    /// lock first, so that no other `menu` rotates its token meanwhile; `token`: what the
+    /// command does with the profile's token: when it may send it, it is loaded, and refused to
+    /// another host than the profile's, as its application key always is (`binding.rs`);
+    /// otherwise the client starts without it). The profile keeps the tokens the server issues,
+    /// bound to the base URL that issued them (`ProfileStore`).
     pub async fn open(
         global: &GlobalOptions,
         lock: bool,
-        sends_token: bool,
+        token: ProfileToken,
     ) -> Result<Self, Failure> {
         let profiles = Profiles::new(global.profile.as_deref())?;
         let token_given = global.token.is_some();
@@ -41,6 +77,13 @@ impl Session {
         };
         let mut profile = profiles.read()?;
         binding::bind_legacy(&profiles, &mut profile, lock.is_some())?;
+        let base_url = global.base_url.as_deref().or(profile.base_url.as_deref());
+        let sends_token = match token {
+            ProfileToken::Unused => false,
+            // Another host than the binding: the call goes without the profile's token.
+            ProfileToken::WhereBound => base_url.is_none_or(|url| binding::allows(&profile, url)),
+            ProfileToken::Bound => true,
+        };
         binding::check(&profiles, &profile, global, sends_token)?;
         let key = global
             .application_key
@@ -53,12 +96,13 @@ impl Session {
                     profiles.name()
                 ))
             })?;
+        // The one form of the URL the client uses, which the profile is bound to when it keeps a
+        // token the server issued.
+        let base_url = menu_sdk::validate_base_url(base_url.unwrap_or(menu_sdk::DEFAULT_BASE_URL))?;
         let mut builder = Client::builder()
             .application_key(key)
+            .base_url(&base_url)
             .allow_insecure_http(global.allow_insecure_http);
-        if let Some(url) = global.base_url.as_ref().or(profile.base_url.as_ref()) {
-            builder = builder.base_url(url);
-        }
         if let Some(version) = &global.api_version {
             builder = builder.api_version(version);
         }
@@ -76,6 +120,8 @@ impl Session {
             None => builder.token_store(ProfileStore {
                 profiles,
                 load: sends_token,
+                base_url,
+                application_key: global.application_key.clone(),
             }),
         };
         Ok(Self {

@@ -81,9 +81,18 @@ impl fmt::Debug for Config {
     }
 }
 
-/// Whether a validated base URL's host is loopback (`localhost`, 127.0.0.0/8, `::1`).
-pub(crate) fn is_loopback(base_url: &str) -> bool {
-    let Ok(url) = reqwest::Url::parse(base_url) else {
+/// Whether a base URL's host is this machine (`localhost`, 127.0.0.0/8, `::1`), the rule by
+/// which the client allows the customer token over plain `http://`
+/// ([`crate::ClientBuilder::allow_insecure_http`] aside). A URL that does not parse is not
+/// loopback.
+///
+/// ```
+/// assert!(menu_sdk::is_loopback("http://127.0.0.1:8080/api"));
+/// assert!(menu_sdk::is_loopback("http://[::1]/api"));
+/// assert!(!menu_sdk::is_loopback("http://localhost.example.com/api"));
+/// ```
+pub fn is_loopback(base_url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(base_url.trim()) else {
         return false;
     };
     match url.host() {
@@ -94,9 +103,22 @@ pub(crate) fn is_loopback(base_url: &str) -> bool {
     }
 }
 
-/// An absolute `http(s)` URL with a host, no query, fragment or credentials; trailing `/` removed.
-/// Error messages never repeat the URL's credentials, query or fragment (they may hold secrets).
-pub(crate) fn validate_base_url(raw: &str) -> Result<String, Error> {
+/// A base URL as the client takes it ([`crate::ClientBuilder::base_url`]), checked and written
+/// the one way the client uses it: an absolute `http(s)` URL with a host, and no query, fragment
+/// or credentials; surrounding whitespace and trailing `/` removed, scheme and host in lower
+/// case, the scheme's default port dropped. So two base URLs are the same exactly when their
+/// validated forms are equal. The error ([`Error::InvalidConfig`]) says what is wrong without
+/// repeating the URL's credentials, query or fragment (they may hold secrets).
+///
+/// ```
+/// assert_eq!(
+///     menu_sdk::validate_base_url(" HTTPS://API.Example.com:443/api/ ").unwrap(),
+///     "https://api.example.com/api"
+/// );
+/// assert!(menu_sdk::validate_base_url("https://user:pw@api.example.com/api").is_err());
+/// assert!(menu_sdk::validate_base_url("https://api.example.com/api?x").is_err());
+/// ```
+pub fn validate_base_url(raw: &str) -> Result<String, Error> {
     let url = reqwest::Url::parse(raw.trim()).map_err(|e| {
         Error::config(format!(
             "the base URL is not a URL ({e}); expected something like `{DEFAULT_BASE_URL}`"

@@ -162,7 +162,7 @@ pub use client::Client;
 pub use config::{
     DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_MAX_RESPONSE_BODY_BYTES, DEFAULT_REFRESH_MARGIN, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT,
-    env,
+    env, is_loopback, validate_base_url,
 };
 pub use error::{ApiError, Error, TransportErrorKind};
 pub use inspect::SeenResponse;

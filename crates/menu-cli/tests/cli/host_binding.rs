@@ -284,8 +284,7 @@ async fn login_and_signup_bind_the_profile_to_the_url_they_used() {
     );
     // `signup` with another URL than the profile's binds the profile to it.
     let email = "ana@example.com";
-    // The code is requested elsewhere: this profile's token, bound to the default host, would be
-    // refused to `second` (the operation takes a token when there is one).
+    // The code is requested with no profile.
     let mut command = menu();
     command
         .env("MENU_BASE_URL", second.base_url())
@@ -370,4 +369,384 @@ async fn the_profiles_token_goes_to_its_local_proxy_without_a_second_profile() {
     command.args(["--base-url", upstream, "login"]);
     assert!(run(command).await.status.success());
     assert_eq!(stored(config.path(), "proxy_url"), None);
+}
+
+/// A one-time code for `email`, requested from `server` with flags (no profile involved).
+async fn code_from(server: &MockServer, email: &str) -> String {
+    let mut command = menu();
+    command.args([
+        "--base-url",
+        server.base_url(),
+        "--application-key",
+        server.application_key(),
+        "passwordless-request",
+        "--email",
+        email,
+    ]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    server
+        .state()
+        .last_code(email, menu_mock::MessageKind::SignUpCode)
+        .unwrap()
+}
+
+/// `menu signup` without a base URL registers at the profile's host, and says and keeps that
+/// binding (it said, and wrote, the default host).
+#[tokio::test]
+async fn signup_without_a_base_url_stays_bound_to_the_host_it_registered_at() {
+    let server = MockServer::start().await.unwrap();
+    let config = tempfile::tempdir().unwrap();
+    logged_in(&server, config.path()).await;
+    let email = "bo@example.com";
+    let code = code_from(&server, email).await;
+    let mut command = menu_with_config(config.path());
+    command.args(["signup", "--email", email, "--code", &code]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(server.state().requests("register"), 1);
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!("bound to {}.", server.base_url())),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(menu_sdk::DEFAULT_BASE_URL), "{stderr}");
+    assert_eq!(
+        stored(config.path(), "base_url").as_deref(),
+        Some(server.base_url())
+    );
+    // The new customer's token works there, with no flag.
+    let mut command = menu_with_config(config.path());
+    command.arg("refresh");
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(server.state().requests("refresh"), 1);
+}
+
+/// A token issued by the generic `register` command is stored with its binding (and the key
+/// that went with it): `whoami` has no 0.3 profile to bind to the default host.
+#[tokio::test]
+async fn a_token_register_issues_is_stored_bound_to_the_host_that_issued_it() {
+    let server = MockServer::start().await.unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let email = "cy@example.com";
+    let code = code_from(&server, email).await;
+    let mut command = menu_with_config(config.path());
+    command.args([
+        "--base-url",
+        server.base_url(),
+        "--application-key",
+        server.application_key(),
+        "register",
+        "--passwordless-email",
+        email,
+        "--passwordless-code",
+        &code,
+    ]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(stored(config.path(), "token").is_some());
+    assert_eq!(
+        stored(config.path(), "base_url").as_deref(),
+        Some(server.base_url())
+    );
+    assert_eq!(
+        stored(config.path(), "application_key").as_deref(),
+        Some(server.application_key())
+    );
+    let mut command = menu_with_config(config.path());
+    command.arg("whoami");
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stderr), "", "no binding to the default host");
+    assert!(
+        text(&output.stdout).contains(&format!("bound to: {}", server.base_url())),
+        "{}",
+        text(&output.stdout)
+    );
+    let mut command = menu_with_config(config.path());
+    command.arg("refresh");
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(server.state().requests("refresh"), 1);
+}
+
+/// A profile bound to one host, its token dropped by `logout`: a token `register` issues at
+/// another host (with that host's key) rebinds the profile there, never under the old binding,
+/// and the old host's key does not follow it.
+#[tokio::test]
+async fn a_token_issued_elsewhere_after_logout_rebinds_the_profile() {
+    let first = MockServer::start().await.unwrap();
+    let second = MockServer::start().await.unwrap();
+    let config = tempfile::tempdir().unwrap();
+    logged_in(&first, config.path()).await;
+    let mut command = menu_with_config(config.path());
+    command.arg("logout");
+    assert!(run(command).await.status.success());
+    let email = "di@example.com";
+    let code = code_from(&second, email).await;
+    let mut command = menu_with_config(config.path());
+    command.args([
+        "--base-url",
+        second.base_url(),
+        "--application-key",
+        second.application_key(),
+        "register",
+        "--passwordless-email",
+        email,
+        "--passwordless-code",
+        &code,
+    ]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        stored(config.path(), "base_url").as_deref(),
+        Some(second.base_url())
+    );
+    assert_eq!(
+        stored(config.path(), "application_key").as_deref(),
+        Some(second.application_key())
+    );
+    // The profile now goes to the host that issued its token, and only there.
+    let mut command = menu_with_config(config.path());
+    command.arg("refresh");
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        (
+            first.state().requests("refresh"),
+            second.state().requests("refresh")
+        ),
+        (0, 1)
+    );
+    let mut command = menu_with_config(config.path());
+    command
+        .env("MENU_BASE_URL", first.base_url())
+        .arg("refresh");
+    assert_clean_failure(
+        &run(command).await,
+        2,
+        &[second.base_url(), first.base_url()],
+    );
+    assert_eq!(first.state().requests("refresh"), 0);
+}
+
+/// `menu login` keeping the profile's token (none given) keeps its binding too, unless a base URL
+/// is given: `--proxy-url` alone adds the proxy (it rebound the token to the default host).
+#[tokio::test]
+async fn login_keeping_the_token_keeps_its_binding() {
+    let server = MockServer::start().await.unwrap();
+    let config = tempfile::tempdir().unwrap();
+    logged_in(&server, config.path()).await;
+    let token = stored(config.path(), "token");
+    let proxy = "http://127.0.0.1:9/api";
+    let mut command = menu_with_config(config.path());
+    command.args(["login", "--proxy-url", proxy]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains(&format!(
+            "bound to {} and its local proxy {proxy}",
+            server.base_url()
+        )),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(
+        stored(config.path(), "base_url").as_deref(),
+        Some(server.base_url())
+    );
+    assert_eq!(stored(config.path(), "proxy_url").as_deref(), Some(proxy));
+    assert_eq!(stored(config.path(), "token"), token);
+    // And the token still goes there.
+    let mut command = menu_with_config(config.path());
+    command.arg("refresh");
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(server.state().requests("refresh"), 1);
+    // MENU_BASE_URL given explicitly rebinds it.
+    let mut command = menu_with_config(config.path());
+    command
+        .env("MENU_BASE_URL", menu_sdk::DEFAULT_BASE_URL)
+        .arg("login");
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        stored(config.path(), "base_url").as_deref(),
+        Some(menu_sdk::DEFAULT_BASE_URL)
+    );
+    assert_eq!(stored(config.path(), "proxy_url"), None);
+}
+
+/// An operation that takes a token only when there is one, sent to another host than the
+/// profile's: it goes without the profile's token (not sent, and the profile left as it is),
+/// only the application key is checked. One that issues a token there is still refused: the
+/// token it would store belongs to another host.
+#[tokio::test]
+async fn an_optional_token_operation_to_another_host_goes_without_the_profiles_token() {
+    let first = MockServer::start().await.unwrap();
+    let second = MockServer::start().await.unwrap();
+    let config = tempfile::tempdir().unwrap();
+    logged_in(&first, config.path()).await;
+    let before = stored_profile(config.path());
+    let email = "ed@example.com";
+    let request = |url: &str, key: Option<&str>, dry_run: bool| {
+        let mut command = menu_with_config(config.path());
+        command.args(["--base-url", url]);
+        if let Some(key) = key {
+            command.args(["--application-key", key]);
+        }
+        if dry_run {
+            command.arg("--dry-run");
+        }
+        command.args(["passwordless-request", "--email", email]);
+        command
+    };
+    // The profile's key is refused to the other host, and the advice is about the key only.
+    let output = run(request(second.base_url(), None, false)).await;
+    assert_clean_failure(
+        &output,
+        2,
+        &["application key is bound to", "--application-key"],
+    );
+    assert!(
+        !text(&output.stderr).contains("--token"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(second.state().requests("passwordless_request"), 0);
+    // With the other host's key: sent, without the profile's token.
+    let shown = run(request(
+        second.base_url(),
+        Some(second.application_key()),
+        true,
+    ))
+    .await;
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    assert!(
+        !text(&shown.stdout).to_lowercase().contains("authorization"),
+        "{}",
+        text(&shown.stdout)
+    );
+    let output = run(request(
+        second.base_url(),
+        Some(second.application_key()),
+        false,
+    ))
+    .await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(second.state().requests("passwordless_request"), 1);
+    assert_eq!(
+        stored_profile(config.path()),
+        before,
+        "the profile is unchanged"
+    );
+    // To the profile's own host, the token goes.
+    let shown = run(request(first.base_url(), None, true)).await;
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    assert!(
+        text(&shown.stdout).to_lowercase().contains("authorization"),
+        "{}",
+        text(&shown.stdout)
+    );
+    // `register` issues a token: to the other host it is refused, nothing sent.
+    let code = second
+        .state()
+        .last_code(email, menu_mock::MessageKind::SignUpCode)
+        .unwrap();
+    let mut command = menu_with_config(config.path());
+    command.args([
+        "--base-url",
+        second.base_url(),
+        "--application-key",
+        second.application_key(),
+        "register",
+        "--passwordless-email",
+        email,
+        "--passwordless-code",
+        &code,
+    ]);
+    assert_clean_failure(
+        &run(command).await,
+        2,
+        &["token is bound to", first.base_url(), "nothing was sent"],
+    );
+    assert_eq!(second.state().requests("register"), 0);
+    assert_eq!(stored_profile(config.path()), before);
+}
+
+/// A base URL or proxy URL the client could not use is refused by `login` and `signup`, nothing
+/// stored, its secrets not repeated; one written otherwise is stored as the client uses it.
+#[tokio::test]
+async fn login_refuses_a_base_url_the_client_cannot_use() {
+    let server = MockServer::start().await.unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let token = server.state().issue_token(DRAGOS).unwrap();
+    for (base, proxy, expected) in [
+        ("https://h.example/api?x", None, "query"),
+        ("https://user:hunter2@h.example/api", None, "credentials"),
+        ("https://h.example/api#f", None, "fragment"),
+        ("ftp://h.example/api", None, "http://"),
+        (
+            "https://h.example/api",
+            Some("http://127.0.0.1:9/api?x"),
+            "--proxy-url",
+        ),
+        (
+            "https://h.example/api",
+            Some("http://me:hunter2@127.0.0.1:9/api"),
+            "credentials",
+        ),
+    ] {
+        let mut command = menu_with_config(config.path());
+        command.args(["--base-url", base, "--token", token.value(), "login"]);
+        if let Some(proxy) = proxy {
+            command.args(["--proxy-url", proxy]);
+        }
+        let output = run(command).await;
+        assert_clean_failure(&output, 2, &[expected]);
+        assert!(
+            !text(&output.stderr).contains("hunter2"),
+            "{}",
+            text(&output.stderr)
+        );
+        assert!(
+            !config.path().join("menu/credentials.toml").exists(),
+            "{base}"
+        );
+    }
+    let mut command = menu_with_config(config.path());
+    command.env("MENU_BASE_URL", "https://user:hunter2@h.example/api");
+    command.args(["signup", "--email", "fa@example.com", "--code", "1"]);
+    let output = run(command).await;
+    assert_clean_failure(&output, 2, &["credentials"]);
+    assert!(!text(&output.stderr).contains("hunter2"));
+    // Written otherwise, stored as the client uses it: and then it works.
+    let port = server.base_url().split(':').nth(2).unwrap();
+    let mut command = menu_with_config(config.path());
+    command.args([
+        "--base-url",
+        &format!(" HTTP://127.0.0.1:{port}/ "),
+        "--application-key",
+        server.application_key(),
+        "--token",
+        token.value(),
+        "login",
+        "--proxy-url",
+        &format!("HTTP://LOCALHOST:{port}/"),
+    ]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        stored(config.path(), "base_url").as_deref(),
+        Some(server.base_url())
+    );
+    assert_eq!(
+        stored(config.path(), "proxy_url"),
+        Some(format!("http://localhost:{port}"))
+    );
+    let mut command = menu_with_config(config.path());
+    command.arg("refresh");
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use menu_bench::{APPLICATION_KEY, Budget, OverheadRig, Peer, USER_AGENT};
 use menu_peer::apis::configuration::Configuration;
-use menu_peer::apis::customers_api;
+use menu_peer::apis::{account_api, token_api};
 use menu_peer::models;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
 
@@ -42,7 +42,7 @@ fn peer(rig: &OverheadRig) -> Peer {
             let request_id = uuid::Uuid::new_v4().to_string();
             let enabled = models::QueryBuilderEnabled::True;
             if is_refresh {
-                let response = customers_api::refresh(
+                let response = token_api::refresh(
                     &configuration,
                     &request_id,
                     APPLICATION_KEY,
@@ -54,7 +54,7 @@ fn peer(rig: &OverheadRig) -> Peer {
                 std::hint::black_box(response);
             } else {
                 let body = models::VerifyPhoneNumberUpdateRequest::new("164138".to_owned());
-                let response = customers_api::verify_phone_number_update(
+                let response = account_api::verify_phone_number_update(
                     &configuration,
                     &customer_id,
                     &request_id,

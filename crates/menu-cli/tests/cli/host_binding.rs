@@ -41,6 +41,14 @@ fn stored_profile(config: &std::path::Path) -> toml::Value {
     value["profiles"]["default"].clone()
 }
 
+/// `menu refresh` with the profile of `config` and nothing else: it must succeed.
+async fn refreshes_with_the_profile(config: &std::path::Path) {
+    let mut command = menu_with_config(config);
+    command.arg("refresh");
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+}
+
 fn stored(config: &std::path::Path, key: &str) -> Option<String> {
     stored_profile(config)
         .get(key)
@@ -251,10 +259,7 @@ async fn login_and_signup_bind_the_profile_to_the_url_they_used() {
         stored(config.path(), "base_url").as_deref(),
         Some(second.base_url())
     );
-    let mut command = menu_with_config(config.path());
-    command.arg("refresh");
-    let output = run(command).await;
-    assert!(output.status.success(), "{}", text(&output.stderr));
+    refreshes_with_the_profile(config.path()).await;
     assert_eq!(
         (
             first.state().requests("refresh"),
@@ -416,10 +421,7 @@ async fn signup_without_a_base_url_stays_bound_to_the_host_it_registered_at() {
         Some(server.base_url())
     );
     // The new customer's token works there, with no flag.
-    let mut command = menu_with_config(config.path());
-    command.arg("refresh");
-    let output = run(command).await;
-    assert!(output.status.success(), "{}", text(&output.stderr));
+    refreshes_with_the_profile(config.path()).await;
     assert_eq!(server.state().requests("refresh"), 1);
 }
 
@@ -464,10 +466,7 @@ async fn a_token_register_issues_is_stored_bound_to_the_host_that_issued_it() {
         "{}",
         text(&output.stdout)
     );
-    let mut command = menu_with_config(config.path());
-    command.arg("refresh");
-    let output = run(command).await;
-    assert!(output.status.success(), "{}", text(&output.stderr));
+    refreshes_with_the_profile(config.path()).await;
     assert_eq!(server.state().requests("refresh"), 1);
 }
 
@@ -508,10 +507,7 @@ async fn a_token_issued_elsewhere_after_logout_rebinds_the_profile() {
         Some(second.application_key())
     );
     // The profile now goes to the host that issued its token, and only there.
-    let mut command = menu_with_config(config.path());
-    command.arg("refresh");
-    let output = run(command).await;
-    assert!(output.status.success(), "{}", text(&output.stderr));
+    refreshes_with_the_profile(config.path()).await;
     assert_eq!(
         (
             first.state().requests("refresh"),
@@ -559,10 +555,7 @@ async fn login_keeping_the_token_keeps_its_binding() {
     assert_eq!(stored(config.path(), "proxy_url").as_deref(), Some(proxy));
     assert_eq!(stored(config.path(), "token"), token);
     // And the token still goes there.
-    let mut command = menu_with_config(config.path());
-    command.arg("refresh");
-    let output = run(command).await;
-    assert!(output.status.success(), "{}", text(&output.stderr));
+    refreshes_with_the_profile(config.path()).await;
     assert_eq!(server.state().requests("refresh"), 1);
     // MENU_BASE_URL given explicitly rebinds it.
     let mut command = menu_with_config(config.path());
@@ -745,8 +738,5 @@ async fn login_refuses_a_base_url_the_client_cannot_use() {
         stored(config.path(), "proxy_url"),
         Some(format!("http://localhost:{port}"))
     );
-    let mut command = menu_with_config(config.path());
-    command.arg("refresh");
-    let output = run(command).await;
-    assert!(output.status.success(), "{}", text(&output.stderr));
+    refreshes_with_the_profile(config.path()).await;
 }

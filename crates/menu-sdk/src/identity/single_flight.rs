@@ -1,16 +1,20 @@
 //! Single-flight token refresh: however many calls find one token stale at once, one refresh
 //! request goes out, and they all share its outcome (the new session, or the error).
 //!
-//! The refresh is a spawned task: a caller that gives up cannot abort it half-way (which would
-//! lose the new token the server issued). Its starter awaits its `JoinHandle`, the others a
-//! `watch` channel the task fills. The gate keeps the last refresh: a call that found the same
-//! token stale shares its success (a second refresh would be refused), or its failure (or its
-//! end without an outcome: a panic) if it arrived before it; a later call tries again.
+//! The refresh runs in the task of the call that starts it, with no hand-off to another worker.
+//! A caller that gives up cannot abort it half-way, which would lose the new token the server
+//! issued: the refresh then moves to a spawned task ([`HandOver`]), unless the caller's thread is
+//! unwinding from a panic. The other calls wait on a `watch` channel that the refresh fills. The
+//! gate keeps the last refresh: a call that found the same token stale shares its success (a
+//! second refresh would be refused), or its failure (or its end without an outcome: a panic) if
+//! it arrived before it; a later call tries again.
 
 use crate::error::Error;
 use crate::{Session, Token};
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use tokio::sync::watch;
 use tracing::Instrument as _;
 
@@ -69,23 +73,14 @@ impl RefreshGate {
         };
         match next {
             Next::Lead(done) => {
-                let task = tokio::spawn(
-                    async move {
-                        let outcome = refresh.await;
-                        let _ = done.send(Some(outcome.clone()));
-                        outcome
-                    }
-                    .in_current_span(),
-                );
-                match task.await {
-                    Ok(outcome) => (outcome, Origin::Ran),
-                    // A panic (a bug) reaches its caller, as if it ran inline; a task is
-                    // cancelled only when the runtime, and so the caller, shuts down.
-                    Err(error) => std::panic::resume_unwind(match error.try_into_panic() {
-                        Ok(panic) => panic,
-                        Err(_) => Box::new("the runtime shut down during a token refresh"),
-                    }),
-                }
+                let refresh = async move {
+                    let outcome = refresh.await;
+                    let _ = done.send(Some(outcome.clone()));
+                    outcome
+                };
+                // A panic (a bug) reaches the caller; the waiters see the channel closed.
+                let outcome = HandOver::new(refresh.in_current_span()).await;
+                (outcome, Origin::Ran)
             }
             // A refresh that stopped without an outcome (it panicked) is not run again for the
             // calls that waited for it: the token it was sent with may be rotated already.
@@ -96,6 +91,55 @@ impl RefreshGate {
                 ),
                 Err(_) => (Err(Error::RefreshInterrupted), Origin::Shared),
             },
+        }
+    }
+}
+
+/// A refresh polled in its caller's task until it ends. Dropped before then (the caller gave up),
+/// it spawns the rest of the refresh on the current runtime, so the token the server issues is
+/// still adopted and stored, and the waiters still get it. Dropped while its thread unwinds (the
+/// refresh or the caller panicked), it drops the refresh: a panicked future is not resumed, and
+/// the waiters see the outcome channel closed. Outside a runtime (no way to go on), the refresh
+/// is dropped too.
+#[must_use = "a future does nothing unless polled"]
+pub(crate) struct HandOver<F: Future + Send + 'static> {
+    refresh: Option<Pin<Box<F>>>,
+}
+
+impl<F: Future + Send + 'static> HandOver<F> {
+    pub(crate) fn new(refresh: F) -> Self {
+        Self {
+            refresh: Some(Box::pin(refresh)),
+        }
+    }
+}
+
+impl<F: Future + Send + 'static> Future for HandOver<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let Some(refresh) = self.refresh.as_mut() else {
+            // Polled after it ended: nothing is left to run.
+            return Poll::Pending;
+        };
+        let output = std::task::ready!(refresh.as_mut().poll(cx));
+        self.refresh = None;
+        Poll::Ready(output)
+    }
+}
+
+impl<F: Future + Send + 'static> Drop for HandOver<F> {
+    fn drop(&mut self) {
+        let Some(refresh) = self.refresh.take() else {
+            return;
+        };
+        if std::thread::panicking() {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            drop(runtime.spawn(async move {
+                let _ = refresh.await;
+            }));
         }
     }
 }

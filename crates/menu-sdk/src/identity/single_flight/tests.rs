@@ -105,3 +105,78 @@ async fn the_waiters_of_a_panicked_refresh_are_told_and_a_later_call_tries_again
     let (later, origin) = gate.refresh(&stale, async { session("t1") }).await;
     assert_eq!((later.unwrap().token.value(), origin), ("t1", Origin::Ran));
 }
+
+/// The refresh runs in its caller's task; when the caller goes away before it ends, it goes on
+/// in a task of its own: the waiters get its outcome, and it ran once.
+#[tokio::test]
+async fn a_refresh_whose_caller_goes_away_goes_on_in_a_task_of_its_own() {
+    let gate = Arc::new(RefreshGate::default());
+    let stale = Arc::new(Token::new("t0"));
+    let (started, release) = (
+        Arc::<AtomicUsize>::default(),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let leader = tokio::spawn({
+        let (gate, stale) = (gate.clone(), stale.clone());
+        let refresh = counted(&started, &release, session("t1"));
+        async move { gate.refresh(&stale, refresh).await }
+    });
+    while started.load(Ordering::SeqCst) == 0 {
+        tokio::task::yield_now().await;
+    }
+    let follower = tokio::spawn({
+        let (gate, stale) = (gate.clone(), stale.clone());
+        async move { gate.refresh(&stale, never()).await }
+    });
+    tokio::task::yield_now().await;
+    leader.abort();
+    assert!(leader.await.unwrap_err().is_cancelled());
+    release.notify_one();
+    let (shared, origin) = follower.await.unwrap();
+    assert_eq!(shared.unwrap().token.value(), "t1");
+    assert_eq!(
+        (origin, started.load(Ordering::SeqCst)),
+        (Origin::Shared, 1)
+    );
+}
+
+/// A hand-over dropped while its thread unwinds drops the refresh (a panicked future is never
+/// resumed); dropped otherwise, the refresh goes on.
+#[tokio::test]
+async fn a_refresh_dropped_while_unwinding_is_not_continued() {
+    let waker = futures_util::task::noop_waker();
+    for unwinding in [true, false] {
+        let (release, finished) = (
+            Arc::new(tokio::sync::Notify::new()),
+            Arc::<AtomicUsize>::default(),
+        );
+        let refresh = {
+            let (release, finished) = (release.clone(), finished.clone());
+            async move {
+                release.notified().await;
+                finished.fetch_add(1, Ordering::SeqCst);
+            }
+        };
+        let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut hand_over = Box::pin(HandOver::new(refresh));
+            let polled = hand_over
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(&waker));
+            assert!(polled.is_pending());
+            if unwinding {
+                panic!("the caller panics");
+            }
+        }));
+        assert_eq!(dropped.is_err(), unwinding);
+        release.notify_one();
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+        let expected = usize::from(!unwinding);
+        assert_eq!(
+            finished.load(Ordering::SeqCst),
+            expected,
+            "unwinding: {unwinding}"
+        );
+    }
+}

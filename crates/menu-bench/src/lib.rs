@@ -17,7 +17,7 @@ pub use decode::{Decode, decoding};
 pub use harness::{Budget, Comparison, Load, Side, compare, profile, side};
 pub use mock::{MockRig, MockThroughput, mock_throughput};
 pub use overhead::{
-    APPLICATION_KEY, CONTROL, Overhead, OverheadRig, Peer, USER_AGENT, call_overhead,
+    APPLICATION_KEY, CONTROL, Call, Overhead, OverheadRig, Peer, USER_AGENT, call_overhead,
     overhead_table, production_http_client,
 };
 pub use reference::{REFRESH_BODY, VERIFY_BODY, long_lived_jwt, start_reference_server};

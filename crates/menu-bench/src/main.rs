@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use menu_bench::{Budget, MockRig, OverheadRig, call_overhead, decoding, mock_throughput};
+use menu_bench::{Budget, Call, MockRig, OverheadRig, call_overhead, decoding, mock_throughput};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -85,13 +85,18 @@ fn profile(args: &[String]) -> Result<(), String> {
             "sdk" | "raw" => {
                 let rig = Arc::new(OverheadRig::start().await);
                 let sdk = side == "sdk";
+                let call = if is_refresh {
+                    Call::Refresh
+                } else {
+                    Call::Verify
+                };
                 let call = menu_bench::side(move || {
                     let rig = rig.clone();
                     async move {
                         if sdk {
-                            rig.sdk_call(is_refresh).await
+                            rig.sdk_call(call).await
                         } else {
-                            rig.raw_call(is_refresh).await
+                            rig.raw_call(call).await
                         }
                     }
                 });

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::harness::{Budget, Comparison, Load, Side, compare, side};
 use crate::minimal;
-use crate::reference::{long_lived_jwt, start_reference_server};
+use crate::reference::{REFRESH_BODY, long_lived_jwt, start_reference_server};
 
 const APP_KEY: &str = "f3a90488c7dd4b6e8b1e8e8c0f3b5a1d";
 const CUSTOMER_ID: &str = "47bf8888-3f23-11ed-936c-1a67b454859d";
@@ -38,6 +38,34 @@ pub struct OverheadRig {
     /// Refresh: one client per in-flight call (the SDK coalesces concurrent refreshes of one
     /// session into one request, which would not be the same requests as the raw side's).
     refreshers: Arc<std::sync::Mutex<Vec<menu_sdk::Client>>>,
+    /// After expiry: one client per in-flight call, each holding an expired token (the reference
+    /// answer's, which every refresh brings back: every call refreshes first).
+    expired: Arc<std::sync::Mutex<Vec<menu_sdk::Client>>>,
+    /// The expired token the raw and peer sides send to their refresh, after expiry.
+    pub expired_token: String,
+}
+
+/// What one call of the call-overhead comparison does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Call {
+    /// `verify_phone_number_update` with a valid token.
+    Verify,
+    /// `refresh`: rotates the token.
+    Refresh,
+    /// The first call after the token expired: a refresh, then `verify_phone_number_update` with
+    /// the new token (the SDK refreshes on its own before the call; the others call both).
+    AfterExpiry,
+}
+
+impl Call {
+    /// Its name in the table and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Call::Verify => "verify_phone_number_update",
+            Call::Refresh => "refresh",
+            Call::AfterExpiry => "verify after expiry (refresh + verify)",
+        }
+    }
 }
 
 /// The application key every side sends.
@@ -54,17 +82,28 @@ impl OverheadRig {
         let base_url = format!("http://{addr}/api");
         let token = long_lived_jwt();
         let sdk_http = production_http_client();
-        let build = || {
+        let expired_token =
+            serde_json::from_str::<minimal::Envelope<minimal::Refresh>>(REFRESH_BODY)
+                .unwrap()
+                .data
+                .token
+                .value;
+        let build = |token: &str| {
             menu_sdk::Client::builder()
                 .base_url(&base_url)
                 .application_key(APP_KEY)
-                .token(&token)
+                .token(token)
                 .http_client(sdk_http.clone())
                 .build()
                 .unwrap()
         };
-        let sdk = build();
-        let refreshers = Arc::new(std::sync::Mutex::new((0..128).map(|_| build()).collect()));
+        let sdk = build(&token);
+        let pool = |token: &str| {
+            Arc::new(std::sync::Mutex::new(
+                (0..128).map(|_| build(token)).collect(),
+            ))
+        };
+        let (refreshers, expired) = (pool(&token), pool(&expired_token));
         Self {
             raw: production_http_client(),
             base_url,
@@ -72,28 +111,68 @@ impl OverheadRig {
             customer_id: CUSTOMER_ID.parse().unwrap(),
             sdk,
             refreshers,
+            expired,
+            expired_token,
         }
     }
 
-    /// One SDK call of the operation (default configuration).
-    pub async fn sdk_call(&self, is_refresh: bool) {
-        if is_refresh {
-            let client = self.refreshers.lock().unwrap().pop().unwrap();
-            let session = client.refresh().await.unwrap();
-            std::hint::black_box(session);
-            self.refreshers.lock().unwrap().push(client);
+    /// One SDK call (default configuration).
+    pub async fn sdk_call(&self, call: Call) {
+        let pool = match call {
+            Call::Verify => {
+                let account = self
+                    .sdk
+                    .verify_phone_number_update(self.customer_id, "164138")
+                    .await
+                    .unwrap();
+                std::hint::black_box(account);
+                return;
+            }
+            Call::Refresh => &self.refreshers,
+            Call::AfterExpiry => &self.expired,
+        };
+        let client = pool.lock().unwrap().pop().unwrap();
+        if call == Call::Refresh {
+            std::hint::black_box(client.refresh().await.unwrap());
         } else {
-            let account = self
-                .sdk
+            let account = client
                 .verify_phone_number_update(self.customer_id, "164138")
                 .await
                 .unwrap();
             std::hint::black_box(account);
         }
+        pool.lock().unwrap().push(client);
     }
 
-    /// The same request by hand with raw reqwest, decoded into the minimal structs.
-    pub async fn raw_call(&self, is_refresh: bool) {
+    /// The same requests by hand with raw reqwest, decoded into the minimal structs.
+    pub async fn raw_call(&self, call: Call) {
+        match call {
+            Call::Verify => {
+                let body = self.raw_request(false, &self.token).await;
+                std::hint::black_box(
+                    serde_json::from_slice::<minimal::Envelope<minimal::Verify>>(&body).unwrap(),
+                );
+            }
+            Call::Refresh => {
+                let body = self.raw_request(true, &self.token).await;
+                std::hint::black_box(
+                    serde_json::from_slice::<minimal::Envelope<minimal::Refresh>>(&body).unwrap(),
+                );
+            }
+            Call::AfterExpiry => {
+                let body = self.raw_request(true, &self.expired_token).await;
+                let session =
+                    serde_json::from_slice::<minimal::Envelope<minimal::Refresh>>(&body).unwrap();
+                let body = self.raw_request(false, &session.data.token.value).await;
+                std::hint::black_box(
+                    serde_json::from_slice::<minimal::Envelope<minimal::Verify>>(&body).unwrap(),
+                );
+            }
+        }
+    }
+
+    /// One request (refresh or verify) with `token`: the answer's body.
+    async fn raw_request(&self, is_refresh: bool, token: &str) -> bytes::Bytes {
         let (http, base_url, customer_id) = (&self.raw, &self.base_url, self.customer_id);
         let builder = if is_refresh {
             http.get(format!("{base_url}/customers/refresh"))
@@ -111,33 +190,23 @@ impl OverheadRig {
             .header("X-QB-Enabled", "true")
             .header("Content-Type", "application/json")
             .header("User-Agent", USER_AGENT)
-            .bearer_auth(&self.token)
+            .bearer_auth(token)
             .send()
             .await
             .unwrap();
         assert!(response.status().is_success(), "{}", response.status());
-        let body = response.bytes().await.unwrap();
-        if is_refresh {
-            std::hint::black_box(
-                serde_json::from_slice::<minimal::Envelope<minimal::Refresh>>(&body).unwrap(),
-            );
-        } else {
-            std::hint::black_box(
-                serde_json::from_slice::<minimal::Envelope<minimal::Verify>>(&body).unwrap(),
-            );
-        }
+        response.bytes().await.unwrap()
     }
 }
 
 /// A third side for the call-overhead comparison (the client openapi-generator generates, in
-/// `cargo xtask bench`): makes one call of the operation (`true`: refresh) against `base_url`
-/// with `token`.
-pub type Peer = Arc<dyn Fn(bool) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+/// `cargo xtask bench`): makes one [`Call`] against the rig's `base_url`.
+pub type Peer = Arc<dyn Fn(Call) -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
 /// One operation's comparison at one concurrency.
 #[derive(Debug, Clone)]
 pub struct Overhead {
-    /// `refresh`, `verify_phone_number_update`, or [`CONTROL`].
+    /// A [`Call`]'s name, or [`CONTROL`].
     pub operation: &'static str,
     /// Concurrent workers.
     pub concurrency: usize,
@@ -171,33 +240,38 @@ pub async fn call_overhead(
 ) -> Vec<Overhead> {
     let mut results = Vec::new();
     for concurrency in [1, 64] {
-        for operation in ["verify_phone_number_update", "refresh", CONTROL] {
-            let is_refresh = operation == "refresh";
+        for call in [
+            Some(Call::Verify),
+            Some(Call::Refresh),
+            Some(Call::AfterExpiry),
+            None,
+        ] {
             let raw = {
                 let rig = rig.clone();
                 side(move || {
                     let rig = rig.clone();
-                    async move { rig.raw_call(is_refresh).await }
+                    async move { rig.raw_call(call.unwrap_or(Call::Verify)).await }
                 })
             };
-            let sides: Vec<Side> = if operation == CONTROL {
+            let sides: Vec<Side> = match call {
                 // Raw against itself: the noise floor of this machine.
-                vec![raw.clone(), raw]
-            } else {
-                let sdk = {
-                    let rig = rig.clone();
-                    side(move || {
+                None => vec![raw.clone(), raw],
+                Some(call) => {
+                    let sdk = {
                         let rig = rig.clone();
-                        async move { rig.sdk_call(is_refresh).await }
-                    })
-                };
-                let peer = peer
-                    .clone()
-                    .map(|peer| -> Side { Arc::new(move || peer(is_refresh)) });
-                std::iter::once(sdk).chain(peer).chain([raw]).collect()
+                        side(move || {
+                            let rig = rig.clone();
+                            async move { rig.sdk_call(call).await }
+                        })
+                    };
+                    let peer = peer
+                        .clone()
+                        .map(|peer| -> Side { Arc::new(move || peer(call)) });
+                    std::iter::once(sdk).chain(peer).chain([raw]).collect()
+                }
             };
             results.push(Overhead {
-                operation,
+                operation: call.map_or(CONTROL, Call::name),
                 concurrency,
                 result: compare(concurrency, budget, &sides).await,
                 with_peer: peer.is_some(),

@@ -12,12 +12,12 @@ async fn every_benchmark_runs() {
     let rig = Arc::new(OverheadRig::start().await);
     // A stand-in peer: the smoke run has no generated client; it shows the third side runs.
     let peer_rig = rig.clone();
-    let peer: menu_bench::Peer = Arc::new(move |is_refresh| {
+    let peer: menu_bench::Peer = Arc::new(move |call| {
         let rig = peer_rig.clone();
-        Box::pin(async move { rig.raw_call(is_refresh).await })
+        Box::pin(async move { rig.raw_call(call).await })
     });
     let overhead = call_overhead(budget, rig, Some(peer)).await;
-    assert_eq!(overhead.len(), 6);
+    assert_eq!(overhead.len(), 8);
     assert!(
         overhead
             .iter()
@@ -25,7 +25,7 @@ async fn every_benchmark_runs() {
         "{overhead:?}"
     );
     let table = menu_bench::overhead_table(&overhead);
-    assert_eq!(table.lines().count(), 8, "{table}");
+    assert_eq!(table.lines().count(), 10, "{table}");
     let decode = decoding(budget);
     assert!(
         decode

@@ -182,17 +182,30 @@ impl Token {
 
     /// `Authorization: Bearer <value>` as a header value marked sensitive (it is a secret), built
     /// on first use and kept by clones; `None` when the value cannot be sent in a header (a
-    /// control character, say).
+    /// control character, say: see [`Token::is_sendable`]).
     pub fn bearer_header(&self) -> Option<&reqwest::header::HeaderValue> {
         self.bearer
             .get_or_init(|| {
-                let mut header =
-                    reqwest::header::HeaderValue::try_from(format!("Bearer {}", self.value))
-                        .ok()?;
+                const SCHEME: &str = "Bearer ";
+                let mut value = String::with_capacity(SCHEME.len() + self.value.len());
+                value.push_str(SCHEME);
+                value.push_str(&self.value);
+                let mut header = reqwest::header::HeaderValue::try_from(value).ok()?;
                 header.set_sensitive(true);
                 Some(header)
             })
             .as_ref()
+    }
+
+    /// Whether the value can be sent in a header ([`Token::bearer_header`] is `Some`), checked
+    /// without building the header: no control character (but tab), nor DEL.
+    pub fn is_sendable(&self) -> bool {
+        // The rule of `http`'s `HeaderValue`, with no early return so that it vectorizes.
+        let mut bad = false;
+        for &b in self.value.as_bytes() {
+            bad |= (b < 32 && b != b'\t') | (b == 127);
+        }
+        !bad
     }
 
     /// The JWT's claims, decoded without verifying the signature.
@@ -395,6 +408,21 @@ mod tests {
             b64.encode(r#"{"alg":"HS256"}"#),
             b64.encode(payload)
         )
+    }
+
+    /// `is_sendable` says, byte for byte, what building the header finds.
+    #[test]
+    fn a_token_is_sendable_exactly_when_its_header_can_be_built() {
+        for byte in 0..=255u8 {
+            let value = String::from_utf8_lossy(&[b'a', byte, b'z']).into_owned();
+            let token = Token::new(value);
+            assert_eq!(
+                token.is_sendable(),
+                token.bearer_header().is_some(),
+                "byte {byte:#04x}"
+            );
+        }
+        assert!(Token::new(REFERENCE_JWT).is_sendable());
     }
 
     #[test]

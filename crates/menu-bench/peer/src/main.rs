@@ -2,13 +2,13 @@
 //! openapi-generator generates from the same spec (`rust`, library `reqwest`, async), and raw
 //! reqwest, all making the same requests with production-configured HTTP clients of their own.
 //!
-//! `menu-bench-peer profile <sdk|peer|raw> <verify|refresh> <calls>` makes `calls` sequential
+//! `menu-bench-peer profile <sdk|peer|raw> <verify|refresh|after-expiry> <calls>` makes `calls` sequential
 //! calls of one side on one thread, for callgrind.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use menu_bench::{APPLICATION_KEY, Budget, OverheadRig, Peer, USER_AGENT};
+use menu_bench::{APPLICATION_KEY, Budget, Call, OverheadRig, Peer, USER_AGENT};
 use menu_peer::apis::configuration::Configuration;
 use menu_peer::apis::{account_api, token_api};
 use menu_peer::models;
@@ -36,36 +36,57 @@ fn peer(rig: &OverheadRig) -> Peer {
         ..Configuration::default()
     });
     let customer_id = rig.customer_id.to_string();
-    Arc::new(move |is_refresh| {
-        let (configuration, customer_id) = (configuration.clone(), customer_id.clone());
+    let expired = Arc::new(Configuration {
+        bearer_access_token: Some(rig.expired_token.clone()),
+        ..(*configuration).clone()
+    });
+    Arc::new(move |call| {
+        let (configuration, expired, customer_id) =
+            (configuration.clone(), expired.clone(), customer_id.clone());
         Box::pin(async move {
-            let request_id = uuid::Uuid::new_v4().to_string();
-            let enabled = models::QueryBuilderEnabled::True;
-            if is_refresh {
-                let response = token_api::refresh(
+            let refresh = |configuration: Arc<Configuration>| async move {
+                let request_id = uuid::Uuid::new_v4().to_string();
+                token_api::refresh(
                     &configuration,
                     &request_id,
                     APPLICATION_KEY,
                     "5.0.0",
-                    enabled,
+                    models::QueryBuilderEnabled::True,
                 )
                 .await
-                .expect("the peer's refresh");
-                std::hint::black_box(response);
-            } else {
-                let body = models::VerifyPhoneNumberUpdateRequest::new("164138".to_owned());
-                let response = account_api::verify_phone_number_update(
-                    &configuration,
-                    &customer_id,
-                    &request_id,
-                    APPLICATION_KEY,
-                    "5.0.0",
-                    enabled,
-                    body,
-                )
-                .await
-                .expect("the peer's verify");
-                std::hint::black_box(response);
+                .expect("the peer's refresh")
+            };
+            let verify = |configuration: Arc<Configuration>| {
+                let customer_id = customer_id.clone();
+                async move {
+                    let request_id = uuid::Uuid::new_v4().to_string();
+                    let body = models::VerifyPhoneNumberUpdateRequest::new("164138".to_owned());
+                    account_api::verify_phone_number_update(
+                        &configuration,
+                        &customer_id,
+                        &request_id,
+                        APPLICATION_KEY,
+                        "5.0.0",
+                        models::QueryBuilderEnabled::True,
+                        body,
+                    )
+                    .await
+                    .expect("the peer's verify")
+                }
+            };
+            match call {
+                Call::Verify => drop(std::hint::black_box(verify(configuration).await)),
+                Call::Refresh => drop(std::hint::black_box(refresh(configuration).await)),
+                // What a caller of the peer does when its token expired: refresh, then call
+                // again with the new token.
+                Call::AfterExpiry => {
+                    let session = refresh(expired.clone()).await;
+                    let renewed = Arc::new(Configuration {
+                        bearer_access_token: Some(session.data.token.value),
+                        ..(*expired).clone()
+                    });
+                    drop(std::hint::black_box(verify(renewed).await));
+                }
             }
         })
     })
@@ -76,7 +97,9 @@ fn main() {
     if args.first().map(String::as_str) == Some("profile") {
         if let Err(message) = profile(&args[1..]) {
             eprintln!("menu-bench-peer profile: {message}");
-            eprintln!("usage: menu-bench-peer profile <sdk|peer|raw> <verify|refresh> <calls>");
+            eprintln!(
+                "usage: menu-bench-peer profile <sdk|peer|raw> <verify|refresh|after-expiry> <calls>"
+            );
             std::process::exit(2);
         }
         return;
@@ -109,11 +132,7 @@ fn profile(args: &[String]) -> Result<(), String> {
     let [side, operation, calls] = args else {
         return Err("expected three arguments".into());
     };
-    let is_refresh = match operation.as_str() {
-        "refresh" => true,
-        "verify" => false,
-        other => return Err(format!("unknown operation {other:?}")),
-    };
+    let call = parse_call(operation)?;
     let calls: usize = calls
         .parse()
         .map_err(|_| format!("not a number of calls: {calls:?}"))?;
@@ -138,13 +157,23 @@ fn profile(args: &[String]) -> Result<(), String> {
             let (rig, peer, side) = (rig.clone(), peer.clone(), side.clone());
             async move {
                 match side.as_str() {
-                    "sdk" => rig.sdk_call(is_refresh).await,
-                    "raw" => rig.raw_call(is_refresh).await,
-                    _ => peer(is_refresh).await,
+                    "sdk" => rig.sdk_call(call).await,
+                    "raw" => rig.raw_call(call).await,
+                    _ => peer(call).await,
                 }
             }
         });
         menu_bench::profile(call, calls).await;
     });
     Ok(())
+}
+
+/// The operation argument of `profile`.
+fn parse_call(operation: &str) -> Result<Call, String> {
+    match operation {
+        "verify" => Ok(Call::Verify),
+        "refresh" => Ok(Call::Refresh),
+        "after-expiry" => Ok(Call::AfterExpiry),
+        other => Err(format!("unknown operation {other:?}")),
+    }
 }

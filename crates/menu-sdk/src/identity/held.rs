@@ -81,8 +81,8 @@ impl Tokens {
         if token.value().trim().is_empty() {
             return Err("it is empty");
         }
-        // The check builds the header the next calls send, once (clones keep it).
-        if token.bearer_header().is_none() {
+        // The header itself is built by the first call that sends the token.
+        if !token.is_sendable() {
             return Err("it contains characters that are not allowed in an HTTP header");
         }
         let switched = {

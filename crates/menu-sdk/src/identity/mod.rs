@@ -13,8 +13,9 @@ mod held;
 mod rotation;
 mod single_flight;
 
-use std::future::Future;
 use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
 
 use menu_client::operation::Operation;
 use uuid::Uuid;
@@ -299,9 +300,10 @@ impl Identity {
         rotation: Rotation,
         stale: Arc<Token>,
         sending: Sending,
-    ) -> impl Future<Output = Outcome> + Send + 'static {
+    ) -> BoxFuture<'static, Outcome> {
         let identity = self.clone();
-        async move {
+        // Boxed here, once: the single flight then moves a pointer, not the whole exchange.
+        Box::pin(async move {
             let operation = rotation.operation;
             let request_id = sending.request_id;
             let sent = rotation.send(&identity.endpoint, &stale, &sending).await;
@@ -320,7 +322,7 @@ impl Identity {
                 }
                 (Err(error), None) => Err(error),
             }
-        }
+        })
     }
 
     /// Refuses to send the customer token over plain `http://` to a non-loopback host, unless

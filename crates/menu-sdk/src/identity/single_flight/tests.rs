@@ -140,43 +140,164 @@ async fn a_refresh_whose_caller_goes_away_goes_on_in_a_task_of_its_own() {
     );
 }
 
-/// A hand-over dropped while its thread unwinds drops the refresh (a panicked future is never
-/// resumed); dropped otherwise, the refresh goes on.
+/// A refresh whose only caller goes away before it ends goes on in a task of its own: the token
+/// the server issues is kept, and shared with a later call of the same token.
+#[tokio::test]
+async fn a_refresh_whose_only_caller_goes_away_still_ends() {
+    let gate = Arc::new(RefreshGate::default());
+    let stale = Arc::new(Token::new("t0"));
+    let (started, release) = (
+        Arc::<AtomicUsize>::default(),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let refresh = counted(&started, &release, session("t1"));
+    let call = tokio::time::timeout(
+        std::time::Duration::from_millis(20),
+        gate.refresh(&stale, refresh),
+    );
+    assert!(call.await.is_err(), "the caller gave up");
+    release.notify_one();
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    let (shared, origin) = gate.refresh(&stale, never()).await;
+    assert_eq!(shared.unwrap().token.value(), "t1");
+    assert_eq!(
+        (origin, started.load(Ordering::SeqCst)),
+        (Origin::Shared, 1)
+    );
+}
+
+/// A refresh whose caller's thread unwinds from a panic is dropped, not continued: a later call
+/// of the same token starts another.
 #[tokio::test]
 async fn a_refresh_dropped_while_unwinding_is_not_continued() {
+    let gate = RefreshGate::default();
+    let stale = Arc::new(Token::new("t0"));
+    let (started, release) = (
+        Arc::<AtomicUsize>::default(),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let finished = Arc::<AtomicUsize>::default();
+    let refresh = {
+        let finished = finished.clone();
+        let counted = counted(&started, &release, session("t1"));
+        async move {
+            let outcome = counted.await;
+            finished.fetch_add(1, Ordering::SeqCst);
+            outcome
+        }
+    };
     let waker = futures_util::task::noop_waker();
-    for unwinding in [true, false] {
-        let (release, finished) = (
-            Arc::new(tokio::sync::Notify::new()),
-            Arc::<AtomicUsize>::default(),
-        );
-        let refresh = {
-            let (release, finished) = (release.clone(), finished.clone());
-            async move {
-                release.notified().await;
-                finished.fetch_add(1, Ordering::SeqCst);
+    let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut call = Box::pin(gate.refresh(&stale, refresh));
+        let polled = call.as_mut().poll(&mut Context::from_waker(&waker));
+        assert!(polled.is_pending());
+        panic!("the caller panics");
+    }));
+    assert!(unwound.is_err());
+    release.notify_one();
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        0,
+        "the refresh was continued"
+    );
+    let (later, origin) = gate.refresh(&stale, async { session("t2") }).await;
+    assert_eq!((later.unwrap().token.value(), origin), ("t2", Origin::Ran));
+}
+
+/// A refresh that panicked is never polled again, even once its caller caught the panic and
+/// dropped the call.
+#[tokio::test]
+async fn a_refresh_that_panicked_is_not_resumed() {
+    let gate = RefreshGate::default();
+    let stale = Arc::new(Token::new("t0"));
+    let (polls, release) = (
+        Arc::<AtomicUsize>::default(),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let panicking = {
+        let (polls, release) = (polls.clone(), release.clone());
+        futures_util::future::poll_fn(move |cx| {
+            polls.fetch_add(1, Ordering::SeqCst);
+            let notified = release.notified();
+            futures_util::pin_mut!(notified);
+            if notified.poll(cx).is_ready() {
+                panic!("a bug in the refresh");
             }
-        };
-        let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut hand_over = Box::pin(HandOver::new(refresh));
-            let polled = hand_over
-                .as_mut()
-                .poll(&mut std::task::Context::from_waker(&waker));
-            assert!(polled.is_pending());
-            if unwinding {
-                panic!("the caller panics");
+            Poll::<Outcome>::Pending
+        })
+    };
+    let mut call =
+        Box::pin(std::panic::AssertUnwindSafe(gate.refresh(&stale, panicking)).catch_unwind());
+    assert!(futures_util::poll!(call.as_mut()).is_pending());
+    release.notify_one();
+    assert!(call.as_mut().await.is_err(), "the panic reaches the caller");
+    drop(call);
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(polls.load(Ordering::SeqCst), 2, "polled after its panic");
+}
+
+/// The refresh's last caller dropped on a thread outside any runtime: the refresh goes on in the
+/// runtime that started it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_dropped_outside_a_runtime_goes_on_in_its_own() {
+    let gate = Arc::new(RefreshGate::default());
+    let stale = Arc::new(Token::new("t0"));
+    let (started, release) = (
+        Arc::<AtomicUsize>::default(),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let mut call = Box::pin({
+        let (gate, stale) = (gate.clone(), stale.clone());
+        let refresh = counted(&started, &release, session("t1"));
+        async move { gate.refresh(&stale, refresh).await }
+    });
+    assert!(futures_util::poll!(call.as_mut()).is_pending());
+    std::thread::spawn(move || drop(call)).join().unwrap();
+    release.notify_one();
+    let shared = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        loop {
+            if let (Ok(session), Origin::Shared) = gate
+                .refresh(&stale, async { Err(Error::config("not shared")) })
+                .await
+            {
+                return session;
             }
-        }));
-        assert_eq!(dropped.is_err(), unwinding);
-        release.notify_one();
-        for _ in 0..10 {
             tokio::task::yield_now().await;
         }
-        let expected = usize::from(!unwinding);
-        assert_eq!(
-            finished.load(Ordering::SeqCst),
-            expected,
-            "unwinding: {unwinding}"
-        );
-    }
+    });
+    assert_eq!(shared.await.unwrap().token.value(), "t1");
+    assert_eq!(started.load(Ordering::SeqCst), 1);
+}
+
+/// A call that waits for a refresh drives it when the call that started it is kept but no longer
+/// polled (a `select!`, a buffered stream whose consumer awaits another call).
+#[tokio::test]
+async fn a_waiting_call_drives_a_refresh_its_leader_no_longer_polls() {
+    let gate = RefreshGate::default();
+    let stale = Arc::new(Token::new("t0"));
+    let (started, release) = (
+        Arc::<AtomicUsize>::default(),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let mut leader = Box::pin(gate.refresh(&stale, counted(&started, &release, session("t1"))));
+    assert!(futures_util::poll!(leader.as_mut()).is_pending());
+    release.notify_one();
+    let waiting = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        gate.refresh(&stale, never()),
+    );
+    let (shared, origin) = waiting.await.expect("the waiting call drove the refresh");
+    assert_eq!(
+        (shared.unwrap().token.value(), origin),
+        ("t1", Origin::Shared)
+    );
+    let (led, origin) = leader.await;
+    assert_eq!((led.unwrap().token.value(), origin), ("t1", Origin::Ran));
 }

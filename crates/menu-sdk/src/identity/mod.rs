@@ -13,9 +13,9 @@ mod held;
 mod rotation;
 mod single_flight;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-
-use futures_util::future::BoxFuture;
 
 use menu_client::operation::Operation;
 use uuid::Uuid;
@@ -300,7 +300,7 @@ impl Identity {
         rotation: Rotation,
         stale: Arc<Token>,
         sending: Sending,
-    ) -> BoxFuture<'static, Outcome> {
+    ) -> Pin<Box<dyn Future<Output = Outcome> + Send>> {
         let identity = self.clone();
         // Boxed here, once: the single flight then moves a pointer, not the whole exchange.
         Box::pin(async move {

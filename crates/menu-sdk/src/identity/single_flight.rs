@@ -1,26 +1,25 @@
 //! Single-flight token refresh: however many calls find one token stale at once, one refresh
 //! request goes out, and they all share its outcome (the new session, or the error).
 //!
-//! The refresh is a shared future (`futures`' [`Shared`]) polled by the calls that wait for it,
-//! in their own tasks: at one call at a time it runs inline, with no task and no channel, and
-//! any waiting call that is polled drives it, so a caller that keeps its call but stops polling
-//! it (a `select!`, a buffered stream) holds no one up. A refresh whose last caller goes away
-//! before it ends moves to a spawned task ([`Joined`]'s `Drop`): aborting it half-way would lose
-//! the new token the server issued. The gate keeps the last refresh: a call that found the same
-//! token stale shares its success (a second refresh would be refused), or its failure (or its end
-//! at a panic) if it arrived before it ended; a later call tries again.
+//! The refresh runs in the task of the call that starts it, with no task and no channel of its
+//! own while that call is alone. It moves to a spawned task ([`hand_over`]) when another call
+//! comes to wait for it (the starter may be kept without being polled: a `select!`, a buffered
+//! stream), or when the starter goes away before it ends (aborting it half-way would lose the new
+//! token the server issued), but not while the starter's thread unwinds from a panic. A panic of
+//! the refresh is caught: it reaches the call that started it, and the others get
+//! [`Error::RefreshInterrupted`]. The gate keeps the last refresh: a call that found the same
+//! token stale shares its success (a second refresh would be refused), or its failure if it
+//! arrived before it ended; a later call tries again.
 
 use crate::error::Error;
 use crate::{Session, Token};
-use futures_util::FutureExt as _;
-use futures_util::future::{BoxFuture, Shared, WeakShared};
-use relay::Relay;
 use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+use tokio::sync::watch;
+use tracing::Instrument as _;
 
 /// What one refresh ends with (the session shared, not copied, by the calls that wait for it).
 pub(crate) type Outcome = Result<Arc<Session>, Error>;
@@ -32,78 +31,56 @@ pub(crate) enum Origin {
     Shared,
 }
 
-/// How a refresh ended: with an outcome, or at a panic (a bug), caught so that the calls sharing
-/// it are told rather than taken down. The payload is for the call that started the refresh.
+/// A refresh, boxed to be handed from the call that started it to a task.
+type Refresh = Pin<Box<dyn Future<Output = Outcome> + Send>>;
+
+/// How a refresh ended: with an outcome, or without one: at a panic (its payload, for the call
+/// that started it), or dropped while its starter unwound (no payload).
 #[derive(Clone)]
 enum Ended {
     Outcome(Outcome),
-    Panicked(Arc<Mutex<Option<Box<dyn Any + Send>>>>),
+    Stopped(Arc<Mutex<Option<Box<dyn Any + Send>>>>),
 }
 
-/// A refresh in flight, shared by the calls that wait for it.
-type Refresh = Shared<Ending>;
+/// Where the calls waiting for a handed-over refresh learn how it ended.
+type Waiting = watch::Receiver<Option<Ended>>;
 
-/// The refresh as its calls share it: its outcome (a success is kept for later calls of the same
-/// token), or its panic, caught so that it reaches only the call that started it. Polled in the
-/// span of that call, wherever it runs.
-struct Ending {
-    refresh: BoxFuture<'static, Outcome>,
-    held: Arc<Held>,
-    span: tracing::Span,
-}
-
-impl Future for Ending {
-    type Output = Ended;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Ended> {
-        let this = &mut *self;
-        let _entered = this.span.enter();
-        let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            this.refresh.as_mut().poll(cx)
-        }));
-        match polled {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(outcome)) => {
-                if let Ok(session) = &outcome {
-                    let _ = this.held.succeeded.set(session.clone());
-                }
-                Poll::Ready(Ended::Outcome(outcome))
-            }
-            // `Shared` never polls it again.
-            Err(payload) => Poll::Ready(Ended::Panicked(Arc::new(Mutex::new(Some(payload))))),
-        }
-    }
-}
-
-/// The last refresh: the token it refreshes, the refresh itself while a call holds it, and what
-/// its calls share.
+/// One refresh and where it stands.
 struct Flight {
-    from: Arc<Token>,
-    refresh: Option<WeakShared<Ending>>,
-    held: Arc<Held>,
+    state: Mutex<State>,
 }
 
-/// What the calls of one refresh share besides the refresh itself.
-struct Held {
-    /// Filled by the refresh when it succeeds: what later calls of the same token share.
-    succeeded: OnceLock<Arc<Session>>,
-    /// The calls holding the refresh that may still drive it: the last one to go away before it
-    /// ends hands it to a task.
-    callers: AtomicUsize,
-    /// Where that task goes: the runtime of the call that started the refresh.
-    runtime: Option<tokio::runtime::Handle>,
+enum State {
+    /// Run by the call that started it: here between that call's polls, out (`None`) during one.
+    /// `waiting`: the calls that came meanwhile, told by the starter when that poll ends.
+    /// `starter`: the starter's waker, woken when another call hands the refresh to a task.
+    Inline {
+        refresh: Option<Refresh>,
+        waiting: Option<watch::Sender<Option<Ended>>>,
+        starter: Option<Waker>,
+    },
+    /// In a task of its own ([`hand_over`]).
+    HandedOver(Waiting),
+    Ended(Ended),
 }
 
 /// Runs refreshes one token at a time and shares each outcome.
 #[derive(Default)]
 pub(crate) struct RefreshGate {
-    last: Mutex<Option<Flight>>,
+    last: Mutex<Option<(Arc<Token>, Arc<Flight>)>>,
 }
 
 impl std::fmt::Debug for RefreshGate {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshGate").finish_non_exhaustive()
     }
+}
+
+/// What a call does at the gate.
+enum Join {
+    Succeeded(Arc<Session>),
+    Wait(Waiting),
+    Lead(Starter),
 }
 
 impl RefreshGate {
@@ -113,139 +90,270 @@ impl RefreshGate {
     where
         F: Future<Output = Outcome> + Send + 'static,
     {
-        let (joined, origin) = match self.join(stale) {
+        let (ended, origin) = match self.join(stale, refresh) {
             Join::Succeeded(session) => return (Ok(session), Origin::Shared),
-            Join::Waiting(joined) => (joined, Origin::Shared),
-            Join::Lead => (self.lead(stale, refresh), Origin::Ran),
+            Join::Wait(waiting) => (wait(waiting).await, Origin::Shared),
+            Join::Lead(starter) => (starter.run().await, Origin::Ran),
         };
-        match joined.await {
+        match ended {
             Ended::Outcome(outcome) => (outcome, origin),
-            // The panic reaches the call that started the refresh, as if it ran alone.
-            Ended::Panicked(payload) => {
-                let payload = payload
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .take();
-                match (origin, payload) {
-                    (Origin::Ran, Some(payload)) => std::panic::resume_unwind(payload),
-                    // A refresh that stopped without an outcome is not run again for the calls
-                    // that waited for it: the token it was sent with may be rotated already.
-                    _ => (Err(Error::RefreshInterrupted), origin),
+            Ended::Stopped(payload) => {
+                // The panic reaches the call that started the refresh, as if it ran alone.
+                if origin == Origin::Ran
+                    && let Some(payload) = lock(&payload).take()
+                {
+                    std::panic::resume_unwind(payload);
                 }
+                // A refresh that stopped without an outcome is not run again for the calls that
+                // waited for it: the token it was sent with may be rotated already.
+                (Err(Error::RefreshInterrupted), origin)
             }
         }
     }
 
-    /// What a call of `stale` finds at the gate: a success to share, a refresh in flight to wait
-    /// for, or nothing to share (none yet, another token's, or one that failed or panicked).
-    fn join(&self, stale: &Arc<Token>) -> Join {
-        let last = self.last.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(flight) = last.as_ref().filter(|f| Arc::ptr_eq(&f.from, stale)) else {
-            return Join::Lead;
-        };
-        if let Some(session) = flight.held.succeeded.get() {
-            return Join::Succeeded(session.clone());
-        }
-        match flight.refresh.as_ref().and_then(WeakShared::upgrade) {
-            // Still in flight (an ended one that failed is not shared with later calls).
-            Some(refresh) if refresh.peek().is_none() => {
-                flight.held.callers.fetch_add(1, Ordering::AcqRel);
-                Join::Waiting(Joined {
-                    refresh: Some(refresh),
-                    held: flight.held.clone(),
-                    relay: Arc::default(),
-                })
-            }
-            _ => Join::Lead,
-        }
-    }
-
-    /// Starts `refresh` of `stale` as the gate's last refresh, held by its caller.
-    fn lead<F>(&self, stale: &Arc<Token>, refresh: F) -> Joined
+    /// What a call of `stale` finds at the gate (under one lock: two calls never both lead): a
+    /// success to share, a refresh in flight to wait for, or nothing to share (none yet, another
+    /// token's, or one that failed or stopped): then `refresh` becomes the last refresh.
+    fn join<F>(&self, stale: &Arc<Token>, refresh: F) -> Join
     where
         F: Future<Output = Outcome> + Send + 'static,
     {
-        let held = Arc::new(Held {
-            succeeded: OnceLock::new(),
-            callers: AtomicUsize::new(1),
-            runtime: tokio::runtime::Handle::try_current().ok(),
+        let mut last = lock(&self.last);
+        if let Some((from, flight)) = last.as_ref()
+            && Arc::ptr_eq(from, stale)
+            && let Some(join) = flight.join()
+        {
+            return join;
+        }
+        let flight = Arc::new(Flight {
+            state: Mutex::new(State::Inline {
+                refresh: Some(Box::pin(refresh)),
+                waiting: None,
+                starter: None,
+            }),
         });
-        let refresh: Refresh = Ending {
-            refresh: Box::pin(refresh),
-            held: held.clone(),
-            span: tracing::Span::current(),
+        *last = Some((stale.clone(), flight.clone()));
+        Join::Lead(Starter {
+            flight,
+            runtime: tokio::runtime::Handle::try_current().ok(),
+        })
+    }
+}
+
+impl Flight {
+    /// What a call that comes to this refresh does: share its success, or wait for it (handing
+    /// it to a task if its starter is between polls: it may never poll it again); `None` when it
+    /// failed or stopped.
+    fn join(self: &Arc<Self>) -> Option<Join> {
+        let mut state = lock(&self.state);
+        match &mut *state {
+            State::Ended(Ended::Outcome(Ok(session))) => Some(Join::Succeeded(session.clone())),
+            State::Ended(_) => None,
+            // Its task went away without an outcome (the runtime shut down).
+            State::HandedOver(waiting) if waiting.has_changed().is_err() => None,
+            State::HandedOver(waiting) => Some(Join::Wait(waiting.clone())),
+            State::Inline {
+                refresh,
+                waiting,
+                starter,
+            } => {
+                let told = waiting.take().unwrap_or_else(|| watch::channel(None).0);
+                let waiting_rx = told.subscribe();
+                match (refresh.take(), tokio::runtime::Handle::try_current()) {
+                    // Its starter is between polls, and may never poll it again (a `select!`, a
+                    // buffered stream): it goes on in a task, and the starter waits for it too.
+                    (Some(refresh), Ok(runtime)) => {
+                        let starter = starter.take();
+                        *state = State::HandedOver(waiting_rx.clone());
+                        drop(state);
+                        if let Some(starter) = starter {
+                            starter.wake();
+                        }
+                        let span = tracing::Span::current();
+                        hand_over(&runtime, self.clone(), refresh, told, span);
+                    }
+                    // Its starter polls it now (or there is no runtime to hand it to): the
+                    // starter tells, when its poll ends.
+                    (taken, _) => {
+                        *refresh = taken;
+                        *waiting = Some(told);
+                    }
+                }
+                Some(Join::Wait(waiting_rx))
+            }
         }
-        .shared();
-        let flight = Flight {
-            from: stale.clone(),
-            // `None` only for a refresh that ended, which this one has not: it is not polled yet.
-            refresh: refresh.downgrade(),
-            held: held.clone(),
-        };
-        *self.last.lock().unwrap_or_else(PoisonError::into_inner) = Some(flight);
-        Joined {
-            refresh: Some(refresh),
-            held,
-            relay: Arc::default(),
+    }
+
+    /// Records how the refresh ended, and tells the calls waiting for it.
+    fn end(&self, ended: &Ended, told: Option<watch::Sender<Option<Ended>>>) {
+        *lock(&self.state) = State::Ended(ended.clone());
+        if let Some(told) = told {
+            let _ = told.send(Some(ended.clone()));
         }
     }
 }
 
-/// What a call does at the gate.
-enum Join {
-    Succeeded(Arc<Session>),
-    Waiting(Joined),
-    Lead,
+/// The call that started a refresh: polls it in its own task while it runs inline. Dropped
+/// before it ends (the call gave up), it hands the refresh to a task on the runtime that started
+/// it, so that the token the server issues is still adopted and stored; not while its thread
+/// unwinds from a panic, nor outside any runtime (there it warns): the refresh is then dropped,
+/// and the calls waiting for it get [`Error::RefreshInterrupted`].
+struct Starter {
+    flight: Arc<Flight>,
+    runtime: Option<tokio::runtime::Handle>,
 }
 
-/// One call's hold on a refresh in flight: polling it drives the refresh. Dropped before the
-/// refresh ends by the last call holding it (it gave up), it spawns the rest of the refresh on
-/// the runtime that started it, so the token the server issues is still adopted and stored.
-/// Not while the thread unwinds from a panic, nor outside any runtime (there it warns): the
-/// refresh is then dropped.
-#[must_use = "a future does nothing unless polled"]
-struct Joined {
-    refresh: Option<Refresh>,
-    held: Arc<Held>,
-    relay: Arc<Relay>,
+/// Where the starter's poll left the refresh.
+enum Polled {
+    Ended(Ended),
+    HandedOver(Waiting),
 }
 
-impl Future for Joined {
-    type Output = Ended;
+impl Starter {
+    async fn run(self) -> Ended {
+        match std::future::poll_fn(|cx| self.poll_inline(cx)).await {
+            Polled::Ended(ended) => ended,
+            Polled::HandedOver(waiting) => wait(waiting).await,
+        }
+    }
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Ended> {
-        let this = &mut *self;
-        let Some(refresh) = this.refresh.as_mut() else {
-            panic!("a refresh polled again after it ended");
+    fn poll_inline(&self, cx: &mut Context<'_>) -> Poll<Polled> {
+        let mut state = lock(&self.flight.state);
+        let mut refresh = match &mut *state {
+            State::Inline { refresh, .. } => match refresh.take() {
+                Some(refresh) => refresh,
+                // Taken out only by this call's own poll, which is not running.
+                None => return Poll::Ready(Polled::Ended(stopped(None))),
+            },
+            State::HandedOver(waiting) => return Poll::Ready(Polled::HandedOver(waiting.clone())),
+            State::Ended(ended) => return Poll::Ready(Polled::Ended(ended.clone())),
         };
-        let ended = std::task::ready!(this.relay.poll(cx, |cx| refresh.poll_unpin(cx)));
-        this.refresh = None;
-        Poll::Ready(ended)
+        drop(state);
+        let polled = poll_caught(&mut refresh, cx);
+        let mut state = lock(&self.flight.state);
+        let State::Inline {
+            refresh: slot,
+            waiting,
+            starter,
+        } = &mut *state
+        else {
+            // Nothing else moves a refresh that is out of its slot.
+            return Poll::Ready(Polled::Ended(stopped(None)));
+        };
+        match polled {
+            Poll::Ready(ended) => {
+                let told = waiting.take();
+                drop(state);
+                self.flight.end(&ended, told);
+                Poll::Ready(Polled::Ended(ended))
+            }
+            Poll::Pending => {
+                // Calls came to wait during this poll: the refresh goes on in a task, so that
+                // they do not depend on this call being polled again.
+                if let Some(runtime) = &self.runtime
+                    && let Some(told) = waiting.take()
+                {
+                    let waiting = told.subscribe();
+                    *state = State::HandedOver(waiting.clone());
+                    drop(state);
+                    let span = tracing::Span::current();
+                    hand_over(runtime, self.flight.clone(), refresh, told, span);
+                    return Poll::Ready(Polled::HandedOver(waiting));
+                }
+                *slot = Some(refresh);
+                if !starter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    *starter = Some(cx.waker().clone());
+                }
+                Poll::Pending
+            }
+        }
     }
 }
 
-impl Drop for Joined {
+impl Drop for Starter {
     fn drop(&mut self) {
-        let Some(refresh) = self.refresh.take() else {
+        let mut state = lock(&self.flight.state);
+        let State::Inline {
+            refresh, waiting, ..
+        } = &mut *state
+        else {
             return;
         };
-        if refresh.peek().is_some() || self.held.callers.fetch_sub(1, Ordering::AcqRel) != 1 {
-            // Ended, or another call still holds it.
+        let Some(refresh) = refresh.take() else {
             return;
-        }
-        if std::thread::panicking() {
-            return;
-        }
-        match &self.held.runtime {
-            Some(runtime) => drop(runtime.spawn(refresh.map(drop))),
-            None => tracing::warn!(
-                "a token refresh was dropped outside a tokio runtime before it ended: the token \
-                 the server issued, if any, is lost"
-            ),
+        };
+        let told = waiting.take();
+        match &self.runtime {
+            Some(runtime) if !std::thread::panicking() => {
+                let told = told.unwrap_or_else(|| watch::channel(None).0);
+                *state = State::HandedOver(told.subscribe());
+                drop(state);
+                hand_over(
+                    runtime,
+                    self.flight.clone(),
+                    refresh,
+                    told,
+                    tracing::Span::current(),
+                );
+            }
+            runtime => {
+                if runtime.is_none() {
+                    tracing::warn!(
+                        "a token refresh was dropped outside a tokio runtime before it ended: \
+                         the token the server issued, if any, is lost"
+                    );
+                }
+                // Not continued: the waiting calls are told, and a later call starts anew.
+                *state = State::Ended(stopped(None));
+                drop(state);
+                drop((refresh, told));
+            }
         }
     }
 }
 
-mod relay;
+/// Runs the rest of `refresh` in a task of its own on `runtime`, then records how it ended and
+/// tells the calls waiting for it (`told`).
+fn hand_over(
+    runtime: &tokio::runtime::Handle,
+    flight: Arc<Flight>,
+    mut refresh: Refresh,
+    told: watch::Sender<Option<Ended>>,
+    span: tracing::Span,
+) {
+    let rest = async move {
+        let ended = std::future::poll_fn(|cx| poll_caught(&mut refresh, cx)).await;
+        flight.end(&ended, Some(told));
+    };
+    drop(runtime.spawn(rest.instrument(span)));
+}
+
+/// Polls `refresh`, its panic caught: a refresh that panicked is never polled again, since the
+/// caller records it as ended.
+fn poll_caught(refresh: &mut Refresh, cx: &mut Context<'_>) -> Poll<Ended> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| refresh.as_mut().poll(cx))) {
+        Ok(Poll::Pending) => Poll::Pending,
+        Ok(Poll::Ready(outcome)) => Poll::Ready(Ended::Outcome(outcome)),
+        Err(payload) => Poll::Ready(stopped(Some(payload))),
+    }
+}
+
+/// A refresh that ended without an outcome, with its panic if it panicked.
+fn stopped(payload: Option<Box<dyn Any + Send>>) -> Ended {
+    Ended::Stopped(Arc::new(Mutex::new(payload)))
+}
+
+/// How a handed-over refresh ended (stopped, if its task went away without telling).
+async fn wait(mut waiting: Waiting) -> Ended {
+    match waiting.wait_for(Option::is_some).await {
+        Ok(ended) => ended.clone().unwrap_or_else(|| stopped(None)),
+        Err(_) => stopped(None),
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,9 @@
 //! The gate's own tests: sharing, a later retry after a failure, a panicked refresh.
 
 use super::*;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use futures_util::FutureExt as _;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::task::Waker;
 
 fn session(token: &str) -> Outcome {
     let body: serde_json::Value =
@@ -276,10 +278,11 @@ async fn a_refresh_dropped_outside_a_runtime_goes_on_in_its_own() {
     assert_eq!(started.load(Ordering::SeqCst), 1);
 }
 
-/// A call that waits for a refresh drives it when the call that started it is kept but no longer
-/// polled (a `select!`, a buffered stream whose consumer awaits another call).
+/// A call that comes to wait for a refresh does not depend on the call that started it, which
+/// may be kept but no longer polled (a `select!`, a buffered stream whose consumer awaits another
+/// call): the refresh goes on in a task.
 #[tokio::test]
-async fn a_waiting_call_drives_a_refresh_its_leader_no_longer_polls() {
+async fn a_waiting_call_does_not_depend_on_a_starter_no_longer_polled() {
     let gate = RefreshGate::default();
     let stale = Arc::new(Token::new("t0"));
     let (started, release) = (
@@ -300,4 +303,145 @@ async fn a_waiting_call_drives_a_refresh_its_leader_no_longer_polls() {
     );
     let (led, origin) = leader.await;
     assert_eq!((led.unwrap().token.value(), origin), ("t1", Origin::Ran));
+}
+
+/// A waker that counts its wake-ups.
+#[derive(Default)]
+struct Count(AtomicUsize);
+
+impl futures_util::task::ArcWake for Count {
+    fn wake_by_ref(count: &Arc<Self>) {
+        count.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+fn counting() -> (Arc<Count>, Waker) {
+    let count = Arc::new(Count::default());
+    (count.clone(), futures_util::task::waker(count))
+}
+
+/// Two calls that find the same stale token at the same moment, on two threads: one refresh.
+#[test]
+fn calls_that_arrive_together_start_one_refresh() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    for _ in 0..500 {
+        let gate = Arc::new(RefreshGate::default());
+        let stale = Arc::new(Token::new("t0"));
+        let (started, done) = (Arc::<AtomicUsize>::default(), Arc::<AtomicBool>::default());
+        let barrier = Arc::new(std::sync::Barrier::new(2));
+        let threads: Vec<_> = (0..2)
+            .map(|_| {
+                let (gate, stale, started, done, barrier) = (
+                    gate.clone(),
+                    stale.clone(),
+                    started.clone(),
+                    done.clone(),
+                    barrier.clone(),
+                );
+                let handle = runtime.handle().clone();
+                std::thread::spawn(move || {
+                    let _runtime = handle.enter();
+                    let mut first = true;
+                    let refresh = std::future::poll_fn(move |_| {
+                        if std::mem::take(&mut first) {
+                            started.fetch_add(1, Ordering::SeqCst);
+                        }
+                        match done.load(Ordering::SeqCst) {
+                            true => Poll::Ready(Err(Error::config("done"))),
+                            false => Poll::Pending,
+                        }
+                    });
+                    barrier.wait();
+                    let mut call = Box::pin(async move { gate.refresh(&stale, refresh).await });
+                    let waker = futures_util::task::noop_waker();
+                    let _ = call.as_mut().poll(&mut Context::from_waker(&waker));
+                    barrier.wait();
+                    call
+                })
+            })
+            .collect();
+        let calls: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(
+            started.load(Ordering::SeqCst),
+            1,
+            "two refreshes of one token"
+        );
+        done.store(true, Ordering::SeqCst);
+        drop(calls);
+    }
+}
+
+/// A call that came to wait while the starter polled the refresh is woken when it ends, whether
+/// the starter goes away right after that poll, or is kept and never polled again
+/// (futures-rs#2706 was this, with `Shared`).
+#[test]
+fn a_waiting_call_is_woken_after_the_starter_goes_away_or_stops_polling() {
+    for keep_the_starter in [false, true] {
+        a_waiting_call_is_woken_when_the_starter(keep_the_starter);
+    }
+}
+
+fn a_waiting_call_is_woken_when_the_starter(keep_the_starter: bool) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let _runtime = runtime.enter();
+    let gate = Arc::new(RefreshGate::default());
+    let stale = Arc::new(Token::new("t0"));
+    let (go, went) = std::sync::mpsc::channel::<()>();
+    let (waiting, waited) = std::sync::mpsc::channel::<()>();
+    let mut polls = 0;
+    let refresh = std::future::poll_fn(move |cx| {
+        polls += 1;
+        if polls > 1 {
+            return Poll::Ready(session("t1"));
+        }
+        // A wake-up of the starter's poll; meanwhile another call comes to wait.
+        cx.waker().wake_by_ref();
+        go.send(()).unwrap();
+        waited.recv().unwrap();
+        Poll::Pending
+    });
+    let other = {
+        let (gate, stale) = (gate.clone(), stale.clone());
+        std::thread::spawn(move || {
+            went.recv().unwrap();
+            let (count, waker) = counting();
+            let mut call = Box::pin(async move { gate.refresh(&stale, never()).await });
+            assert!(
+                call.as_mut()
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending()
+            );
+            waiting.send(()).unwrap();
+            (call, count, waker)
+        })
+    };
+    let (_, starter_waker) = counting();
+    let mut starter = Box::pin(gate.refresh(&stale, refresh));
+    let polled = starter
+        .as_mut()
+        .poll(&mut Context::from_waker(&starter_waker));
+    let (mut call, count, waker) = other.join().unwrap();
+    let kept = keep_the_starter.then_some(starter); // else dropped: it gave up
+    drop(polled);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while count.0.load(Ordering::SeqCst) == 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(
+        count.0.load(Ordering::SeqCst) > 0,
+        "the waiting call was never woken"
+    );
+    let Poll::Ready((shared, origin)) = call.as_mut().poll(&mut Context::from_waker(&waker)) else {
+        panic!("woken, yet not ready");
+    };
+    assert_eq!(
+        (shared.unwrap().token.value(), origin),
+        ("t1", Origin::Shared)
+    );
 }

@@ -435,7 +435,7 @@ fn a_waiting_call_is_woken_when_the_starter(keep_the_starter: bool) {
     }
     assert!(
         count.0.load(Ordering::SeqCst) > 0,
-        "the waiting call was never woken"
+        "the waiting call was never woken (starter kept: {keep_the_starter})"
     );
     let Poll::Ready((shared, origin)) = call.as_mut().poll(&mut Context::from_waker(&waker)) else {
         panic!("woken, yet not ready");
@@ -444,4 +444,5 @@ fn a_waiting_call_is_woken_when_the_starter(keep_the_starter: bool) {
         (shared.unwrap().token.value(), origin),
         ("t1", Origin::Shared)
     );
+    drop(kept);
 }

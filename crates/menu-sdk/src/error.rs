@@ -159,11 +159,12 @@ pub enum Error {
     },
 
     /// The token refresh a call waited for stopped without an outcome: it panicked (a bug, in the
-    /// SDK or in a token store). It is not sent again (the server may have rotated the token
-    /// already); the client keeps the token it holds.
+    /// SDK or in a token store), or the call that started it was dropped while its thread
+    /// unwound from a panic, or its runtime shut down. It is not sent again (the server may have
+    /// rotated the token already); the client keeps the token it holds.
     #[error(
-        "the token refresh this call waited for stopped without an outcome (it panicked); the \
-         client keeps the token it holds"
+        "the token refresh this call waited for stopped without an outcome (it panicked, or its \
+         runtime shut down); the client keeps the token it holds"
     )]
     RefreshInterrupted,
 

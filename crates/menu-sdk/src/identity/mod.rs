@@ -302,7 +302,7 @@ impl Identity {
         sending: Sending,
     ) -> Pin<Box<dyn Future<Output = Outcome> + Send>> {
         let identity = self.clone();
-        // Boxed here, once: the single flight then moves a pointer, not the whole exchange.
+        // Boxed here: the single flight then moves a pointer, not the whole exchange.
         Box::pin(async move {
             let operation = rotation.operation;
             let request_id = sending.request_id;

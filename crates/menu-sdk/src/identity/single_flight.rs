@@ -2,7 +2,7 @@
 //! request goes out, and they all share its outcome (the new session, or the error).
 //!
 //! The refresh runs in the task of the call that starts it, with no task and no channel of its
-//! own while that call is alone. It moves to a spawned task ([`hand_over`]) when another call
+//! own while that call is alone. It moves to a spawned task ([`HandOver`]) when another call
 //! comes to wait for it (the starter may be kept without being polled: a `select!`, a buffered
 //! stream), or when the starter goes away before it ends (aborting it half-way would lose the new
 //! token the server issued), but not while the starter's thread unwinds from a panic. A panic of
@@ -45,6 +45,9 @@ enum Ended {
 /// Where the calls waiting for a handed-over refresh learn how it ended.
 type Waiting = watch::Receiver<Option<Ended>>;
 
+/// Tells the calls waiting for a refresh how it ended.
+type Told = watch::Sender<Option<Ended>>;
+
 /// One refresh and where it stands.
 struct Flight {
     state: Mutex<State>,
@@ -52,14 +55,16 @@ struct Flight {
 
 enum State {
     /// Run by the call that started it: here between that call's polls, out (`None`) during one.
-    /// `waiting`: the calls that came meanwhile, told by the starter when that poll ends.
-    /// `starter`: the starter's waker, woken when another call hands the refresh to a task.
     Inline {
         refresh: Option<Refresh>,
-        waiting: Option<watch::Sender<Option<Ended>>>,
+        /// The calls that came meanwhile, told when the refresh ends or moves to a task.
+        waiting: Option<Told>,
+        /// The starter's waker, woken when another call hands the refresh to a task.
         starter: Option<Waker>,
+        /// The runtime the refresh started on: where it goes on in a task.
+        runtime: Option<tokio::runtime::Handle>,
     },
-    /// In a task of its own ([`hand_over`]).
+    /// In a task of its own ([`HandOver`]).
     HandedOver(Waiting),
     Ended(Ended),
 }
@@ -121,8 +126,12 @@ impl RefreshGate {
         let mut last = lock(&self.last);
         if let Some((from, flight)) = last.as_ref()
             && Arc::ptr_eq(from, stale)
-            && let Some(join) = flight.join()
+            && let Some((join, hand_over)) = flight.join()
         {
+            drop(last);
+            if let Some(hand_over) = hand_over {
+                hand_over.start();
+            }
             return join;
         }
         let flight = Arc::new(Flight {
@@ -130,77 +139,125 @@ impl RefreshGate {
                 refresh: Some(Box::pin(refresh)),
                 waiting: None,
                 starter: None,
+                runtime: tokio::runtime::Handle::try_current().ok(),
             }),
         });
         *last = Some((stale.clone(), flight.clone()));
-        Join::Lead(Starter {
-            flight,
-            runtime: tokio::runtime::Handle::try_current().ok(),
-        })
+        Join::Lead(Starter { flight })
     }
 }
 
 impl Flight {
-    /// What a call that comes to this refresh does: share its success, or wait for it (handing
-    /// it to a task if its starter is between polls: it may never poll it again); `None` when it
-    /// failed or stopped.
-    fn join(self: &Arc<Self>) -> Option<Join> {
+    /// What a call that comes to this refresh does: share its success, or wait for it (and the
+    /// refresh moves to a task, which the caller starts once the gate is unlocked, if its starter
+    /// is between polls: it may never poll it again); `None` when it failed or stopped.
+    fn join(self: &Arc<Self>) -> Option<(Join, Option<HandOver>)> {
         let mut state = lock(&self.state);
         match &mut *state {
-            State::Ended(Ended::Outcome(Ok(session))) => Some(Join::Succeeded(session.clone())),
+            State::Ended(Ended::Outcome(Ok(session))) => {
+                Some((Join::Succeeded(session.clone()), None))
+            }
             State::Ended(_) => None,
             // Its task went away without an outcome (the runtime shut down).
             State::HandedOver(waiting) if waiting.has_changed().is_err() => None,
-            State::HandedOver(waiting) => Some(Join::Wait(waiting.clone())),
-            State::Inline {
-                refresh,
-                waiting,
-                starter,
-            } => {
-                let told = waiting.take().unwrap_or_else(|| watch::channel(None).0);
-                let waiting_rx = told.subscribe();
-                match (refresh.take(), tokio::runtime::Handle::try_current()) {
-                    // Its starter is between polls, and may never poll it again (a `select!`, a
-                    // buffered stream): it goes on in a task, and the starter waits for it too.
-                    (Some(refresh), Ok(runtime)) => {
-                        let starter = starter.take();
-                        *state = State::HandedOver(waiting_rx.clone());
-                        drop(state);
-                        if let Some(starter) = starter {
-                            starter.wake();
-                        }
-                        let span = tracing::Span::current();
-                        hand_over(&runtime, self.clone(), refresh, told, span);
-                    }
-                    // Its starter polls it now (or there is no runtime to hand it to): the
-                    // starter tells, when its poll ends.
-                    (taken, _) => {
-                        *refresh = taken;
-                        *waiting = Some(told);
-                    }
-                }
-                Some(Join::Wait(waiting_rx))
+            State::HandedOver(waiting) => Some((Join::Wait(waiting.clone()), None)),
+            State::Inline { waiting, .. } => {
+                let told = waiting.get_or_insert_with(|| watch::channel(None).0);
+                let join = Join::Wait(told.subscribe());
+                Some((join, self.hand_over(&mut state)))
             }
         }
     }
 
-    /// Records how the refresh ended, and tells the calls waiting for it.
-    fn end(&self, ended: &Ended, told: Option<watch::Sender<Option<Ended>>>) {
-        *lock(&self.state) = State::Ended(ended.clone());
-        if let Some(told) = told {
-            let _ = told.send(Some(ended.clone()));
+    /// Moves the refresh out of `state` to be run in a task, if it is inline and between its
+    /// starter's polls, and a runtime is known (the one it started on, else the caller's).
+    fn hand_over(self: &Arc<Self>, state: &mut MutexGuard<'_, State>) -> Option<HandOver> {
+        let State::Inline {
+            refresh,
+            waiting,
+            starter,
+            runtime,
+        } = &mut **state
+        else {
+            return None;
+        };
+        let runtime = runtime
+            .clone()
+            .or_else(|| tokio::runtime::Handle::try_current().ok())?;
+        let refresh = refresh.take()?;
+        let told = waiting.take().unwrap_or_else(|| watch::channel(None).0);
+        let starter = starter.take();
+        **state = State::HandedOver(told.subscribe());
+        Some(HandOver {
+            runtime,
+            flight: self.clone(),
+            refresh,
+            told,
+            starter,
+            span: tracing::Span::current(),
+        })
+    }
+
+    /// Records how the refresh ended in `state`; the calls waiting for it are then told.
+    fn end(state: &mut State, ended: &Ended) -> Option<Told> {
+        let told = match state {
+            State::Inline { waiting, .. } => waiting.take(),
+            _ => None,
+        };
+        *state = State::Ended(ended.clone());
+        told
+    }
+}
+
+/// Tells the calls waiting for a refresh how it ended.
+fn tell(told: Option<Told>, ended: &Ended) {
+    if let Some(told) = told {
+        let _ = told.send(Some(ended.clone()));
+    }
+}
+
+/// A refresh moving to a task of its own, started once no lock is held.
+struct HandOver {
+    runtime: tokio::runtime::Handle,
+    flight: Arc<Flight>,
+    refresh: Refresh,
+    told: Told,
+    starter: Option<Waker>,
+    span: tracing::Span,
+}
+
+impl HandOver {
+    /// Wakes the starter (it waits for the task from now on) and spawns the rest of the refresh,
+    /// which records how it ended and tells the calls waiting for it.
+    fn start(self) {
+        let HandOver {
+            runtime,
+            flight,
+            mut refresh,
+            told,
+            starter,
+            span,
+        } = self;
+        if let Some(starter) = starter {
+            starter.wake();
         }
+        let rest = async move {
+            let ended = std::future::poll_fn(|cx| poll_caught(&mut refresh, cx)).await;
+            Flight::end(&mut lock(&flight.state), &ended);
+            tell(Some(told), &ended);
+        };
+        drop(runtime.spawn(rest.instrument(span)));
     }
 }
 
 /// The call that started a refresh: polls it in its own task while it runs inline. Dropped
-/// before it ends (the call gave up), it hands the refresh to a task on the runtime that started
-/// it, so that the token the server issues is still adopted and stored; not while its thread
-/// unwinds from a panic, nor outside any runtime (there it warns): the refresh is then dropped,
-/// and the calls waiting for it get [`Error::RefreshInterrupted`].
+/// before the refresh ends (the call gave up), it hands the refresh to a task on the runtime the
+/// refresh started on (else the current one), so that the token the server issues is still
+/// adopted and stored; except while its thread unwinds from a panic, or with no runtime at all
+/// (then it warns): the refresh is dropped, and the calls waiting for it get
+/// [`Error::RefreshInterrupted`].
 struct Starter {
     flight: Arc<Flight>,
-    runtime: Option<tokio::runtime::Handle>,
 }
 
 /// Where the starter's poll left the refresh.
@@ -235,97 +292,76 @@ impl Starter {
             refresh: slot,
             waiting,
             starter,
+            ..
         } = &mut *state
         else {
             // Nothing else moves a refresh that is out of its slot.
             return Poll::Ready(Polled::Ended(stopped(None)));
         };
-        match polled {
-            Poll::Ready(ended) => {
-                let told = waiting.take();
-                drop(state);
-                self.flight.end(&ended, told);
-                Poll::Ready(Polled::Ended(ended))
-            }
-            Poll::Pending => {
-                // Calls came to wait during this poll: the refresh goes on in a task, so that
-                // they do not depend on this call being polled again.
-                if let Some(runtime) = &self.runtime
-                    && let Some(told) = waiting.take()
-                {
-                    let waiting = told.subscribe();
-                    *state = State::HandedOver(waiting.clone());
-                    drop(state);
-                    let span = tracing::Span::current();
-                    hand_over(runtime, self.flight.clone(), refresh, told, span);
-                    return Poll::Ready(Polled::HandedOver(waiting));
-                }
-                *slot = Some(refresh);
+        let Poll::Ready(ended) = polled else {
+            *slot = Some(refresh);
+            if waiting.is_none() {
                 if !starter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                     *starter = Some(cx.waker().clone());
                 }
-                Poll::Pending
+                return Poll::Pending;
             }
-        }
+            // Calls came to wait during this poll: the refresh goes on in a task, so that they
+            // do not depend on this call being polled again (nor wake it: it goes on waiting).
+            *starter = None;
+            let Some(hand_over) = self.flight.hand_over(&mut state) else {
+                return Poll::Pending;
+            };
+            let State::HandedOver(waiting) = &*state else {
+                return Poll::Pending;
+            };
+            let waiting = waiting.clone();
+            drop(state);
+            hand_over.start();
+            return Poll::Ready(Polled::HandedOver(waiting));
+        };
+        let told = Flight::end(&mut state, &ended);
+        drop(state);
+        tell(told, &ended);
+        Poll::Ready(Polled::Ended(ended))
     }
 }
 
 impl Drop for Starter {
     fn drop(&mut self) {
         let mut state = lock(&self.flight.state);
-        let State::Inline {
-            refresh, waiting, ..
-        } = &mut *state
-        else {
-            return;
-        };
-        let Some(refresh) = refresh.take() else {
-            return;
-        };
-        let told = waiting.take();
-        match &self.runtime {
-            Some(runtime) if !std::thread::panicking() => {
-                let told = told.unwrap_or_else(|| watch::channel(None).0);
-                *state = State::HandedOver(told.subscribe());
-                drop(state);
-                hand_over(
-                    runtime,
-                    self.flight.clone(),
-                    refresh,
-                    told,
-                    tracing::Span::current(),
-                );
+        if !matches!(
+            &*state,
+            State::Inline {
+                refresh: Some(_),
+                ..
             }
-            runtime => {
-                if runtime.is_none() {
-                    tracing::warn!(
-                        "a token refresh was dropped outside a tokio runtime before it ended: \
-                         the token the server issued, if any, is lost"
-                    );
-                }
-                // Not continued: the waiting calls are told, and a later call starts anew.
-                *state = State::Ended(stopped(None));
-                drop(state);
-                drop((refresh, told));
-            }
+        ) {
+            // Ended, or handed over.
+            return;
         }
+        if !std::thread::panicking() {
+            if let Some(hand_over) = self.flight.hand_over(&mut state) {
+                drop(state);
+                hand_over.start();
+                return;
+            }
+            tracing::warn!(
+                "a token refresh was dropped outside any tokio runtime before it ended: the token \
+                 the server issued, if any, is lost"
+            );
+        }
+        // Not continued: the waiting calls are told, and a later call starts anew.
+        let refresh = match &mut *state {
+            State::Inline { refresh, .. } => refresh.take(),
+            _ => None,
+        };
+        let stopped = stopped(None);
+        let told = Flight::end(&mut state, &stopped);
+        drop(state);
+        drop(refresh);
+        tell(told, &stopped);
     }
-}
-
-/// Runs the rest of `refresh` in a task of its own on `runtime`, then records how it ended and
-/// tells the calls waiting for it (`told`).
-fn hand_over(
-    runtime: &tokio::runtime::Handle,
-    flight: Arc<Flight>,
-    mut refresh: Refresh,
-    told: watch::Sender<Option<Ended>>,
-    span: tracing::Span,
-) {
-    let rest = async move {
-        let ended = std::future::poll_fn(|cx| poll_caught(&mut refresh, cx)).await;
-        flight.end(&ended, Some(told));
-    };
-    drop(runtime.spawn(rest.instrument(span)));
 }
 
 /// Polls `refresh`, its panic caught: a refresh that panicked is never polled again, since the

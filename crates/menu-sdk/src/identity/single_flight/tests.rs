@@ -446,3 +446,258 @@ fn a_waiting_call_is_woken_when_the_starter(keep_the_starter: bool) {
     );
     drop(kept);
 }
+
+/// A call that arrives while the starter's last poll ends (the refresh just succeeded) shares
+/// the success: it is never told `RefreshInterrupted`.
+#[test]
+fn a_call_that_arrives_as_the_refresh_ends_shares_its_success() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let (mut lost, mut immediate, mut waiters_total) = (0, 0, 0);
+    for _ in 0..500 {
+        let gate = Arc::new(RefreshGate::default());
+        let stale = Arc::new(Token::new("t0"));
+        let (go, went) = std::sync::mpsc::channel::<()>();
+        let mut polls = 0;
+        let refresh = std::future::poll_fn(move |_| {
+            polls += 1;
+            if polls == 1 {
+                return Poll::Pending;
+            }
+            go.send(()).unwrap();
+            let t = std::time::Instant::now();
+            while t.elapsed() < std::time::Duration::from_micros(20) {}
+            Poll::Ready(session("t1"))
+        });
+        let other = {
+            let (gate, stale) = (gate.clone(), stale.clone());
+            let handle = runtime.handle().clone();
+            std::thread::spawn(move || {
+                let _rt = handle.enter();
+                went.recv().unwrap();
+                let waker = futures_util::task::noop_waker();
+                let (mut pending, mut refused) = (Vec::new(), 0);
+                loop {
+                    let mut call = Box::pin({
+                        let (gate, stale) = (gate.clone(), stale.clone());
+                        async move { gate.refresh(&stale, never()).await }
+                    });
+                    match call.as_mut().poll(&mut Context::from_waker(&waker)) {
+                        Poll::Ready((r, _)) => {
+                            refused += usize::from(r.is_err());
+                            break;
+                        }
+                        Poll::Pending => pending.push(call),
+                    }
+                }
+                (pending, refused)
+            })
+        };
+        let _rt = runtime.enter();
+        let waker = futures_util::task::noop_waker();
+        let mut starter = Box::pin(gate.refresh(&stale, refresh));
+        assert!(
+            starter
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        let Poll::Ready((led, _)) = starter.as_mut().poll(&mut Context::from_waker(&waker)) else {
+            panic!("starter not ready")
+        };
+        assert!(led.is_ok());
+        let (pending, refused) = other.join().unwrap();
+        immediate += refused;
+        waiters_total += pending.len();
+        for call in pending {
+            let (r, _) = block_on(call);
+            if r.is_err() {
+                lost += 1;
+            }
+        }
+    }
+    assert_eq!(
+        (lost, immediate),
+        (0, 0),
+        "calls told RefreshInterrupted for a success (of {waiters_total} waiting)"
+    );
+}
+
+/// Runs `f` on this thread, outside any runtime.
+fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let thread = std::thread::current();
+    struct T(std::thread::Thread);
+    impl futures_util::task::ArcWake for T {
+        fn wake_by_ref(t: &Arc<Self>) {
+            t.0.unpark();
+        }
+    }
+    let waker = futures_util::task::waker(Arc::new(T(thread)));
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut Context::from_waker(&waker)) {
+            return v;
+        }
+        std::thread::park_timeout(std::time::Duration::from_secs(5));
+    }
+}
+
+/// A refresh handed over by a waiting call goes on in the runtime it started on, not in the
+/// waiting call's (here a short-lived one, as a blocking wrapper makes, dropped when it gives up).
+#[test]
+fn a_refresh_handed_over_goes_on_in_the_runtime_it_started_on() {
+    let main_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let gate = Arc::new(RefreshGate::default());
+    let stale = Arc::new(Token::new("t0"));
+    let (started, release) = (
+        Arc::<AtomicUsize>::default(),
+        Arc::new(tokio::sync::Notify::new()),
+    );
+    let finished = Arc::<AtomicUsize>::default();
+    let refresh = {
+        let finished = finished.clone();
+        let counted = counted(&started, &release, session("t1"));
+        async move {
+            let o = counted.await;
+            finished.fetch_add(1, Ordering::SeqCst);
+            o
+        }
+    };
+    let mut starter = {
+        let _g = main_rt.enter();
+        let mut s = Box::pin(gate.refresh(&stale, refresh));
+        let waker = futures_util::task::noop_waker();
+        assert!(
+            s.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        s
+    };
+    {
+        let short = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let r = short.block_on(async {
+            tokio::time::timeout(
+                std::time::Duration::from_millis(20),
+                gate.refresh(&stale, never()),
+            )
+            .await
+        });
+        assert!(r.is_err(), "the waiter gave up");
+    } // dropped: its tasks too
+    release.notify_one();
+    let (led, _) = main_rt.block_on(async {
+        tokio::time::timeout(std::time::Duration::from_secs(5), starter.as_mut())
+            .await
+            .expect("starter hung")
+    });
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        1,
+        "refresh dropped mid-way: {led:?}"
+    );
+}
+
+/// A call waiting outside any runtime, the starter kept but not polled: the refresh goes on in
+/// the starter's runtime, and the call gets it.
+#[test]
+fn a_call_waiting_outside_a_runtime_gets_the_refresh() {
+    let main_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let gate = Arc::new(RefreshGate::default());
+    let stale = Arc::new(Token::new("t0"));
+    let (started, release) = (Arc::default(), Arc::new(tokio::sync::Notify::new()));
+    let _starter = {
+        let _g = main_rt.enter();
+        let mut s = Box::pin(gate.refresh(&stale, counted(&started, &release, session("t1"))));
+        let waker = futures_util::task::noop_waker();
+        assert!(
+            s.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        s
+    };
+    release.notify_one();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (gate2, stale2) = (gate.clone(), stale.clone());
+    std::thread::spawn(move || {
+        let r = block_on(async move { gate2.refresh(&stale2, never()).await });
+        let _ = tx.send(r.0.is_ok());
+    });
+    assert_eq!(
+        rx.recv_timeout(std::time::Duration::from_secs(3)),
+        Ok(true),
+        "waiter outside a runtime hung"
+    );
+}
+
+/// Many calls on a multi-thread runtime, some given up at various points: one refresh, and every
+/// call that finishes gets its success.
+#[test]
+fn many_calls_some_given_up_share_one_refresh() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    for round in 0..200u64 {
+        runtime.block_on(async {
+            let gate = Arc::new(RefreshGate::default());
+            let stale = Arc::new(Token::new("t0"));
+            let started = Arc::<AtomicUsize>::default();
+            let mut tasks = Vec::new();
+            for i in 0..8u64 {
+                let (gate, stale, started) = (gate.clone(), stale.clone(), started.clone());
+                tasks.push(tokio::spawn(async move {
+                    for _ in 0..(i % 3) {
+                        tokio::task::yield_now().await;
+                    }
+                    let refresh = async move {
+                        started.fetch_add(1, Ordering::SeqCst);
+                        for _ in 0..4 {
+                            tokio::task::yield_now().await;
+                        }
+                        session("t1")
+                    };
+                    let call = gate.refresh(&stale, refresh);
+                    if (i + round) % 3 == 0 {
+                        // given up after a few polls
+                        let mut call = std::pin::pin!(call);
+                        for _ in 0..((i + round) % 4) {
+                            if futures_util::poll!(call.as_mut()).is_ready() {
+                                return None;
+                            }
+                            tokio::task::yield_now().await;
+                        }
+                        None
+                    } else {
+                        Some(call.await.0.is_ok())
+                    }
+                }));
+            }
+            for t in tasks {
+                if let Some(ok) = tokio::time::timeout(std::time::Duration::from_secs(5), t)
+                    .await
+                    .expect("a call hung")
+                    .unwrap()
+                {
+                    assert!(ok, "round {round}: a call did not get the success");
+                }
+            }
+            assert_eq!(started.load(Ordering::SeqCst), 1, "round {round}");
+        });
+    }
+}

@@ -312,10 +312,7 @@ impl Starter {
             let Some(hand_over) = self.flight.hand_over(&mut state) else {
                 return Poll::Pending;
             };
-            let State::HandedOver(waiting) = &*state else {
-                return Poll::Pending;
-            };
-            let waiting = waiting.clone();
+            let waiting = hand_over.told.subscribe();
             drop(state);
             hand_over.start();
             return Poll::Ready(Polled::HandedOver(waiting));

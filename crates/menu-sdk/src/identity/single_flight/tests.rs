@@ -108,16 +108,27 @@ async fn the_waiters_of_a_panicked_refresh_are_told_and_a_later_call_tries_again
     assert_eq!((later.unwrap().token.value(), origin), ("t1", Origin::Ran));
 }
 
+/// The start count and the release of a [`counted`] refresh.
+fn controls() -> (Arc<AtomicUsize>, Arc<tokio::sync::Notify>) {
+    (Arc::default(), Arc::new(tokio::sync::Notify::new()))
+}
+
+/// A call of `stale` spawned to share the refresh in flight (it never starts one).
+fn follower(
+    gate: &Arc<RefreshGate>,
+    stale: &Arc<Token>,
+) -> tokio::task::JoinHandle<(Outcome, Origin)> {
+    let (gate, stale) = (gate.clone(), stale.clone());
+    tokio::spawn(async move { gate.refresh(&stale, never()).await })
+}
+
 /// The refresh runs in its caller's task; when the caller goes away before it ends, it goes on
 /// in a task of its own: the waiters get its outcome, and it ran once.
 #[tokio::test]
 async fn a_refresh_whose_caller_goes_away_goes_on_in_a_task_of_its_own() {
     let gate = Arc::new(RefreshGate::default());
     let stale = Arc::new(Token::new("t0"));
-    let (started, release) = (
-        Arc::<AtomicUsize>::default(),
-        Arc::new(tokio::sync::Notify::new()),
-    );
+    let (started, release) = controls();
     let leader = tokio::spawn({
         let (gate, stale) = (gate.clone(), stale.clone());
         let refresh = counted(&started, &release, session("t1"));
@@ -126,10 +137,7 @@ async fn a_refresh_whose_caller_goes_away_goes_on_in_a_task_of_its_own() {
     while started.load(Ordering::SeqCst) == 0 {
         tokio::task::yield_now().await;
     }
-    let follower = tokio::spawn({
-        let (gate, stale) = (gate.clone(), stale.clone());
-        async move { gate.refresh(&stale, never()).await }
-    });
+    let follower = follower(&gate, &stale);
     tokio::task::yield_now().await;
     leader.abort();
     assert!(leader.await.unwrap_err().is_cancelled());
@@ -148,10 +156,7 @@ async fn a_refresh_whose_caller_goes_away_goes_on_in_a_task_of_its_own() {
 async fn a_refresh_whose_only_caller_goes_away_still_ends() {
     let gate = Arc::new(RefreshGate::default());
     let stale = Arc::new(Token::new("t0"));
-    let (started, release) = (
-        Arc::<AtomicUsize>::default(),
-        Arc::new(tokio::sync::Notify::new()),
-    );
+    let (started, release) = controls();
     let refresh = counted(&started, &release, session("t1"));
     let call = tokio::time::timeout(
         std::time::Duration::from_millis(20),
@@ -176,10 +181,7 @@ async fn a_refresh_whose_only_caller_goes_away_still_ends() {
 async fn a_refresh_dropped_while_unwinding_is_not_continued() {
     let gate = RefreshGate::default();
     let stale = Arc::new(Token::new("t0"));
-    let (started, release) = (
-        Arc::<AtomicUsize>::default(),
-        Arc::new(tokio::sync::Notify::new()),
-    );
+    let (started, release) = controls();
     let finished = Arc::<AtomicUsize>::default();
     let refresh = {
         let finished = finished.clone();
@@ -251,10 +253,7 @@ async fn a_refresh_that_panicked_is_not_resumed() {
 async fn a_refresh_dropped_outside_a_runtime_goes_on_in_its_own() {
     let gate = Arc::new(RefreshGate::default());
     let stale = Arc::new(Token::new("t0"));
-    let (started, release) = (
-        Arc::<AtomicUsize>::default(),
-        Arc::new(tokio::sync::Notify::new()),
-    );
+    let (started, release) = controls();
     let mut call = Box::pin({
         let (gate, stale) = (gate.clone(), stale.clone());
         let refresh = counted(&started, &release, session("t1"));
@@ -285,10 +284,7 @@ async fn a_refresh_dropped_outside_a_runtime_goes_on_in_its_own() {
 async fn a_waiting_call_does_not_depend_on_a_starter_no_longer_polled() {
     let gate = RefreshGate::default();
     let stale = Arc::new(Token::new("t0"));
-    let (started, release) = (
-        Arc::<AtomicUsize>::default(),
-        Arc::new(tokio::sync::Notify::new()),
-    );
+    let (started, release) = controls();
     let mut leader = Box::pin(gate.refresh(&stale, counted(&started, &release, session("t1"))));
     assert!(futures_util::poll!(leader.as_mut()).is_pending());
     release.notify_one();
@@ -555,10 +551,7 @@ fn a_refresh_handed_over_goes_on_in_the_runtime_it_started_on() {
         .unwrap();
     let gate = Arc::new(RefreshGate::default());
     let stale = Arc::new(Token::new("t0"));
-    let (started, release) = (
-        Arc::<AtomicUsize>::default(),
-        Arc::new(tokio::sync::Notify::new()),
-    );
+    let (started, release) = controls();
     let finished = Arc::<AtomicUsize>::default();
     let refresh = {
         let finished = finished.clone();

@@ -49,7 +49,7 @@ pub(crate) fn check_subject(records: &Records, subject: &TokenSubject) -> Result
     if records.revoked.contains(&subject.jti) {
         return Err(DomainError::TokenInvalidated);
     }
-    if !records.customers.contains_key(&subject.customer_id) {
+    if records.customer(&subject.customer_id).is_none() {
         return Err(DomainError::TokenCustomerGone);
     }
     Ok(())
@@ -79,15 +79,13 @@ impl<'a> Step<'a> {
 
     fn customer(&self, id: Uuid) -> Result<&Customer, DomainError> {
         self.records
-            .customers
-            .get(&id)
+            .customer(&id)
             .ok_or(DomainError::UnknownCustomer(id))
     }
 
     fn customer_mut(&mut self, id: Uuid) -> Result<&mut Customer, DomainError> {
         self.records
-            .customers
-            .get_mut(&id)
+            .customer_mut(&id)
             .ok_or(DomainError::UnknownCustomer(id))
     }
 
@@ -184,9 +182,7 @@ impl<'a> Step<'a> {
             created_at: Some(now),
             confirmed: true,
         };
-        self.records
-            .customers
-            .insert(account.id, Customer::new(account.clone()));
+        self.records.insert_customer(Customer::new(account.clone()));
         self.changes.push(Change::CustomerCreated(account.id));
         Ok(account)
     }
@@ -288,10 +284,11 @@ impl<'a> Step<'a> {
             return Err(DomainError::EmailTaken(Purpose::EmailChange));
         }
         let timestamp = self.timestamp();
+        self.customer(id)?;
+        self.records.set_customer_email(id, pending.email);
         let customer = self.customer_mut(id)?;
         customer.pending_email = None;
         let account = &mut customer.account;
-        account.email = pending.email;
         account.has_pending_email_change = false;
         account.updated_at = Some(timestamp);
         let account = account.clone();
@@ -328,8 +325,7 @@ impl<'a> Step<'a> {
     pub(crate) fn delete(&mut self, id: Uuid) -> Result<(), DomainError> {
         let customer = self
             .records
-            .customers
-            .remove(&id)
+            .remove_customer(id)
             .ok_or(DomainError::UnknownCustomer(id))?;
         self.changes.push(Change::CustomerDeleted(id));
         let key = customer.account.email.to_ascii_lowercase();
@@ -369,7 +365,7 @@ impl<'a> Step<'a> {
         account.has_pending_phone_number_change = false;
         account.has_pending_email_change = false;
         let id = account.id;
-        self.records.customers.insert(id, Customer::new(account));
+        self.records.insert_customer(Customer::new(account));
         self.changes.push(Change::CustomerCreated(id));
     }
 
@@ -433,6 +429,6 @@ mod tests {
             ),
             "{changes:?}"
         );
-        assert!(records.customers.is_empty() && records.codes.is_empty());
+        assert!(records.customer_count() == 0 && records.codes.is_empty());
     }
 }

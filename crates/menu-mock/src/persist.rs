@@ -74,7 +74,7 @@ pub(crate) fn load(path: &Path) -> Result<Saved, StateError> {
     Ok(Saved {
         application_key: snapshot.application_key,
         signing_key: signing_key.into_bytes(),
-        records: snapshot.domain,
+        records: snapshot.domain.reindexed(),
     })
 }
 

@@ -65,7 +65,8 @@ impl Customer {
 #[derive(Serialize, Deserialize)]
 pub(crate) struct Records {
     pub(crate) application_keys: BTreeSet<String>,
-    pub(crate) customers: HashMap<Uuid, Customer>,
+    /// Changed only through the methods below, which keep `emails`.
+    customers: HashMap<Uuid, Customer>,
     /// One-time codes by email (lower case).
     pub(crate) codes: HashMap<String, Passcode>,
     /// Every message sent, oldest first.
@@ -73,6 +74,11 @@ pub(crate) struct Records {
     /// The ids (`jti`) of tokens a refresh has invalidated.
     pub(crate) revoked: HashSet<String>,
     pub(crate) code_lifetime: Duration,
+    /// The customers by email (lower case), so that finding one does not scan them all. Kept by
+    /// [`Records::insert_customer`], [`Records::remove_customer`] and
+    /// [`Records::set_customer_email`]; rebuilt after loading ([`Records::reindexed`]).
+    #[serde(skip)]
+    emails: HashMap<String, Uuid>,
 }
 
 impl Records {
@@ -85,15 +91,75 @@ impl Records {
             outbox: Vec::new(),
             revoked: HashSet::new(),
             code_lifetime,
+            emails: HashMap::new(),
         }
+    }
+
+    /// The records with their email index built (after loading them).
+    pub(crate) fn reindexed(mut self) -> Self {
+        self.emails = self
+            .customers
+            .iter()
+            .map(|(id, c)| (c.account.email.to_ascii_lowercase(), *id))
+            .collect();
+        self
+    }
+
+    /// The customer `id`.
+    pub(crate) fn customer(&self, id: &Uuid) -> Option<&Customer> {
+        self.customers.get(id)
+    }
+
+    /// The customer `id`, to change (its email only through [`Records::set_customer_email`]).
+    pub(crate) fn customer_mut(&mut self, id: &Uuid) -> Option<&mut Customer> {
+        self.customers.get_mut(id)
+    }
+
+    /// How many customers there are.
+    pub(crate) fn customer_count(&self) -> usize {
+        self.customers.len()
     }
 
     /// The customer whose account has this email (case-insensitively).
     pub(crate) fn customer_with_email(&self, email: &str) -> Option<Uuid> {
-        self.customers
-            .iter()
-            .find(|(_, c)| c.account.email.eq_ignore_ascii_case(email))
-            .map(|(id, _)| *id)
+        self.emails.get(&email.to_ascii_lowercase()).copied()
+    }
+
+    /// Adds `customer`, or replaces the one with its id. An email names one customer: a customer
+    /// added with another's email is the one found by it from then on.
+    pub(crate) fn insert_customer(&mut self, customer: Customer) {
+        let id = customer.account.id;
+        let email = customer.account.email.to_ascii_lowercase();
+        if let Some(replaced) = self.customers.insert(id, customer) {
+            self.forget_email(&replaced.account.email, id);
+        }
+        self.emails.insert(email, id);
+    }
+
+    /// Removes the customer `id`, if there is one.
+    pub(crate) fn remove_customer(&mut self, id: Uuid) -> Option<Customer> {
+        let customer = self.customers.remove(&id)?;
+        self.forget_email(&customer.account.email, id);
+        Some(customer)
+    }
+
+    /// Changes the email of the customer `id` (none: nothing changes).
+    pub(crate) fn set_customer_email(&mut self, id: Uuid, email: String) {
+        let Some(customer) = self.customers.get_mut(&id) else {
+            return;
+        };
+        let previous = std::mem::replace(&mut customer.account.email, email);
+        let folded = customer.account.email.to_ascii_lowercase();
+        self.forget_email(&previous, id);
+        self.emails.insert(folded, id);
+    }
+
+    /// Drops `email` from the index if it names `id`.
+    fn forget_email(&mut self, email: &str, id: Uuid) {
+        let folded = email.to_ascii_lowercase();
+        if self.emails.get(&folded) == Some(&id) {
+            self.emails.remove(&folded);
+        }
     }
 }
 
@@ -122,4 +188,40 @@ pub(crate) enum Change {
     TokenInvalidated(String),
     /// The lifetime of one-time codes changed.
     CodeLifetimeSet(Duration),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn customer(email: &str) -> Customer {
+        let (mut account, _) = crate::seed::customers().remove(0);
+        account.id = Uuid::new_v4();
+        account.email = email.to_owned();
+        Customer::new(account)
+    }
+
+    #[test]
+    fn a_customer_is_found_by_email_through_every_change_and_after_loading() {
+        let mut records = Records::new("app", Duration::from_secs(60));
+        let ann = customer("Ann@Example.com");
+        let id = ann.account.id;
+        records.insert_customer(ann);
+        assert_eq!(records.customer_with_email("ann@example.COM"), Some(id));
+        records.set_customer_email(id, "ann@new.example".into());
+        assert_eq!(records.customer_with_email("ann@example.com"), None);
+        assert_eq!(records.customer_with_email("ANN@new.example"), Some(id));
+        // Replaced whole under the same id, with another email: the old one is free.
+        let mut again = customer("ann@third.example");
+        again.account.id = id;
+        records.insert_customer(again);
+        assert_eq!(records.customer_with_email("ann@new.example"), None);
+        assert_eq!(records.customer_with_email("ann@third.example"), Some(id));
+        // Loaded back (the index is not saved): rebuilt.
+        let json = serde_json::to_string(&records).unwrap();
+        let loaded: Records = serde_json::from_str::<Records>(&json).unwrap().reindexed();
+        assert_eq!(loaded.customer_with_email("ANN@third.example"), Some(id));
+        assert!(records.remove_customer(id).is_some());
+        assert_eq!(records.customer_with_email("ann@third.example"), None);
+    }
 }

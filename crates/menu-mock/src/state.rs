@@ -179,12 +179,12 @@ impl MockState {
 
     /// The customer's account as the API would return it.
     pub fn customer(&self, id: Uuid) -> Option<CustomerAccount> {
-        self.lock().customers.get(&id).map(|c| c.account.clone())
+        self.lock().customer(&id).map(|c| c.account.clone())
     }
 
     /// Whether the customer exists.
     pub(crate) fn has_customer(&self, id: Uuid) -> bool {
-        self.lock().customers.contains_key(&id)
+        self.lock().customer(&id).is_some()
     }
 
     /// The account that has this email (case-insensitively).
@@ -192,7 +192,7 @@ impl MockState {
         let records = self.lock();
         records
             .customer_with_email(email)
-            .and_then(|id| records.customers.get(&id))
+            .and_then(|id| records.customer(&id))
             .map(|c| c.account.clone())
     }
 
@@ -213,7 +213,7 @@ impl MockState {
 
     /// The customer's pending phone number change, if any.
     pub fn pending_phone_change(&self, id: Uuid) -> Option<PendingPhoneChange> {
-        self.lock().customers.get(&id)?.pending_phone.clone()
+        self.lock().customer(&id)?.pending_phone.clone()
     }
 
     /// Every message sent so far, oldest first.
@@ -306,7 +306,7 @@ impl Default for MockState {
 impl std::fmt::Debug for MockState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MockState")
-            .field("customers", &self.lock().customers.len())
+            .field("customers", &self.lock().customer_count())
             .field("store", &self.store)
             .finish_non_exhaustive()
     }

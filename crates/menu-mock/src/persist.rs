@@ -12,6 +12,10 @@ use uuid::Uuid;
 use crate::error::StateError;
 use crate::records::{Change, Records};
 
+#[cfg(feature = "sqlite")]
+#[allow(dead_code)] // Work in progress (issue 28): wired to `MockState` next.
+pub(crate) mod sqlite;
+
 /// Makes the state's changes durable.
 ///
 /// A store is given the changes of each step, in the order they were made, and reads the

@@ -115,6 +115,12 @@ impl Records {
         self.customers.get_mut(id)
     }
 
+    /// Every customer.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn customers(&self) -> impl Iterator<Item = &Customer> {
+        self.customers.values()
+    }
+
     /// How many customers there are.
     pub(crate) fn customer_count(&self) -> usize {
         self.customers.len()

@@ -99,16 +99,32 @@ impl Sqlite {
 }
 
 /// Opens `path` with the pragmas the store relies on, and the schema at its version (a newer
-/// one is refused).
+/// one is refused). A new database is created with mode 0600 (it holds the signing key and the
+/// customers' data; SQLite gives its `-wal` file the same mode). The connection holds the
+/// database exclusively until it is closed: a second process is refused.
 fn connect(path: &Path) -> Result<Connection, StateError> {
     let error = |reason: String| StateError::File {
         path: path.to_owned(),
         reason,
     };
+    create_private(path).map_err(|e| error(format!("cannot create it: {e}")))?;
     let connection = Connection::open(path).map_err(|e| error(format!("cannot open it: {e}")))?;
+    // Fail at once when another process holds it (rusqlite waits 5 s by default).
     connection
-        .execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        .busy_timeout(Duration::ZERO)
         .map_err(|e| error(format!("cannot set it up: {e}")))?;
+    let locked = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => error(
+            "another process uses it (another `menu mock serve --state` on the same file?)".into(),
+        ),
+        _ => error(format!("cannot set it up: {e}")),
+    };
+    connection
+        .execute_batch(
+            "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; \
+             PRAGMA synchronous=NORMAL; BEGIN EXCLUSIVE; COMMIT;",
+        )
+        .map_err(locked)?;
     let version: i64 = connection
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .map_err(|e| error(format!("cannot read its version: {e}")))?;
@@ -127,6 +143,19 @@ fn connect(path: &Path) -> Result<Connection, StateError> {
         }
     }
     Ok(connection)
+}
+
+/// Creates `path` empty with mode 0600, unless it exists.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// A record as the text of its row.
@@ -347,6 +376,7 @@ mod tests {
                 ],
             )
             .unwrap();
+        drop(store); // it holds the database until closed
         let saved = load(&path).unwrap();
         assert_eq!(saved.signing_key, key);
         assert_eq!(
@@ -355,7 +385,6 @@ mod tests {
         );
         assert!(saved.records.revoked.contains("j1"));
         // A newer schema is refused.
-        drop(store);
         let connection = Connection::open(&path).unwrap();
         connection
             .execute_batch("PRAGMA user_version = 99")
@@ -363,5 +392,33 @@ mod tests {
         drop(connection);
         let refused = load(&path).err().unwrap().to_string();
         assert!(refused.contains("newer"), "{refused}");
+    }
+
+    #[test]
+    fn the_database_and_its_wal_are_private_and_held_by_one_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let store = Sqlite::open(&path, "app", [7; 16]).unwrap();
+        let records = Mutex::new(Records::new("app", Duration::from_secs(60)));
+        store.save_all(&records).unwrap();
+        #[cfg(unix)]
+        for file in ["state.db", "state.db-wal"] {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(dir.path().join(file))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{file}");
+        }
+        let refused = Sqlite::open(&path, "app", [7; 16])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(refused.contains("another process"), "{refused}");
+        drop(store);
+        assert!(
+            Sqlite::open(&path, "app", [7; 16]).is_ok(),
+            "free once closed"
+        );
     }
 }

@@ -194,11 +194,28 @@ pub enum MockCommand {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1")]
         host: IpAddr,
-        /// Keep the mock's state (customers, codes, messages, tokens) in FILE: loaded at start
-        /// when it exists, saved atomically after every change. A file that cannot be read is
-        /// an error, never an empty state.
+        /// Keep the mock's state (customers, codes, messages, revoked tokens, the signing key) in
+        /// the SQLite database FILE, created (mode 0600) when it does not exist. Each change is
+        /// committed before its answer; one process at a time. A 0.3 JSON state file is migrated
+        /// into a new database beside it (state.json -> state.db) and left as it was. A file that
+        /// cannot be read is an error, never an empty state.
         #[arg(long, value_name = "FILE")]
         state: Option<std::path::PathBuf>,
+        /// Keep the messages the mock sends (GET /_mock/outbox) for this many minutes (never
+        /// less than a code's lifetime).
+        #[arg(
+            long,
+            value_name = "MINUTES",
+            default_value_t = menu_mock::Retention::DEFAULT.outbox_max_age.as_secs() / 60
+        )]
+        outbox_minutes: u64,
+        /// Keep at most this many messages in the outbox (the oldest go first).
+        #[arg(
+            long,
+            value_name = "COUNT",
+            default_value_t = menu_mock::Retention::DEFAULT.outbox_max_messages
+        )]
+        outbox_messages: usize,
         /// Print only the settings to use it, as shell lines (`export MENU_BASE_URL=...`), on
         /// stdout, to paste (or, from a background server's file, to source); the rest, and each
         /// code sent, on stderr.

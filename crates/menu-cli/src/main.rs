@@ -109,6 +109,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     port,
                     host,
                     state,
+                    outbox_minutes,
+                    outbox_messages,
                     print_env,
                     json,
                 },
@@ -118,7 +120,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 (_, true) => serve::Form::Json,
                 _ => serve::Form::Banner,
             };
-            serve::run(host, port, state, form).await
+            let retention = menu_mock::Retention::outbox(
+                std::time::Duration::from_secs(outbox_minutes.saturating_mul(60)),
+                outbox_messages,
+            );
+            serve::run(host, port, state, retention, form).await
         }
         Command::Demo => demo::run().await,
     }

@@ -2,9 +2,9 @@
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use menu_mock::{MessageKind, MockServer, MockState, Notice};
+use menu_mock::{MessageKind, MockServer, MockState, Notice, Retention};
 
 use crate::output::{self, Failure};
 
@@ -13,32 +13,33 @@ mod announce;
 use announce::Announcement;
 pub use announce::Form;
 
-/// Serves the mock on `host:port` until interrupted, its state kept in `file`, telling what to
-/// use in `form`.
+/// Serves the mock on `host:port` until interrupted, its state kept in the database `file`, and
+/// `retention` of what grows with use, telling what to use in `form`.
 pub async fn run(
     host: IpAddr,
     port: u16,
     file: Option<PathBuf>,
+    retention: Retention,
     form: Form,
 ) -> Result<(), Failure> {
     let state = match &file {
-        Some(path) => match path.try_exists() {
-            Ok(true) => MockState::load(path),
-            Ok(false) => Ok(MockState::seeded()),
-            Err(e) => Err(menu_mock::StateError::File {
-                path: path.clone(),
-                reason: format!("cannot tell whether it exists: {e}"),
-            }),
-        },
+        Some(path) => MockState::open(path),
         None => Ok(MockState::seeded()),
     }
-    .map_err(|e| Failure::other(format!("cannot start the mock: {e}")))?;
-    let state = match &file {
-        Some(path) => state
-            .save_to(path)
-            .map_err(|e| Failure::other(format!("cannot start the mock: {e}")))?,
-        None => state,
-    };
+    .map_err(|e| Failure::other(format!("cannot start the mock: {e}")))?
+    .retain(retention);
+    let database = state.state_file().map(Path::to_owned);
+    if let (Some(given), Some(database)) = (&file, &database)
+        && given != database
+    {
+        output::tell!(
+            "# Migrated the 0.3 state file {} into the database {} (the file is left as it \
+             was): pass `--state {}` from now on",
+            given.display(),
+            database.display(),
+            database.display()
+        );
+    }
     // Every message the mock sends, as it is sent: the person at the terminal reads the code.
     let state = state.on_notice(move |notice| {
         let line = match notice {
@@ -68,7 +69,7 @@ pub async fn run(
     let server = MockServer::bind(addr, state)
         .await
         .map_err(|e| Failure::other(format!("cannot listen on {addr}: {e}")))?;
-    let (stdout, stderr) = Announcement::of(&server, host, file).render(form);
+    let (stdout, stderr) = Announcement::of(&server, host, database).render(form);
     // stderr first: once stdout's part is out, a program reading it finds everything told.
     if !stderr.is_empty() {
         output::tell!("{stderr}");

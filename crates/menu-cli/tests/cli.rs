@@ -514,84 +514,6 @@ async fn token_out_replaces_an_existing_file_with_a_private_one() {
     );
 }
 
-#[tokio::test]
-async fn the_mock_state_survives_a_kill_and_a_restart() {
-    use menu_sdk::types::{CustomerAccountUpdate, EmailRequest, RegisterRequest};
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("state.json");
-    let args = [std::ffi::OsStr::new("--state"), file.as_os_str()];
-    let (server, announced) = serve_with(&args).await;
-    let client = |announced: &Announced, token: Option<&str>| {
-        let mut builder = menu_sdk::Client::builder()
-            .base_url(announced.base_url())
-            .application_key(announced.application_key());
-        if let Some(token) = token {
-            builder = builder.token(token);
-        }
-        builder.build().unwrap()
-    };
-    let email = "kept@example.com";
-    let anonymous = client(&announced, None);
-    anonymous
-        .passwordless_request(EmailRequest {
-            email: email.into(),
-        })
-        .await
-        .unwrap();
-    let outbox = announced.text("/outbox_url");
-    let messages: serde_json::Value = menu_sdk::reqwest::get(outbox)
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    // The code as the outbox gives it: a string, for an integer field.
-    let code = messages[0]["code"].as_str().unwrap();
-    let session = anonymous
-        .register(RegisterRequest {
-            passwordless_email: email.into(),
-            passwordless_code: code.into(),
-            first_name: Some("Kept".into()),
-            last_name: None,
-        })
-        .await
-        .unwrap();
-    // SIGKILL: no shutdown, no last save.
-    drop(server);
-
-    let (_server, announced) = serve_with(&args).await;
-    let client = client(&announced, Some(session.token.value()));
-    let account = client
-        .update_customer_account(
-            session.customer_account.id,
-            CustomerAccountUpdate::default(),
-        )
-        .await
-        .unwrap();
-    assert_eq!(
-        account.email, email,
-        "the customer and their token survived"
-    );
-}
-
-#[tokio::test]
-async fn a_corrupt_state_file_is_a_clear_error() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("state.json");
-    std::fs::write(&file, "{\"format\": 1, \"domain\": [").unwrap();
-    let mut command = menu();
-    command
-        .args(["mock", "serve", "--port", "0", "--state"])
-        .arg(&file);
-    let output = run(command).await;
-    assert_clean_failure(&output, 1, &["state file", "not a mock state file"]);
-    assert_eq!(
-        std::fs::read_to_string(&file).unwrap(),
-        "{\"format\": 1, \"domain\": [",
-        "left as it was"
-    );
-}
-
 /// A `menu mock serve --print-env`: the `export` lines it printed on stdout, and its stderr lines
 /// (the codes it prints) arriving on a channel.
 struct Serving {
@@ -1199,6 +1121,10 @@ mod checks;
 
 #[path = "cli/mock_serve.rs"]
 mod mock_serve;
+
+// `menu mock serve --state`: the database, its survival of SIGKILL, its refusals, the migration.
+#[path = "cli/mock_state.rs"]
+mod mock_state;
 
 // One-time codes and the payload rule at the command line.
 #[path = "cli/codes.rs"]

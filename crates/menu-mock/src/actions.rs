@@ -3,6 +3,8 @@
 //! operations), the rotation of the operation the spec marks `x-token: rotates`, and, for any
 //! other operation, its documented example.
 
+use std::sync::Arc;
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use menu_client::operation::Operation;
@@ -17,8 +19,29 @@ use crate::reply::{self, Failure, ok};
 use crate::state::MockState;
 use crate::tokens::{TokenRejection, TokenSpec};
 
-/// The action of `operation` for a checked request.
-pub(crate) fn act(state: &MockState, operation: &'static Operation, checked: Checked) -> Response {
+/// The action of `operation` for a checked request. When the state is saved to a database, the
+/// action runs on tokio's blocking threads: each change waits for its commit.
+pub(crate) async fn act(
+    state: Arc<MockState>,
+    operation: &'static Operation,
+    checked: Checked,
+) -> Response {
+    if !state.is_durable() {
+        return answer(&state, operation, checked);
+    }
+    match tokio::task::spawn_blocking(move || answer(&state, operation, checked)).await {
+        Ok(response) => response,
+        // The router's panic layer answers it, as for a panic on the worker.
+        Err(error) => match error.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(_) => Failure::new(StatusCode::SERVICE_UNAVAILABLE, "The mock is stopping.")
+                .into_response(),
+        },
+    }
+}
+
+/// The answer of `operation` to a checked request.
+fn answer(state: &MockState, operation: &'static Operation, checked: Checked) -> Response {
     let outcome = if operation.token.refreshes() {
         rotate(state, checked)
     } else {
@@ -64,7 +87,7 @@ fn account(customer_account: menu_client::types::CustomerAccount) -> Response {
 
 fn check_email(state: &MockState, checked: Checked) -> Result<Response, Failure> {
     let request: EmailRequest = body(&checked)?;
-    let exists = state.step(|step| step.email_exists(&request.email));
+    let exists = state.step(|step| step.email_exists(&request.email))?;
     Ok(ok(&EmailCheck {
         exists,
         is_social: false,
@@ -74,7 +97,7 @@ fn check_email(state: &MockState, checked: Checked) -> Result<Response, Failure>
 
 fn passwordless_request(state: &MockState, checked: Checked) -> Result<Response, Failure> {
     let request: EmailRequest = body(&checked)?;
-    state.step(|step| step.send_passcode(&request.email));
+    state.step(|step| step.send_passcode(&request.email))?;
     Ok(reply::envelope_only())
 }
 
@@ -87,7 +110,7 @@ fn register(state: &MockState, checked: Checked) -> Result<Response, Failure> {
             request.first_name.as_deref().unwrap_or_default(),
             request.last_name.as_deref().unwrap_or_default(),
         )
-    })?;
+    })??;
     let token = state.tokens().issue(customer_account.id, TokenSpec::now());
     Ok(ok(&Session {
         customer_account,
@@ -98,7 +121,7 @@ fn register(state: &MockState, checked: Checked) -> Result<Response, Failure> {
 fn update(state: &MockState, operation: &Operation, checked: Checked) -> Result<Response, Failure> {
     let update: CustomerAccountUpdate = body(&checked)?;
     let id = customer(operation, &checked)?;
-    Ok(account(state.step(|step| step.update(id, &update))?))
+    Ok(account(state.step(|step| step.update(id, &update))??))
 }
 
 fn verify_email(
@@ -109,7 +132,7 @@ fn verify_email(
     let request: VerifyEmailUpdateRequest = body(&checked)?;
     let id = customer(operation, &checked)?;
     let code = request.confirmation_code.as_str();
-    Ok(account(state.step(|step| step.verify_email(id, code))?))
+    Ok(account(state.step(|step| step.verify_email(id, code))??))
 }
 
 fn verify_phone(
@@ -120,12 +143,12 @@ fn verify_phone(
     let request: VerifyPhoneNumberUpdateRequest = body(&checked)?;
     let id = customer(operation, &checked)?;
     let code = request.confirmation_code.as_str();
-    Ok(account(state.step(|step| step.verify_phone(id, code))?))
+    Ok(account(state.step(|step| step.verify_phone(id, code))??))
 }
 
 fn delete(state: &MockState, operation: &Operation, checked: Checked) -> Result<Response, Failure> {
     let id = customer(operation, &checked)?;
-    state.step(|step| step.delete(id))?;
+    state.step(|step| step.delete(id))??;
     Ok(reply::envelope_only())
 }
 
@@ -136,7 +159,7 @@ fn rotate(state: &MockState, checked: Checked) -> Result<Response, Failure> {
         .subject
         .ok_or_else(|| Failure::unauthorized(TokenRejection::Missing.to_string()))?;
     let customer_id = subject.customer_id;
-    let (customer_account, successor) = state.step(|step| step.rotate(subject))?;
+    let (customer_account, successor) = state.step(|step| step.rotate(subject))??;
     // Signed outside the state's lock; the old token is already invalid.
     let token = state.tokens().issue(customer_id, successor);
     if let Some(old) = &checked.bearer {

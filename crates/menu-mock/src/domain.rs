@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::codes::{self, CodeRefusal, OneTimeCode, PhoneCode};
 use crate::outbox::{Message, MessageKind, new_code};
 use crate::records::{Change, Customer, Passcode, PendingEmailChange, PendingPhoneChange, Records};
+use crate::retention::Retention;
 use crate::tokens::{TokenSpec, TokenSubject};
 
 /// What a code, or an email, is given for.
@@ -46,7 +47,7 @@ pub(crate) enum DomainError {
 
 /// Checks a token's subject against the records: not invalidated, its customer still there.
 pub(crate) fn check_subject(records: &Records, subject: &TokenSubject) -> Result<(), DomainError> {
-    if records.revoked.contains(&subject.jti) {
+    if records.is_revoked(&subject.jti) {
         return Err(DomainError::TokenInvalidated);
     }
     if records.customer(&subject.customer_id).is_none() {
@@ -72,8 +73,13 @@ impl<'a> Step<'a> {
         }
     }
 
-    /// What the step changed, in order.
-    pub(crate) fn into_changes(self) -> Vec<Change> {
+    /// What the step changed, in order; if it changed anything, followed by what the
+    /// `retention` no longer keeps, dropped now (pruning on write).
+    pub(crate) fn into_changes(mut self, retention: &Retention) -> Vec<Change> {
+        if !self.changes.is_empty() {
+            let pruned = self.records.prune(self.now, retention);
+            self.changes.extend(pruned);
+        }
         self.changes
     }
 
@@ -101,7 +107,7 @@ impl<'a> Step<'a> {
             code: code.to_owned(),
             sent_at: self.now,
         };
-        self.records.outbox.push(message.clone());
+        self.records.outbox.push_back(message.clone());
         self.changes.push(Change::MessageSent(message));
     }
 
@@ -136,7 +142,7 @@ impl<'a> Step<'a> {
             sent_at: self.now,
             used: false,
         };
-        self.records.codes.insert(key.clone(), passcode);
+        self.records.insert_code(key.clone(), passcode);
         self.changes.push(Change::CodeIssued(key));
         self.send(email, kind, &code);
     }
@@ -150,14 +156,13 @@ impl<'a> Step<'a> {
         last_name: &str,
     ) -> Result<CustomerAccount, DomainError> {
         let key = email.to_ascii_lowercase();
-        let pending = self.records.codes.get(&key).cloned();
+        let pending = self.records.code(&key).cloned();
         self.redeem(Purpose::SignUp, pending, code)?;
         if self.email_exists(email) {
             return Err(DomainError::EmailTaken(Purpose::SignUp));
         }
         // Every check passed: the code is used up by this registration.
-        if let Some(passcode) = self.records.codes.get_mut(&key) {
-            passcode.used = true;
+        if self.records.use_code(&key) {
             self.changes.push(Change::CodeConsumed(key));
         }
         let now = self.timestamp();
@@ -182,6 +187,7 @@ impl<'a> Step<'a> {
             created_at: Some(now),
             confirmed: true,
         };
+        // The email is free (checked above): no other account is displaced.
         self.records.insert_customer(Customer::new(account.clone()));
         self.changes.push(Change::CustomerCreated(account.id));
         Ok(account)
@@ -329,7 +335,7 @@ impl<'a> Step<'a> {
             .ok_or(DomainError::UnknownCustomer(id))?;
         self.changes.push(Change::CustomerDeleted(id));
         let key = customer.account.email.to_ascii_lowercase();
-        if self.records.codes.remove(&key).is_some() {
+        if self.records.remove_code(&key) {
             self.changes.push(Change::CodeDiscarded(key));
         }
         Ok(())
@@ -344,7 +350,7 @@ impl<'a> Step<'a> {
     ) -> Result<(CustomerAccount, TokenSpec), DomainError> {
         check_subject(self.records, &old)?;
         let account = self.customer(old.customer_id)?.account.clone();
-        self.records.revoked.insert(old.jti.clone());
+        self.records.revoke(old.jti.clone(), old.refresh_deadline);
         self.changes.push(Change::TokenInvalidated(old.jti));
         let successor = TokenSpec {
             issued_at: self.now,
@@ -360,12 +366,15 @@ impl<'a> Step<'a> {
         self.changes.push(Change::ApplicationKeyAdded(key));
     }
 
-    /// Adds (or replaces) a customer, with no pending change.
+    /// Adds a customer, with no pending change, replacing the one with its id, and any other
+    /// with its email (an email names one account).
     pub(crate) fn add_customer(&mut self, mut account: CustomerAccount) {
         account.has_pending_phone_number_change = false;
         account.has_pending_email_change = false;
         let id = account.id;
-        self.records.insert_customer(Customer::new(account));
+        if let Some(displaced) = self.records.insert_customer(Customer::new(account)) {
+            self.changes.push(Change::CustomerDeleted(displaced));
+        }
         self.changes.push(Change::CustomerCreated(id));
     }
 
@@ -402,7 +411,7 @@ mod tests {
         let email = "Ana@Example.com";
         let key = "ana@example.com".to_owned();
         step.send_passcode(email);
-        let code = step.records.codes[&key].code.clone();
+        let code = step.records.code(&key).unwrap().code.clone();
         assert_eq!(
             step.register(email, "wrong", "Ana", "P"),
             Err(DomainError::CodeRefused(
@@ -413,7 +422,7 @@ mod tests {
         let id = step.register(email, &code, "Ana", "P").unwrap().id;
         step.delete(id).unwrap();
         assert_eq!(step.delete(id), Err(DomainError::UnknownCustomer(id)));
-        let changes = step.into_changes();
+        let changes = step.into_changes(&Retention::DEFAULT);
         assert!(
             matches!(
                 changes.as_slice(),
@@ -429,6 +438,6 @@ mod tests {
             ),
             "{changes:?}"
         );
-        assert!(records.customer_count() == 0 && records.codes.is_empty());
+        assert!(records.customer_count() == 0 && records.code(&key).is_none());
     }
 }

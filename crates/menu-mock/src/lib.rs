@@ -47,6 +47,7 @@ mod pipeline;
 mod records;
 mod refusals;
 mod reply;
+mod retention;
 mod routes;
 mod seed;
 pub mod state;
@@ -77,7 +78,7 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 pub use state::{
     DEFAULT_APPLICATION_KEY, DEFAULT_CODE_LIFETIME, MockState, Notice, PendingPhoneChange,
-    StateError,
+    Retention, StateError,
 };
 pub use tokens::{DEFAULT_REFRESH_TTL, DEFAULT_TTL, TokenRejection, TokenSpec};
 

@@ -1,9 +1,11 @@
 //! What the API remembers, as records: the application keys, the customers with their pending
 //! email and phone changes, the one-time codes, the messages sent, the ids of invalidated tokens
-//! and the codes' lifetime; and [`Change`], what a step of the domain (`domain.rs`) changed in
-//! them, which the store (`persist.rs`) makes durable. Plain data: the rules are in `domain.rs`.
+//! and the codes' lifetime, each indexed for the lookups the steps make and for pruning (what the
+//! [`Retention`] drops, oldest first); and [`Change`], what a step of the domain (`domain.rs`) or
+//! pruning changed in them, which the store (`persist.rs`) makes durable. Plain data: the rules
+//! are in `domain.rs`.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -12,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::outbox::Message;
+use crate::retention::Retention;
 
 /// A phone number change waiting for its confirmation code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,23 +65,26 @@ impl Customer {
 }
 
 /// What the API remembers: everything a restart must not lose.
-#[derive(Serialize, Deserialize)]
 pub(crate) struct Records {
     pub(crate) application_keys: BTreeSet<String>,
     /// Changed only through the methods below, which keep `emails`.
     customers: HashMap<Uuid, Customer>,
-    /// One-time codes by email (lower case).
-    pub(crate) codes: HashMap<String, Passcode>,
-    /// Every message sent, oldest first.
-    pub(crate) outbox: Vec<Message>,
-    /// The ids (`jti`) of tokens a refresh has invalidated.
-    pub(crate) revoked: HashSet<String>,
-    pub(crate) code_lifetime: Duration,
-    /// The customers by email (lower case), so that finding one does not scan them all. Kept by
-    /// [`Records::insert_customer`], [`Records::remove_customer`] and
-    /// [`Records::set_customer_email`]; rebuilt after loading ([`Records::reindexed`]).
-    #[serde(skip)]
+    /// The customers by email (lower case), so that finding one does not scan them all.
     emails: HashMap<String, Uuid>,
+    /// One-time codes by email (lower case); changed only through the methods below, which
+    /// keep `codes_by_age`.
+    codes: HashMap<String, Passcode>,
+    /// The codes' emails by when they were sent, oldest first: what pruning drops first.
+    codes_by_age: BTreeSet<(DateTime<Utc>, String)>,
+    /// The messages sent, oldest first (within the [`Retention`]).
+    pub(crate) outbox: VecDeque<Message>,
+    /// The ids (`jti`) of tokens a refresh has invalidated, with the time their token could no
+    /// longer be refreshed anyway (its refresh deadline); changed only through the methods
+    /// below, which keep `revoked_by_deadline`.
+    revoked: HashMap<String, DateTime<Utc>>,
+    /// The revocations by deadline, soonest first: what pruning drops first.
+    revoked_by_deadline: BTreeSet<(DateTime<Utc>, String)>,
+    pub(crate) code_lifetime: Duration,
 }
 
 impl Records {
@@ -87,22 +93,14 @@ impl Records {
         Self {
             application_keys: BTreeSet::from([application_key.to_owned()]),
             customers: HashMap::new(),
-            codes: HashMap::new(),
-            outbox: Vec::new(),
-            revoked: HashSet::new(),
-            code_lifetime,
             emails: HashMap::new(),
+            codes: HashMap::new(),
+            codes_by_age: BTreeSet::new(),
+            outbox: VecDeque::new(),
+            revoked: HashMap::new(),
+            revoked_by_deadline: BTreeSet::new(),
+            code_lifetime,
         }
-    }
-
-    /// The records with their email index built (after loading them).
-    pub(crate) fn reindexed(mut self) -> Self {
-        self.emails = self
-            .customers
-            .iter()
-            .map(|(id, c)| (c.account.email.to_ascii_lowercase(), *id))
-            .collect();
-        self
     }
 
     /// The customer `id`.
@@ -131,15 +129,20 @@ impl Records {
         self.emails.get(&email.to_ascii_lowercase()).copied()
     }
 
-    /// Adds `customer`, or replaces the one with its id. An email names one customer: a customer
-    /// added with another's email is the one found by it from then on.
-    pub(crate) fn insert_customer(&mut self, customer: Customer) {
+    /// Adds `customer`, or replaces the one with its id. An email names one customer: another
+    /// customer with its email is removed, and its id returned.
+    pub(crate) fn insert_customer(&mut self, customer: Customer) -> Option<Uuid> {
         let id = customer.account.id;
         let email = customer.account.email.to_ascii_lowercase();
+        let displaced = self.emails.get(&email).copied().filter(|other| *other != id);
+        if let Some(other) = displaced {
+            self.remove_customer(other);
+        }
         if let Some(replaced) = self.customers.insert(id, customer) {
             self.forget_email(&replaced.account.email, id);
         }
         self.emails.insert(email, id);
+        displaced
     }
 
     /// Removes the customer `id`, if there is one.
@@ -167,6 +170,112 @@ impl Records {
             self.emails.remove(&folded);
         }
     }
+
+    /// The one-time code of `email` (lower case).
+    pub(crate) fn code(&self, email: &str) -> Option<&Passcode> {
+        self.codes.get(email)
+    }
+
+    /// Every one-time code, by email (lower case).
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn codes(&self) -> impl Iterator<Item = (&String, &Passcode)> {
+        self.codes.iter()
+    }
+
+    /// Gives `email` (lower case) this code, replacing any earlier one.
+    pub(crate) fn insert_code(&mut self, email: String, code: Passcode) {
+        self.codes_by_age.insert((code.sent_at, email.clone()));
+        if let Some(replaced) = self.codes.insert(email.clone(), code) {
+            self.codes_by_age.remove(&(replaced.sent_at, email));
+        }
+    }
+
+    /// Marks the code of `email` (lower case) used; whether it had one.
+    pub(crate) fn use_code(&mut self, email: &str) -> bool {
+        self.codes.get_mut(email).map(|code| code.used = true).is_some()
+    }
+
+    /// Removes the code of `email` (lower case); whether it had one.
+    pub(crate) fn remove_code(&mut self, email: &str) -> bool {
+        let Some(removed) = self.codes.remove(email) else {
+            return false;
+        };
+        self.codes_by_age.remove(&(removed.sent_at, email.to_owned()));
+        true
+    }
+
+    /// Whether a refresh invalidated the token with this id.
+    pub(crate) fn is_revoked(&self, jti: &str) -> bool {
+        self.revoked.contains_key(jti)
+    }
+
+    /// When the invalidated token `jti` could no longer be refreshed anyway.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn revocation(&self, jti: &str) -> Option<DateTime<Utc>> {
+        self.revoked.get(jti).copied()
+    }
+
+    /// Every revocation, with its deadline.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn revocations(&self) -> impl Iterator<Item = (&String, &DateTime<Utc>)> {
+        self.revoked.iter()
+    }
+
+    /// Invalidates the token `jti`, which could be refreshed until `deadline`.
+    pub(crate) fn revoke(&mut self, jti: String, deadline: DateTime<Utc>) {
+        self.revoked_by_deadline.insert((deadline, jti.clone()));
+        if let Some(earlier) = self.revoked.insert(jti.clone(), deadline) {
+            if earlier != deadline {
+                self.revoked_by_deadline.remove(&(earlier, jti));
+            }
+        }
+    }
+
+    /// Drops what the [`Retention`] no longer keeps at `now`, and names each drop as a
+    /// [`Change`]: the codes expired for [`EXPIRED_CODES_KEPT`], the messages outside the
+    /// outbox's window, and the revocations of tokens past their refresh deadline or beyond the
+    /// cap (the soonest deadlines first).
+    pub(crate) fn prune(&mut self, now: DateTime<Utc>, retention: &Retention) -> Vec<Change> {
+        let mut changes = Vec::new();
+        let code_kept = self.code_lifetime.saturating_add(EXPIRED_CODES_KEPT);
+        while let Some((sent_at, email)) = self.codes_by_age.first()
+            && older_than(*sent_at, code_kept, now)
+        {
+            let email = email.clone();
+            self.remove_code(&email);
+            changes.push(Change::CodeDiscarded(email));
+        }
+        let message_kept = retention.outbox_max_age.max(self.code_lifetime);
+        let mut dropped = 0;
+        while let Some(oldest) = self.outbox.front()
+            && (self.outbox.len() > retention.outbox_max_messages
+                || older_than(oldest.sent_at, message_kept, now))
+        {
+            self.outbox.pop_front();
+            dropped += 1;
+        }
+        if dropped > 0 {
+            changes.push(Change::MessagesDropped(dropped));
+        }
+        while let Some((deadline, jti)) = self.revoked_by_deadline.first()
+            && (*deadline <= now || self.revoked.len() > retention.revocations_max)
+        {
+            let jti = jti.clone();
+            self.revoked_by_deadline.remove(&(*deadline, jti.clone()));
+            self.revoked.remove(&jti);
+            changes.push(Change::RevocationDropped(jti));
+        }
+        changes
+    }
+}
+
+/// How long a code is kept once expired, so that using it is refused as expired (not as never
+/// sent) for that long.
+pub(crate) const EXPIRED_CODES_KEPT: Duration = Duration::from_secs(10 * 60);
+
+/// Whether `then` is `age` or more before `now`.
+fn older_than(then: DateTime<Utc>, age: Duration, now: DateTime<Utc>) -> bool {
+    chrono::Duration::from_std(age).is_ok_and(|age| then + age <= now)
 }
 
 /// One change a step made to the [`Records`], in the terms of a database: which record was
@@ -186,12 +295,18 @@ pub(crate) enum Change {
     CodeIssued(String),
     /// The one-time code of this email (lower case) was used up.
     CodeConsumed(String),
-    /// The one-time code of this email (lower case) was discarded (its account was deleted).
+    /// The one-time code of this email (lower case) was discarded (its account was deleted, or
+    /// it expired long enough ago).
     CodeDiscarded(String),
     /// A message was sent (appended to the outbox).
     MessageSent(Message),
+    /// The oldest messages of the outbox, this many, were dropped (outside its window).
+    MessagesDropped(usize),
     /// A token (by its `jti`) was invalidated.
     TokenInvalidated(String),
+    /// The revocation of a token (by its `jti`) was dropped (its token can no longer be
+    /// refreshed, or the revocations were over their cap).
+    RevocationDropped(String),
     /// The lifetime of one-time codes changed.
     CodeLifetimeSet(Duration),
 }
@@ -220,14 +335,80 @@ mod tests {
         // Replaced whole under the same id, with another email: the old one is free.
         let mut again = customer("ann@third.example");
         again.account.id = id;
-        records.insert_customer(again);
+        assert_eq!(records.insert_customer(again), None);
+        // Another customer with her email displaces her.
+        let mut twin = customer("ANN@third.example");
+        let twin_id = twin.account.id;
+        assert_eq!(records.insert_customer(twin.clone()), Some(id));
+        assert_eq!(records.customer_with_email("ann@third.example"), Some(twin_id));
+        assert!(records.customer(&id).is_none());
+        twin.account.id = id;
+        assert_eq!(records.insert_customer(twin), Some(twin_id));
         assert_eq!(records.customer_with_email("ann@new.example"), None);
         assert_eq!(records.customer_with_email("ann@third.example"), Some(id));
-        // Loaded back (the index is not saved): rebuilt.
-        let json = serde_json::to_string(&records).unwrap();
-        let loaded: Records = serde_json::from_str::<Records>(&json).unwrap().reindexed();
-        assert_eq!(loaded.customer_with_email("ANN@third.example"), Some(id));
         assert!(records.remove_customer(id).is_some());
         assert_eq!(records.customer_with_email("ann@third.example"), None);
+    }
+
+    fn message(sent_at: DateTime<Utc>) -> Message {
+        Message {
+            to: "ann@example.com".into(),
+            kind: crate::outbox::MessageKind::SignUpCode,
+            code: "123456".into(),
+            sent_at,
+        }
+    }
+
+    #[test]
+    fn pruning_drops_old_codes_messages_and_revocations_and_names_each_drop() {
+        let minute = chrono::Duration::minutes(1);
+        let now = Utc::now();
+        let mut records = Records::new("app", Duration::from_secs(60));
+        let retention = Retention {
+            outbox_max_age: Duration::from_secs(120),
+            outbox_max_messages: 3,
+            revocations_max: 2,
+        };
+        // Codes: kept while usable, then for EXPIRED_CODES_KEPT (refused as expired meanwhile).
+        let passcode = |sent_at| Passcode {
+            code: "1".into(),
+            sent_at,
+            used: false,
+        };
+        records.insert_code("old@example.com".into(), passcode(now - minute * 12));
+        records.insert_code("new@example.com".into(), passcode(now - minute * 10));
+        // Replaced: its earlier age no longer counts.
+        records.insert_code("again@example.com".into(), passcode(now - minute * 30));
+        records.insert_code("again@example.com".into(), passcode(now));
+        // Messages: older than the window (at least the code lifetime), or beyond the count.
+        records.outbox.push_back(message(now - minute * 3));
+        for _ in 0..4 {
+            records.outbox.push_back(message(now));
+        }
+        // Revocations: past their deadline, then beyond the cap (soonest deadline first).
+        records.revoke("past".into(), now - minute);
+        records.revoke("soon".into(), now + minute);
+        records.revoke("later".into(), now + minute * 2);
+        records.revoke("latest".into(), now + minute * 3);
+        let changes = records.prune(now, &retention);
+        assert_eq!(
+            changes,
+            [
+                Change::CodeDiscarded("old@example.com".into()),
+                Change::MessagesDropped(2),
+                Change::RevocationDropped("past".into()),
+                Change::RevocationDropped("soon".into()),
+            ]
+        );
+        assert!(records.code("old@example.com").is_none());
+        assert!(records.code("new@example.com").is_some());
+        assert!(records.code("again@example.com").is_some());
+        assert_eq!(records.outbox.len(), 3);
+        assert!(!records.is_revoked("soon") && records.is_revoked("later"));
+        assert!(records.prune(now, &retention).is_empty(), "nothing more");
+        // The window never drops a message whose code can still be used.
+        records.code_lifetime = Duration::from_secs(3600);
+        records.outbox.push_front(message(now - minute * 30));
+        assert!(records.prune(now, &Retention { outbox_max_messages: 10, ..retention }).is_empty());
     }
 }

@@ -1,13 +1,24 @@
 //! The HTTP answer to each refusal of the domain (`domain.rs`, `codes.rs`): its status, its
 //! message (the API's wording) and the request field at fault. The one place a [`DomainError`]
-//! becomes a [`Failure`] (`?` converts it, in the actions and the checks).
+//! becomes a [`Failure`] (`?` converts it, in the actions and the checks), and so does a
+//! [`StateError`]: a change the state could not save (500, and the change undone).
 
 use axum::http::StatusCode;
 
 use crate::codes::CodeRefusal;
 use crate::domain::{DomainError, Purpose};
+use crate::error::StateError;
 use crate::reply::Failure;
 use crate::tokens::TokenRejection;
+
+impl From<StateError> for Failure {
+    fn from(error: StateError) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("The mock could not save the change, which was undone: {error}."),
+        )
+    }
+}
 
 impl From<DomainError> for Failure {
     fn from(error: DomainError) -> Self {

@@ -79,7 +79,7 @@ fn route(operation: &'static Operation) -> MethodRouter<Arc<MockState>> {
         method,
         move |State(state): State<Arc<MockState>>, request: Request| async move {
             match pipeline::check(&state, operation, request).await {
-                Ok(checked) => actions::act(&state, operation, checked),
+                Ok(checked) => actions::act(state, operation, checked).await,
                 Err(failure) => failure.into_response(),
             }
         },
@@ -145,12 +145,10 @@ async fn outbox(
     State(state): State<Arc<MockState>>,
     Query(filter): Query<std::collections::HashMap<String, String>>,
 ) -> Response {
-    let to = filter.get("to");
-    let messages: Vec<_> = state
-        .outbox()
-        .into_iter()
-        .filter(|m| to.is_none_or(|to| m.to.eq_ignore_ascii_case(to)))
-        .collect();
+    let messages = match filter.get("to") {
+        Some(to) => state.messages_to(to),
+        None => state.outbox(),
+    };
     reply::json(StatusCode::OK, &messages)
 }
 

@@ -1,11 +1,12 @@
 //! [`MockState`], the façade of the mock's state and the library API tests use to arrange and
 //! inspect it: the records of what the API remembers (`records.rs`), changed only by the rules of
-//! `domain.rs`, one step at a time under one lock; the token issuer; the store that makes each
-//! step's changes durable, when asked (`persist.rs`); the test controls (`controls.rs`); and
-//! the [`Notice`]s of what happens. The seed data is in `seed.rs`.
+//! `domain.rs`, one step at a time under one lock, and pruned as they change (`retention.rs`);
+//! the token issuer; the store that makes each step's changes durable before the step ends, when
+//! there is one (`persist.rs`); the test controls (`controls.rs`); and the [`Notice`]s of what
+//! happens. The seed data is in `seed.rs`.
 
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -16,13 +17,14 @@ use uuid::Uuid;
 use crate::controls::Controls;
 use crate::domain::{self, DomainError, Step};
 use crate::outbox::{Message, MessageKind};
-use crate::persist::{JsonFile, Store};
+use crate::persist::Store;
 use crate::records::{Change, Records};
 use crate::tokens::{TokenIssuer, TokenSpec, TokenSubject};
 
 pub use crate::codes::DEFAULT_CODE_LIFETIME;
 pub use crate::error::StateError;
 pub use crate::records::PendingPhoneChange;
+pub use crate::retention::Retention;
 pub use crate::seed::{
     DEFAULT_APPLICATION_KEY, DRAGOS, DRAGOS_CONFIRMATION_CODE, IVAN, IVAN_CONFIRMATION_CODE,
 };
@@ -33,7 +35,9 @@ pub use crate::seed::{
 pub enum Notice {
     /// A message was sent (and kept in the outbox).
     Sent(Message),
-    /// The state could not be saved to its file (the change holds in memory).
+    /// A change asked through the library (a call that returns nothing, such as
+    /// [`MockState::add_customer`]) could not be saved to the state's database: it was undone.
+    /// (A request whose change cannot be saved is answered with a 500.)
     NotSaved(String),
 }
 
@@ -44,19 +48,28 @@ type NoticeHook = Box<dyn Fn(&Notice) + Send + Sync>;
 pub struct MockState {
     records: Mutex<Records>,
     tokens: TokenIssuer,
-    signing_key: [u8; 16],
     application_key: String,
     pub(crate) controls: Controls,
+    /// What the records keep of what grows with use.
+    retention: Retention,
     /// Where each change is made durable, if anywhere.
     store: Option<Box<dyn Store>>,
+    /// Set when a change could be neither saved nor undone: the records may differ from the
+    /// store, so no change is made from then on.
+    diverged: OnceLock<String>,
     notices: Option<NoticeHook>,
 }
 
 impl MockState {
     /// A state with the default application key and the two reference customers.
     pub fn seeded() -> Self {
-        let state = Self::empty(DEFAULT_APPLICATION_KEY);
-        state.step(|step| {
+        Self::empty(DEFAULT_APPLICATION_KEY).seed()
+    }
+
+    /// This state with the two reference customers added.
+    fn seed(self) -> Self {
+        let state = self;
+        state.change(|step| {
             for (account, pending) in crate::seed::customers() {
                 let id = account.id;
                 step.add_customer(account);
@@ -70,12 +83,12 @@ impl MockState {
 
     /// A state with one application key and no customers.
     pub fn empty(application_key: &str) -> Self {
-        let records = Records::new(application_key, DEFAULT_CODE_LIFETIME);
-        Self::with(
-            *Uuid::new_v4().as_bytes(),
-            application_key.to_owned(),
-            records,
-        )
+        Self::with(new_signing_key(), application_key.to_owned(), Self::records(application_key))
+    }
+
+    /// Records with one application key, and nothing else yet.
+    fn records(application_key: &str) -> Records {
+        Records::new(application_key, DEFAULT_CODE_LIFETIME)
     }
 
     fn with(signing_key: [u8; 16], application_key: String, records: Records) -> Self {
@@ -85,34 +98,61 @@ impl MockState {
                 &signing_key,
                 "http://menu-mock.local/api/customers/sign-in".into(),
             ),
-            signing_key,
             application_key,
             controls: Controls::default(),
+            retention: Retention::DEFAULT,
             store: None,
+            diverged: OnceLock::new(),
             notices: None,
         }
     }
 
-    /// The state saved in `path` by a mock started with [`MockState::save_to`]: its customers,
-    /// codes, messages and tokens. A file that cannot be read, or is not a state file, is an
-    /// error (never an empty state).
-    pub fn load(path: impl AsRef<Path>) -> Result<Self, StateError> {
-        let saved = crate::persist::load(path.as_ref())?;
-        Ok(Self::with(
-            saved.signing_key,
-            saved.application_key,
-            saved.records,
-        ))
+    /// The state kept in the SQLite database `path`, which every change is saved to from then on,
+    /// before the call or the request that made it returns (cargo feature `sqlite`). A new
+    /// database is created (mode 0600) with the state of [`MockState::seeded`]. A 0.3 JSON state
+    /// file is migrated into a new database beside it (`state.json` -> `state.db`), and left as
+    /// it was; [`MockState::state_file`] tells which database is used.
+    ///
+    /// The database is held until the state is dropped: another process that opens it is
+    /// refused. A file that is neither a database nor a state file, or a database written by a
+    /// newer mock, is an error (never an empty state).
+    #[cfg(feature = "sqlite")]
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StateError> {
+        let (store, saved) = crate::persist::sqlite::open(path.as_ref())?;
+        Self::kept_in(Box::new(store), saved)
     }
 
-    /// Saves the state in `path` now, and again after every change from then on (atomically:
-    /// a temporary file beside it, renamed over it). A failed later save is a
-    /// [`Notice::NotSaved`]; the change holds in memory.
-    pub fn save_to(mut self, path: impl Into<PathBuf>) -> Result<Self, StateError> {
-        let store = JsonFile::new(path.into(), self.application_key.clone(), self.signing_key);
-        store.save_all(&self.records)?;
-        self.store = Some(Box::new(store));
-        Ok(self)
+    /// The state `store` holds (`saved`), or a new seeded state saved to it, kept there from now
+    /// on.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn kept_in(
+        store: Box<dyn Store>,
+        saved: Option<crate::persist::Saved>,
+    ) -> Result<Self, StateError> {
+        let mut state = match saved {
+            Some(saved) => Self::with(saved.signing_key, saved.application_key, saved.records),
+            None => {
+                let signing_key = new_signing_key();
+                let key = DEFAULT_APPLICATION_KEY;
+                let state = Self::with(signing_key, key.to_owned(), Self::records(key)).seed();
+                store.save_all(&state.lock(), key, signing_key)?;
+                state
+            }
+        };
+        state.store = Some(store);
+        Ok(state)
+    }
+
+    /// The database the state is kept in ([`MockState::open`]), if any.
+    pub fn state_file(&self) -> Option<&Path> {
+        self.store.as_deref().map(Store::path)
+    }
+
+    /// Keeps this much of what grows with use (the outbox, the revoked tokens) from now on,
+    /// instead of [`Retention::DEFAULT`]. The rest is dropped as the state changes.
+    pub fn retain(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
     }
 
     /// Calls `hook` with every [`Notice`] (each message sent, a failed save), as it happens.
@@ -131,30 +171,67 @@ impl MockState {
         }
     }
 
-    /// Runs `f` with exclusive access to the records (one consistent step of a request); what it
-    /// changed is then made durable (a failure is a notice: the change holds in memory), and the
-    /// messages it sent are noticed.
-    pub(crate) fn step<R>(&self, f: impl FnOnce(&mut Step<'_>) -> R) -> R {
-        let (result, changes) = {
-            let mut records = self.lock();
-            let mut step = Step::new(&mut records);
-            let result = f(&mut step);
-            (result, step.into_changes())
-        };
+    /// Runs `f` with exclusive access to the records (one consistent step of a request), prunes
+    /// what the retention no longer keeps if it changed anything, and makes its changes durable
+    /// before releasing the records. If they cannot be, the records are read back from the store
+    /// (the step is undone) and the error returned. The messages it sent are then noticed.
+    ///
+    /// With a store, this blocks on the database: the server calls it off its async workers.
+    pub(crate) fn step<R>(&self, f: impl FnOnce(&mut Step<'_>) -> R) -> Result<R, StateError> {
+        let mut records = self.lock();
+        if let Some(reason) = self.diverged.get() {
+            return Err(self.diverged_error(reason));
+        }
+        let mut step = Step::new(&mut records);
+        let result = f(&mut step);
+        let changes = step.into_changes(&self.retention);
         if changes.is_empty() {
-            return result;
+            return Ok(result);
         }
         if let Some(store) = &self.store
-            && let Err(error) = store.apply(&self.records, &changes)
+            && let Err(error) = store.apply(&records, &changes)
         {
-            self.notify(&Notice::NotSaved(error.to_string()));
+            match store.reload() {
+                Ok(saved) => *records = saved,
+                Err(reload) => {
+                    let reason = format!("{error}; and then {reload}");
+                    let _ = self.diverged.set(reason.clone());
+                    return Err(self.diverged_error(&reason));
+                }
+            }
+            return Err(error);
         }
+        drop(records);
         for change in changes {
             if let Change::MessageSent(message) = change {
                 self.notify(&Notice::Sent(message));
             }
         }
-        result
+        Ok(result)
+    }
+
+    /// The error of every step once the records may differ from the store.
+    fn diverged_error(&self, reason: &str) -> StateError {
+        StateError::File {
+            path: self.state_file().map(Path::to_owned).unwrap_or_default(),
+            reason: format!(
+                "a change could be neither saved nor undone ({reason}): no change is made until \
+                 the mock restarts"
+            ),
+        }
+    }
+
+    /// A [`MockState::step`] the library asked for with no result to carry an error: a change
+    /// that cannot be saved is a [`Notice::NotSaved`] (and undone).
+    fn change(&self, f: impl FnOnce(&mut Step<'_>)) {
+        if let Err(error) = self.step(f) {
+            self.notify(&Notice::NotSaved(error.to_string()));
+        }
+    }
+
+    /// Whether changes are saved to a database (and so block: see [`MockState::step`]).
+    pub(crate) fn is_durable(&self) -> bool {
+        self.store.is_some()
     }
 
     /// The application key the state was created with.
@@ -164,7 +241,7 @@ impl MockState {
 
     /// Accepts another application key.
     pub fn add_application_key(&self, key: impl Into<String>) {
-        self.step(|step| step.add_application_key(key.into()));
+        self.change(|step| step.add_application_key(key.into()));
     }
 
     /// Whether the mock accepts this application key.
@@ -172,9 +249,10 @@ impl MockState {
         self.lock().application_keys.contains(key)
     }
 
-    /// Adds (or replaces) a customer; `has_pending_*_change` follow the pending changes (none).
+    /// Adds a customer, replacing the one with its id and any other with its email (an email
+    /// names one account); `has_pending_*_change` follow the pending changes (none).
     pub fn add_customer(&self, account: CustomerAccount) {
-        self.step(|step| step.add_customer(account));
+        self.change(|step| step.add_customer(account));
     }
 
     /// The customer's account as the API would return it.
@@ -207,7 +285,7 @@ impl MockState {
             phone_number: phone_number.into(),
             confirmation_code: confirmation_code.into(),
         };
-        self.step(|step| step.set_pending_phone_change(id, change))
+        self.step(|step| step.set_pending_phone_change(id, change))?
             .map_err(|_| StateError::UnknownCustomer(id))
     }
 
@@ -216,9 +294,20 @@ impl MockState {
         self.lock().customer(&id)?.pending_phone.clone()
     }
 
-    /// Every message sent so far, oldest first.
+    /// The messages sent, oldest first: those the outbox keeps ([`Retention`]).
     pub fn outbox(&self) -> Vec<Message> {
-        self.lock().outbox.clone()
+        self.lock().outbox.iter().cloned().collect()
+    }
+
+    /// The messages the outbox keeps that were sent to `to` (an email, case-insensitively, or a
+    /// phone number), oldest first.
+    pub fn messages_to(&self, to: &str) -> Vec<Message> {
+        self.lock()
+            .outbox
+            .iter()
+            .filter(|m| m.to.eq_ignore_ascii_case(to))
+            .cloned()
+            .collect()
     }
 
     /// The code of the last message of `kind` sent to `to` (an email, case-insensitively, or a
@@ -235,7 +324,7 @@ impl MockState {
     /// How long one-time codes can be used from now on (default [`DEFAULT_CODE_LIFETIME`]);
     /// [`Duration::ZERO`] makes every code expire at once.
     pub fn set_code_lifetime(&self, lifetime: Duration) {
-        self.step(|step| step.set_code_lifetime(lifetime));
+        self.change(|step| step.set_code_lifetime(lifetime));
     }
 
     /// Issues a token for the customer, valid for the default lifetime.
@@ -297,6 +386,11 @@ impl MockState {
     }
 }
 
+/// A fresh key to sign tokens with.
+fn new_signing_key() -> [u8; 16] {
+    *Uuid::new_v4().as_bytes()
+}
+
 impl Default for MockState {
     fn default() -> Self {
         Self::seeded()
@@ -342,23 +436,32 @@ mod tests {
         assert!(state.set_pending_phone_change(nobody, "+1", "1").is_err());
     }
 
+    #[cfg(feature = "sqlite")]
     #[test]
-    fn a_saved_state_loads_back_with_its_tokens() {
+    fn a_state_kept_in_a_database_opens_back_with_its_tokens() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state.json");
-        let state = MockState::seeded().save_to(&path).unwrap();
+        let path = dir.path().join("state.db");
+        let state = MockState::open(&path).unwrap();
+        assert_eq!(state.state_file(), Some(path.as_path()));
         let token = state.issue_token(DRAGOS).unwrap();
-        state.step(|step| step.send_passcode("new@example.com"));
-        let loaded = MockState::load(&path).unwrap();
-        assert!(loaded.accepts_token(token.value(), false));
-        assert_eq!(loaded.outbox(), state.outbox());
-        assert_eq!(loaded.customer(DRAGOS), state.customer(DRAGOS));
-        std::fs::write(&path, "{\"format\": 1").unwrap();
-        let err = MockState::load(&path).unwrap_err().to_string();
-        assert!(err.contains("not a mock state file"), "{err}");
-        let err = MockState::load(dir.path().join("missing.json"))
+        state
+            .step(|step| step.send_passcode("new@example.com"))
+            .unwrap();
+        let outbox = state.outbox();
+        let dragos = state.customer(DRAGOS);
+        drop(state); // it holds the database until dropped
+        let opened = MockState::open(&path).unwrap();
+        assert!(opened.accepts_token(token.value(), false));
+        assert_eq!(opened.outbox(), outbox);
+        assert_eq!(opened.customer(DRAGOS), dragos);
+        std::fs::write(dir.path().join("text"), "hello").unwrap();
+        let err = MockState::open(dir.path().join("text"))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("cannot read it"), "{err}");
+        assert!(err.contains("not a mock state file"), "{err}");
+        let err = MockState::open(dir.path().join("no/such/dir/state.db"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot create it"), "{err}");
     }
 }

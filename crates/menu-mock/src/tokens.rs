@@ -91,6 +91,8 @@ pub(crate) struct TokenSubject {
     pub(crate) jti: String,
     pub(crate) lifetime: Duration,
     pub(crate) refresh_window: Duration,
+    /// When the token can no longer be refreshed.
+    pub(crate) refresh_deadline: DateTime<Utc>,
 }
 
 /// Signs and checks tokens. Immutable, so checks need no lock; which tokens a refresh has
@@ -217,6 +219,7 @@ impl TokenIssuer {
             jti: claims.jti,
             lifetime: span(claims.exp),
             refresh_window: span(claims.rex),
+            refresh_deadline: DateTime::from_timestamp(claims.rex, 0).unwrap_or(DateTime::<Utc>::MAX_UTC),
         })
     }
 }

@@ -144,7 +144,7 @@ impl Announcement {
         ];
         if let Some(file) = &self.state_file {
             notes.push(format!(
-                "# State saved in {} after every change",
+                "# State kept in the database {} (each change committed before its answer)",
                 file.display()
             ));
         }
@@ -246,7 +246,7 @@ mod tests {
 
     #[tokio::test]
     async fn print_env_is_only_the_export_lines_and_json_one_line() {
-        let (server, announcement) = announcement(Some("state.json".into())).await;
+        let (server, announcement) = announcement(Some("state.db".into())).await;
         let (stdout, stderr) = announcement.render(Form::PrintEnv);
         assert_eq!(
             stdout,
@@ -257,7 +257,7 @@ mod tests {
             )
         );
         assert!(stderr.starts_with(&announcement.heading()), "{stderr}");
-        assert!(stderr.contains("State saved in state.json"), "{stderr}");
+        assert!(stderr.contains("State kept in the database state.db"), "{stderr}");
         let (stdout, _) = announcement.render(Form::Json);
         assert_eq!(stdout.lines().count(), 1);
         let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();

@@ -1,23 +1,28 @@
-//! The state in an SQLite database ([`Sqlite`], cargo feature `sqlite`): one row per record, each
-//! step's changes written in one transaction, WAL with `synchronous=NORMAL` (a commit survives
-//! the process being killed). The schema's version is `PRAGMA user_version`.
+//! The state in an SQLite database ([`Sqlite`], cargo feature `sqlite`): one row per record
+//! (the record itself as JSON, beside the columns the database indexes), each step's changes
+//! written in one transaction, WAL with `synchronous=NORMAL` (a commit survives the process being
+//! killed; a power loss may lose the last commits, never the database). The schema's version is
+//! `PRAGMA user_version`. The database is private (mode 0600) and held by one process.
 //!
-//! Work in progress (issue 28): not yet wired to `MockState`; see the issue's plan.
+//! [`open`] opens one, creates it, or migrates a 0.3 JSON state file into a new one.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension as _, params};
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
 use uuid::Uuid;
 
-use super::{Saved, Store};
+use super::{Saved, Store, error, json03};
 use crate::error::StateError;
-use crate::records::{Change, Records};
+use crate::outbox::Message;
+use crate::records::{Change, Customer, Records};
 
 /// The schema this version writes.
 const SCHEMA_VERSION: i64 = 1;
 
+/// Each table holds one kind of record; `record` is the record as JSON.
 const SCHEMA: &str = "
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE application_keys (key TEXT PRIMARY KEY);
@@ -32,11 +37,10 @@ CREATE TABLE outbox (
     recipient TEXT NOT NULL,
     record TEXT NOT NULL
 );
-CREATE INDEX outbox_recipient ON outbox (recipient);
-CREATE TABLE revoked (jti TEXT PRIMARY KEY);
+CREATE TABLE revoked (jti TEXT PRIMARY KEY, refresh_deadline INTEGER NOT NULL);
 ";
 
-/// The state's database.
+/// The state's database, held open (and so locked) until dropped.
 pub(crate) struct Sqlite {
     path: PathBuf,
     connection: Mutex<Connection>,
@@ -50,99 +54,221 @@ impl std::fmt::Debug for Sqlite {
     }
 }
 
+/// The database `path` and the state it holds (`None`: a new database, to be filled with
+/// [`Sqlite::save_all`]). When `path` is a 0.3 JSON state file, its state is migrated into a new
+/// database beside it (`state.json` -> `state.db`; any other name gets `.db` added), which must
+/// not exist yet; the JSON file is left as it was. [`Store::path`] tells which database it is.
+pub(crate) fn open(path: &Path) -> Result<(Sqlite, Option<Saved>), StateError> {
+    if !path.try_exists().unwrap_or(false) || !json03::is_json(path)? {
+        let store = Sqlite::connect(path)?;
+        let saved = store.load()?;
+        return Ok((store, saved));
+    }
+    let saved = json03::load(path)?;
+    let database = migrated_name(path);
+    if database.try_exists().unwrap_or(true) {
+        return Err(error(
+            path,
+            format!(
+                "it is a 0.3 JSON state file, to be migrated into {}, which exists already: \
+                 use `--state {}`, or move it away to migrate again",
+                database.display(),
+                database.display()
+            ),
+        ));
+    }
+    let store = Sqlite::connect(&database)?;
+    store.save_all(&saved.records, &saved.application_key, saved.signing_key)?;
+    Ok((store, Some(saved)))
+}
+
+/// The database a 0.3 state file `path` is migrated into.
+fn migrated_name(path: &Path) -> PathBuf {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        path.with_extension("db")
+    } else {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".db");
+        PathBuf::from(name)
+    }
+}
+
 impl Sqlite {
-    /// Opens (or creates) the database `path` for a state with these keys.
-    pub(crate) fn open(
-        path: &Path,
-        application_key: &str,
-        signing_key: [u8; 16],
-    ) -> Result<Self, StateError> {
-        let connection = connect(path)?;
-        let store = Self {
+    /// Opens `path` with the pragmas the store relies on, and the schema at its version (a newer
+    /// one is refused). A new database is created with mode 0600 (it holds the signing key and
+    /// the customers' data; SQLite gives its `-wal` file the same mode). The connection holds
+    /// the database exclusively until it is closed: a second process is refused at once.
+    fn connect(path: &Path) -> Result<Self, StateError> {
+        create_private(path).map_err(|e| error(path, format!("cannot create it: {e}")))?;
+        let connection =
+            Connection::open(path).map_err(|e| error(path, format!("cannot open it: {e}")))?;
+        // Fail at once when another process holds it (rusqlite waits 5 s by default).
+        connection
+            .busy_timeout(Duration::ZERO)
+            .map_err(|e| error(path, format!("cannot set it up: {e}")))?;
+        let refused = |e: rusqlite::Error| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => error(
+                path,
+                "another process uses it (another `menu mock serve --state` on the same file?)",
+            ),
+            Some(rusqlite::ErrorCode::NotADatabase) => {
+                error(path, "it is not a mock state file (nor any SQLite database)")
+            }
+            _ => error(path, format!("cannot set it up: {e}")),
+        };
+        // In exclusive locking mode the WAL's index lives in the process's memory: there is no
+        // `-shm` file, and the first write takes the lock for the connection's life.
+        connection
+            .execute_batch(
+                "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; \
+                 PRAGMA synchronous=NORMAL; BEGIN EXCLUSIVE; COMMIT;",
+            )
+            .map_err(refused)?;
+        let version: i64 = connection
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(|e| error(path, format!("cannot read its version: {e}")))?;
+        match version {
+            0 => connection
+                .execute_batch(&format!(
+                    "BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                ))
+                .map_err(|e| error(path, format!("cannot create its tables: {e}")))?,
+            SCHEMA_VERSION => {}
+            newer => {
+                return Err(error(
+                    path,
+                    format!(
+                        "its schema version {newer} is newer than this mock's ({SCHEMA_VERSION}): \
+                         use the `menu` that wrote it"
+                    ),
+                ));
+            }
+        }
+        Ok(Self {
             path: path.to_owned(),
             connection: Mutex::new(connection),
-        };
-        store.write(|tx| {
-            tx.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('application_key', ?1)",
-                params![application_key],
-            )?;
-            tx.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('signing_key', ?1)",
-                params![Uuid::from_bytes(signing_key).simple().to_string()],
-            )?;
-            Ok(())
-        })?;
-        Ok(store)
+        })
     }
 
-    fn error(&self, reason: impl std::fmt::Display) -> StateError {
-        StateError::File {
-            path: self.path.clone(),
-            reason: reason.to_string(),
-        }
-    }
-
-    /// Runs `f` in one transaction, committed if it succeeds.
+    /// Runs `f` in one transaction, committed if it succeeds (else rolled back).
     fn write(
         &self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<()>,
+        f: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<()>,
     ) -> Result<(), StateError> {
         let mut connection = self
             .connection
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let tx = connection.transaction().map_err(|e| self.error(e))?;
-        f(&tx).map_err(|e| self.error(e))?;
-        tx.commit().map_err(|e| self.error(e))
+        let failed = |e: rusqlite::Error| error(&self.path, format!("cannot save a change: {e}"));
+        let tx = connection.transaction().map_err(failed)?;
+        f(&tx).map_err(failed)?;
+        tx.commit().map_err(failed)
+    }
+
+    /// The state the database holds; `None` if it holds none yet (no signing key).
+    fn load(&self) -> Result<Option<Saved>, StateError> {
+        let connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        read(&connection)
+            .map_err(|e| error(&self.path, format!("cannot read it: {e}")))?
+            .map(|(application_key, signing_key, records)| {
+                let signing_key = Uuid::parse_str(&signing_key)
+                    .map_err(|_| error(&self.path, "its signing key is not 32 hexadecimal digits"))?;
+                Ok(Saved {
+                    application_key,
+                    signing_key: signing_key.into_bytes(),
+                    records,
+                })
+            })
+            .transpose()
     }
 }
 
-/// Opens `path` with the pragmas the store relies on, and the schema at its version (a newer
-/// one is refused). A new database is created with mode 0600 (it holds the signing key and the
-/// customers' data; SQLite gives its `-wal` file the same mode). The connection holds the
-/// database exclusively until it is closed: a second process is refused.
-fn connect(path: &Path) -> Result<Connection, StateError> {
-    let error = |reason: String| StateError::File {
-        path: path.to_owned(),
-        reason,
-    };
-    create_private(path).map_err(|e| error(format!("cannot create it: {e}")))?;
-    let connection = Connection::open(path).map_err(|e| error(format!("cannot open it: {e}")))?;
-    // Fail at once when another process holds it (rusqlite waits 5 s by default).
-    connection
-        .busy_timeout(Duration::ZERO)
-        .map_err(|e| error(format!("cannot set it up: {e}")))?;
-    let locked = |e: rusqlite::Error| match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => error(
-            "another process uses it (another `menu mock serve --state` on the same file?)".into(),
-        ),
-        _ => error(format!("cannot set it up: {e}")),
-    };
-    connection
-        .execute_batch(
-            "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; \
-             PRAGMA synchronous=NORMAL; BEGIN EXCLUSIVE; COMMIT;",
-        )
-        .map_err(locked)?;
-    let version: i64 = connection
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(|e| error(format!("cannot read its version: {e}")))?;
-    match version {
-        0 => connection
-            .execute_batch(&format!(
-                "BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
-            ))
-            .map_err(|e| error(format!("cannot create its tables: {e}")))?,
-        SCHEMA_VERSION => {}
-        newer => {
-            return Err(error(format!(
-                "its schema version {newer} is newer than this mock's ({SCHEMA_VERSION}): use \
-                 the `menu` that wrote it"
-            )));
+impl Store for Sqlite {
+    fn save_all(
+        &self,
+        records: &Records,
+        application_key: &str,
+        signing_key: [u8; 16],
+    ) -> Result<(), StateError> {
+        self.write(|tx| {
+            tx.execute_batch(
+                "DELETE FROM meta; DELETE FROM application_keys; DELETE FROM customers; \
+                 DELETE FROM codes; DELETE FROM outbox; DELETE FROM revoked;",
+            )?;
+            set_meta(tx, "application_key", application_key)?;
+            set_meta(
+                tx,
+                "signing_key",
+                &Uuid::from_bytes(signing_key).simple().to_string(),
+            )?;
+            set_code_lifetime(tx, records.code_lifetime)?;
+            for key in &records.application_keys {
+                add_application_key(tx, key)?;
+            }
+            for customer in records.customers() {
+                upsert_customer(tx, customer)?;
+            }
+            for (email, _) in records.codes() {
+                write_code(tx, records, email)?;
+            }
+            for message in &records.outbox {
+                insert_message(tx, message)?;
+            }
+            for (jti, deadline) in records.revocations() {
+                revoke(tx, jti, *deadline)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn apply(&self, records: &Records, changes: &[Change]) -> Result<(), StateError> {
+        self.write(|tx| {
+            for change in changes {
+                match change {
+                    Change::ApplicationKeyAdded(key) => add_application_key(tx, key)?,
+                    Change::CustomerCreated(id) | Change::CustomerUpdated(id) => {
+                        match records.customer(id) {
+                            Some(customer) => upsert_customer(tx, customer)?,
+                            None => delete_customer(tx, id)?,
+                        }
+                    }
+                    Change::CustomerDeleted(id) => delete_customer(tx, id)?,
+                    Change::CodeIssued(email)
+                    | Change::CodeConsumed(email)
+                    | Change::CodeDiscarded(email) => write_code(tx, records, email)?,
+                    Change::MessageSent(message) => insert_message(tx, message)?,
+                    Change::MessagesDropped(count) => {
+                        tx.prepare_cached(
+                            "DELETE FROM outbox WHERE seq IN \
+                             (SELECT seq FROM outbox ORDER BY seq LIMIT ?1)",
+                        )?
+                        .execute(params![i64::try_from(*count).unwrap_or(i64::MAX)])?;
+                    }
+                    Change::TokenInvalidated(jti) => match records.revocation(jti) {
+                        Some(deadline) => revoke(tx, jti, deadline)?,
+                        None => forget_revocation(tx, jti)?,
+                    },
+                    Change::RevocationDropped(jti) => forget_revocation(tx, jti)?,
+                    Change::CodeLifetimeSet(lifetime) => set_code_lifetime(tx, *lifetime)?,
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn reload(&self) -> Result<Records, StateError> {
+        match self.load()? {
+            Some(saved) => Ok(saved.records),
+            None => Err(error(&self.path, "it holds no state")),
         }
     }
-    Ok(connection)
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
 }
 
 /// Creates `path` empty with mode 0600, unless it exists.
@@ -163,128 +289,6 @@ fn json<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
     serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
 }
 
-impl Store for Sqlite {
-    fn save_all(&self, records: &Mutex<Records>) -> Result<(), StateError> {
-        let records = records.lock().unwrap_or_else(PoisonError::into_inner);
-        self.write(|tx| {
-            tx.execute_batch(
-                "DELETE FROM application_keys; DELETE FROM customers; DELETE FROM codes; \
-                 DELETE FROM outbox; DELETE FROM revoked;",
-            )?;
-            for key in &records.application_keys {
-                tx.execute(
-                    "INSERT INTO application_keys (key) VALUES (?1)",
-                    params![key],
-                )?;
-            }
-            for customer in records.customers() {
-                upsert_customer(tx, customer)?;
-            }
-            for (email, code) in &records.codes {
-                tx.execute(
-                    "INSERT INTO codes (email, record) VALUES (?1, ?2)",
-                    params![email, json(code)?],
-                )?;
-            }
-            for message in &records.outbox {
-                insert_message(tx, message)?;
-            }
-            for jti in &records.revoked {
-                tx.execute("INSERT INTO revoked (jti) VALUES (?1)", params![jti])?;
-            }
-            set_code_lifetime(tx, records.code_lifetime)
-        })
-    }
-
-    fn apply(&self, records: &Mutex<Records>, changes: &[Change]) -> Result<(), StateError> {
-        let records = records.lock().unwrap_or_else(PoisonError::into_inner);
-        self.write(|tx| {
-            for change in changes {
-                match change {
-                    Change::ApplicationKeyAdded(key) => {
-                        tx.execute(
-                            "INSERT OR IGNORE INTO application_keys (key) VALUES (?1)",
-                            params![key],
-                        )?;
-                    }
-                    Change::CustomerCreated(id) | Change::CustomerUpdated(id) => {
-                        match records.customer(id) {
-                            Some(customer) => upsert_customer(tx, customer)?,
-                            None => delete_customer(tx, id)?,
-                        }
-                    }
-                    Change::CustomerDeleted(id) => delete_customer(tx, id)?,
-                    Change::CodeIssued(email)
-                    | Change::CodeConsumed(email)
-                    | Change::CodeDiscarded(email) => match records.codes.get(email) {
-                        Some(code) => {
-                            tx.execute(
-                                "INSERT OR REPLACE INTO codes (email, record) VALUES (?1, ?2)",
-                                params![email, json(code)?],
-                            )?;
-                        }
-                        None => {
-                            tx.execute("DELETE FROM codes WHERE email = ?1", params![email])?;
-                        }
-                    },
-                    Change::MessageSent(message) => insert_message(tx, message)?,
-                    Change::TokenInvalidated(jti) => {
-                        tx.execute(
-                            "INSERT OR IGNORE INTO revoked (jti) VALUES (?1)",
-                            params![jti],
-                        )?;
-                    }
-                    Change::CodeLifetimeSet(lifetime) => set_code_lifetime(tx, *lifetime)?,
-                }
-            }
-            Ok(())
-        })
-    }
-}
-
-fn upsert_customer(
-    tx: &rusqlite::Transaction<'_>,
-    customer: &crate::records::Customer,
-) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT OR REPLACE INTO customers (id, email_folded, record) VALUES (?1, ?2, ?3)",
-        params![
-            customer.account.id.to_string(),
-            customer.account.email.to_ascii_lowercase(),
-            json(customer)?
-        ],
-    )?;
-    Ok(())
-}
-
-fn delete_customer(tx: &rusqlite::Transaction<'_>, id: &Uuid) -> rusqlite::Result<()> {
-    tx.execute(
-        "DELETE FROM customers WHERE id = ?1",
-        params![id.to_string()],
-    )?;
-    Ok(())
-}
-
-fn insert_message(
-    tx: &rusqlite::Transaction<'_>,
-    message: &crate::outbox::Message,
-) -> rusqlite::Result<()> {
-    tx.execute(
-        "INSERT INTO outbox (recipient, record) VALUES (?1, ?2)",
-        params![message.to, json(message)?],
-    )?;
-    Ok(())
-}
-
-fn set_code_lifetime(tx: &rusqlite::Transaction<'_>, lifetime: Duration) -> rusqlite::Result<()> {
-    let millis = i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX);
-    tx.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES ('code_lifetime_ms', ?1)",
-        params![millis.to_string()],
-    )?;
-    Ok(())
-}
-
 /// A record read back from the text of its row.
 fn parse<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
     serde_json::from_str(text).map_err(|e| {
@@ -292,64 +296,152 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
     })
 }
 
-/// The state saved in the database `path`.
-pub(crate) fn load(path: &Path) -> Result<Saved, StateError> {
-    let error = |reason: String| StateError::File {
-        path: path.to_owned(),
-        reason,
+fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
+        .execute(params![key, value])?;
+    Ok(())
+}
+
+fn set_code_lifetime(tx: &Transaction<'_>, lifetime: Duration) -> rusqlite::Result<()> {
+    let millis = u64::try_from(lifetime.as_millis()).unwrap_or(u64::MAX);
+    set_meta(tx, "code_lifetime_ms", &millis.to_string())
+}
+
+fn add_application_key(tx: &Transaction<'_>, key: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT OR IGNORE INTO application_keys (key) VALUES (?1)")?
+        .execute(params![key])?;
+    Ok(())
+}
+
+fn upsert_customer(tx: &Transaction<'_>, customer: &Customer) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT OR REPLACE INTO customers (id, email_folded, record) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![
+        customer.account.id.to_string(),
+        customer.account.email.to_ascii_lowercase(),
+        json(customer)?
+    ])?;
+    Ok(())
+}
+
+fn delete_customer(tx: &Transaction<'_>, id: &Uuid) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM customers WHERE id = ?1")?
+        .execute(params![id.to_string()])?;
+    Ok(())
+}
+
+/// Writes the code of `email` as `records` have it, or deletes it.
+fn write_code(tx: &Transaction<'_>, records: &Records, email: &str) -> rusqlite::Result<()> {
+    match records.code(email) {
+        Some(code) => tx
+            .prepare_cached("INSERT OR REPLACE INTO codes (email, record) VALUES (?1, ?2)")?
+            .execute(params![email, json(code)?])?,
+        None => tx
+            .prepare_cached("DELETE FROM codes WHERE email = ?1")?
+            .execute(params![email])?,
     };
-    let connection = connect(path)?;
-    let read = || -> rusqlite::Result<Saved> {
-        let meta = |key: &str| -> rusqlite::Result<Option<String>> {
-            connection
-                .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
-                    r.get(0)
-                })
-                .optional()
-        };
-        let application_key = meta("application_key")?.unwrap_or_default();
-        let signing_key = meta("signing_key")?.unwrap_or_default();
-        let lifetime = meta("code_lifetime_ms")?
-            .and_then(|ms| ms.parse::<u64>().ok())
-            .map_or(crate::codes::DEFAULT_CODE_LIFETIME, Duration::from_millis);
-        let mut records = Records::new(&application_key, lifetime);
-        let texts = |sql: &str| -> rusqlite::Result<Vec<String>> {
-            let mut statement = connection.prepare(sql)?;
-            let rows = statement.query_map([], |r| r.get::<_, String>(0))?;
-            rows.collect()
-        };
-        for key in texts("SELECT key FROM application_keys")? {
-            records.application_keys.insert(key);
-        }
-        for text in texts("SELECT record FROM customers")? {
-            records.insert_customer(parse(&text)?);
-        }
-        let mut statement = connection.prepare("SELECT email, record FROM codes")?;
-        let codes =
-            statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
-        for code in codes {
-            let (email, text) = code?;
-            records.codes.insert(email, parse(&text)?);
-        }
-        for text in texts("SELECT record FROM outbox ORDER BY seq")? {
-            records.outbox.push(parse(&text)?);
-        }
-        for jti in texts("SELECT jti FROM revoked")? {
-            records.revoked.insert(jti);
-        }
-        Ok(Saved {
-            application_key,
-            signing_key: Uuid::parse_str(&signing_key)
-                .map(Uuid::into_bytes)
-                .unwrap_or_default(),
-            records,
-        })
+    Ok(())
+}
+
+fn insert_message(tx: &Transaction<'_>, message: &Message) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT INTO outbox (recipient, record) VALUES (?1, ?2)")?
+        .execute(params![message.to, json(message)?])?;
+    Ok(())
+}
+
+fn revoke(tx: &Transaction<'_>, jti: &str, deadline: DateTime<Utc>) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT OR REPLACE INTO revoked (jti, refresh_deadline) VALUES (?1, ?2)")?
+        .execute(params![jti, deadline.timestamp()])?;
+    Ok(())
+}
+
+fn forget_revocation(tx: &Transaction<'_>, jti: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached("DELETE FROM revoked WHERE jti = ?1")?
+        .execute(params![jti])?;
+    Ok(())
+}
+
+/// The application key, the signing key and the records the database holds; `None` if it holds
+/// no state yet.
+fn read(connection: &Connection) -> rusqlite::Result<Option<(String, String, Records)>> {
+    let meta = |key: &str| -> rusqlite::Result<Option<String>> {
+        connection
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()
     };
-    read().map_err(|e| error(format!("cannot read it: {e}")))
+    let Some(signing_key) = meta("signing_key")? else {
+        return Ok(None);
+    };
+    let application_key = meta("application_key")?.unwrap_or_default();
+    let lifetime = meta("code_lifetime_ms")?
+        .and_then(|ms| ms.parse::<u64>().ok())
+        .map_or(crate::codes::DEFAULT_CODE_LIFETIME, Duration::from_millis);
+    let mut records = Records::new(&application_key, lifetime);
+    let rows = |sql: &str| -> rusqlite::Result<Vec<(String, String)>> {
+        let mut statement = connection.prepare(sql)?;
+        let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect()
+    };
+    for (key, _) in rows("SELECT key, key FROM application_keys")? {
+        records.application_keys.insert(key);
+    }
+    for (_, text) in rows("SELECT id, record FROM customers")? {
+        records.insert_customer(parse(&text)?);
+    }
+    for (email, text) in rows("SELECT email, record FROM codes")? {
+        records.insert_code(email, parse(&text)?);
+    }
+    for (_, text) in rows("SELECT recipient, record FROM outbox ORDER BY seq")? {
+        records.outbox.push_back(parse(&text)?);
+    }
+    let mut statement = connection.prepare("SELECT jti, refresh_deadline FROM revoked")?;
+    let revoked = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    for row in revoked {
+        let (jti, deadline) = row?;
+        records.revoke(
+            jti,
+            DateTime::from_timestamp(deadline, 0).unwrap_or(DateTime::<Utc>::MAX_UTC),
+        );
+    }
+    Ok(Some((application_key, signing_key, records)))
+}
+
+#[cfg(test)]
+impl Sqlite {
+    /// Runs `sql` on the database (a test's way in, since the database is held exclusively).
+    fn execute_batch(&self, sql: &str) {
+        self.connection
+            .lock()
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+    }
+}
+
+/// A test keeps a handle on the store it gives the state.
+#[cfg(test)]
+impl Store for std::sync::Arc<Sqlite> {
+    fn save_all(&self, records: &Records, key: &str, signing: [u8; 16]) -> Result<(), StateError> {
+        (**self).save_all(records, key, signing)
+    }
+    fn apply(&self, records: &Records, changes: &[Change]) -> Result<(), StateError> {
+        (**self).apply(records, changes)
+    }
+    fn reload(&self) -> Result<Records, StateError> {
+        (**self).reload()
+    }
+    fn path(&self) -> &Path {
+        (**self).path()
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     #[test]
@@ -357,40 +449,66 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.db");
         let key = *Uuid::new_v4().as_bytes();
-        let records = Mutex::new(Records::new("app", Duration::from_secs(60)));
-        let store = Sqlite::open(&path, "app", key).unwrap();
-        store.save_all(&records).unwrap();
+        let mut records = Records::new("app", Duration::from_secs(60));
+        let (store, saved) = open(&path).unwrap();
+        assert!(saved.is_none(), "a new database holds no state");
+        store.save_all(&records, "app", key).unwrap();
         let (mut account, _) = crate::seed::customers().remove(0);
         account.email = "Ann@Example.com".into();
         let id = account.id;
-        records
-            .lock()
-            .unwrap()
-            .insert_customer(crate::records::Customer::new(account));
+        records.insert_customer(Customer::new(account));
+        let deadline = DateTime::from_timestamp(2_000_000_000, 0).unwrap();
+        records.revoke("j1".into(), deadline);
+        records.revoke("j2".into(), deadline);
+        let message = |code: &str| Message {
+            to: "ann@example.com".into(),
+            kind: crate::outbox::MessageKind::SignUpCode,
+            code: code.into(),
+            sent_at: Utc::now(),
+        };
+        records.outbox.extend([message("1"), message("2")]);
+        let changes = [
+            Change::CustomerCreated(id),
+            Change::TokenInvalidated("j1".into()),
+            Change::TokenInvalidated("j2".into()),
+            Change::MessageSent(message("1")),
+            Change::MessageSent(message("2")),
+        ];
+        store.apply(&records, &changes).unwrap();
+        records.outbox.pop_front();
         store
             .apply(
                 &records,
                 &[
-                    Change::CustomerCreated(id),
-                    Change::TokenInvalidated("j1".into()),
+                    Change::MessagesDropped(1),
+                    Change::RevocationDropped("j2".into()),
                 ],
             )
             .unwrap();
         drop(store); // it holds the database until closed
-        let saved = load(&path).unwrap();
+        let (_store, saved) = open(&path).unwrap();
+        let saved = saved.unwrap();
         assert_eq!(saved.signing_key, key);
-        assert_eq!(
-            saved.records.customer_with_email("ann@example.com"),
-            Some(id)
-        );
-        assert!(saved.records.revoked.contains("j1"));
-        // A newer schema is refused.
+        assert_eq!(saved.application_key, "app");
+        let records = saved.records;
+        assert_eq!(records.customer_with_email("ann@example.com"), Some(id));
+        assert_eq!(records.revocation("j1"), Some(deadline));
+        assert!(!records.is_revoked("j2"));
+        assert_eq!(records.outbox.len(), 1);
+        assert_eq!(records.outbox[0].code, "2");
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        drop(open(&path).unwrap());
         let connection = Connection::open(&path).unwrap();
         connection
             .execute_batch("PRAGMA user_version = 99")
             .unwrap();
         drop(connection);
-        let refused = load(&path).err().unwrap().to_string();
+        let refused = open(&path).err().unwrap().to_string();
         assert!(refused.contains("newer"), "{refused}");
     }
 
@@ -398,9 +516,9 @@ mod tests {
     fn the_database_and_its_wal_are_private_and_held_by_one_user() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.db");
-        let store = Sqlite::open(&path, "app", [7; 16]).unwrap();
-        let records = Mutex::new(Records::new("app", Duration::from_secs(60)));
-        store.save_all(&records).unwrap();
+        let (store, _) = open(&path).unwrap();
+        let records = Records::new("app", Duration::from_secs(60));
+        store.save_all(&records, "app", [7; 16]).unwrap();
         #[cfg(unix)]
         for file in ["state.db", "state.db-wal"] {
             use std::os::unix::fs::PermissionsExt as _;
@@ -410,15 +528,62 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600, "{file}");
         }
-        let refused = Sqlite::open(&path, "app", [7; 16])
-            .err()
-            .unwrap()
-            .to_string();
+        // Exclusive locking mode keeps the WAL's index in memory: no `-shm` file to protect.
+        assert!(!dir.path().join("state.db-shm").exists());
+        let refused = open(&path).err().unwrap().to_string();
         assert!(refused.contains("another process"), "{refused}");
         drop(store);
-        assert!(
-            Sqlite::open(&path, "app", [7; 16]).is_ok(),
-            "free once closed"
+        assert!(open(&path).is_ok(), "free once closed");
+    }
+
+    #[tokio::test]
+    async fn a_change_that_cannot_be_saved_answers_500_and_is_undone() {
+        use crate::{MockServer, MockState};
+        use menu_sdk::types::{EmailRequest, RegisterRequest};
+        let dir = tempfile::tempdir().unwrap();
+        let (store, saved) = open(&dir.path().join("state.db")).unwrap();
+        let store = Arc::new(store);
+        let state = MockState::kept_in(Box::new(store.clone()), saved).unwrap();
+        let server = MockServer::bind("127.0.0.1:0".parse().unwrap(), state)
+            .await
+            .unwrap();
+        let client = menu_sdk::Client::builder()
+            .base_url(server.base_url())
+            .application_key(server.application_key())
+            .build()
+            .unwrap();
+        let email = "ann@example.com";
+        client
+            .passwordless_request(EmailRequest {
+                email: email.into(),
+            })
+            .await
+            .unwrap();
+        let code = server
+            .state()
+            .last_code(email, crate::MessageKind::SignUpCode)
+            .unwrap();
+        let register = || {
+            client.register(RegisterRequest {
+                passwordless_email: email.into(),
+                passwordless_code: code.as_str().into(),
+                first_name: Some("Ann".into()),
+                last_name: None,
+            })
+        };
+        // The disk fails as the account is written.
+        store.execute_batch(
+            "CREATE TEMP TRIGGER fail BEFORE INSERT ON main.customers \
+             BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END;",
         );
+        let failed = register().await.unwrap_err();
+        assert_eq!(failed.status().map(|s| s.as_u16()), Some(500), "{failed}");
+        assert!(failed.to_string().contains("could not save"), "{failed}");
+        // As it was: no account, and the code not used up.
+        assert!(server.state().customer_by_email(email).is_none());
+        store.execute_batch("DROP TRIGGER temp.fail;");
+        let session = register().await.unwrap();
+        assert_eq!(session.customer_account.email, email);
+        assert!(server.state().customer_by_email(email).is_some());
     }
 }

@@ -1,8 +1,9 @@
 //! A faithful, stateful mock of the Menu customer API, served by axum on tokio: every operation of
 //! the spec, the customer's lifecycle with state (sign-up with one-time codes kept in an outbox,
 //! account changes confirmed with codes, real HS256 tokens that a refresh rotates and a deletion
-//! revokes), faults on request (the `Prefer` header, see [`faults`]), and a state file that
-//! survives restarts ([`MockState::save_to`]). An operation without a stateful handler answers
+//! revokes), faults on request (the `Prefer` header, see [`faults`]), and, with the cargo feature
+//! `sqlite`, a state kept in a database that survives restarts (`MockState::open`; without it the
+//! state lives in memory only). An operation without a stateful handler answers
 //! its documented example once the request passes the checks the API would make.
 //!
 //! ```no_run

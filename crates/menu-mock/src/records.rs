@@ -134,7 +134,11 @@ impl Records {
     pub(crate) fn insert_customer(&mut self, customer: Customer) -> Option<Uuid> {
         let id = customer.account.id;
         let email = customer.account.email.to_ascii_lowercase();
-        let displaced = self.emails.get(&email).copied().filter(|other| *other != id);
+        let displaced = self
+            .emails
+            .get(&email)
+            .copied()
+            .filter(|other| *other != id);
         if let Some(other) = displaced {
             self.remove_customer(other);
         }
@@ -192,7 +196,10 @@ impl Records {
 
     /// Marks the code of `email` (lower case) used; whether it had one.
     pub(crate) fn use_code(&mut self, email: &str) -> bool {
-        self.codes.get_mut(email).map(|code| code.used = true).is_some()
+        self.codes
+            .get_mut(email)
+            .map(|code| code.used = true)
+            .is_some()
     }
 
     /// Removes the code of `email` (lower case); whether it had one.
@@ -200,7 +207,8 @@ impl Records {
         let Some(removed) = self.codes.remove(email) else {
             return false;
         };
-        self.codes_by_age.remove(&(removed.sent_at, email.to_owned()));
+        self.codes_by_age
+            .remove(&(removed.sent_at, email.to_owned()));
         true
     }
 
@@ -224,10 +232,10 @@ impl Records {
     /// Invalidates the token `jti`, which could be refreshed until `deadline`.
     pub(crate) fn revoke(&mut self, jti: String, deadline: DateTime<Utc>) {
         self.revoked_by_deadline.insert((deadline, jti.clone()));
-        if let Some(earlier) = self.revoked.insert(jti.clone(), deadline) {
-            if earlier != deadline {
-                self.revoked_by_deadline.remove(&(earlier, jti));
-            }
+        if let Some(earlier) = self.revoked.insert(jti.clone(), deadline)
+            && earlier != deadline
+        {
+            self.revoked_by_deadline.remove(&(earlier, jti));
         }
     }
 
@@ -340,7 +348,10 @@ mod tests {
         let mut twin = customer("ANN@third.example");
         let twin_id = twin.account.id;
         assert_eq!(records.insert_customer(twin.clone()), Some(id));
-        assert_eq!(records.customer_with_email("ann@third.example"), Some(twin_id));
+        assert_eq!(
+            records.customer_with_email("ann@third.example"),
+            Some(twin_id)
+        );
         assert!(records.customer(&id).is_none());
         twin.account.id = id;
         assert_eq!(records.insert_customer(twin), Some(twin_id));
@@ -409,6 +420,16 @@ mod tests {
         // The window never drops a message whose code can still be used.
         records.code_lifetime = Duration::from_secs(3600);
         records.outbox.push_front(message(now - minute * 30));
-        assert!(records.prune(now, &Retention { outbox_max_messages: 10, ..retention }).is_empty());
+        assert!(
+            records
+                .prune(
+                    now,
+                    &Retention {
+                        outbox_max_messages: 10,
+                        ..retention
+                    }
+                )
+                .is_empty()
+        );
     }
 }

@@ -83,7 +83,11 @@ impl MockState {
 
     /// A state with one application key and no customers.
     pub fn empty(application_key: &str) -> Self {
-        Self::with(new_signing_key(), application_key.to_owned(), Self::records(application_key))
+        Self::with(
+            new_signing_key(),
+            application_key.to_owned(),
+            Self::records(application_key),
+        )
     }
 
     /// Records with one application key, and nothing else yet.
@@ -143,7 +147,7 @@ impl MockState {
         Ok(state)
     }
 
-    /// The database the state is kept in ([`MockState::open`]), if any.
+    /// The database the state is kept in (`MockState::open`, cargo feature `sqlite`), if any.
     pub fn state_file(&self) -> Option<&Path> {
         self.store.as_deref().map(Store::path)
     }

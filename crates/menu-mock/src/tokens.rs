@@ -219,7 +219,8 @@ impl TokenIssuer {
             jti: claims.jti,
             lifetime: span(claims.exp),
             refresh_window: span(claims.rex),
-            refresh_deadline: DateTime::from_timestamp(claims.rex, 0).unwrap_or(DateTime::<Utc>::MAX_UTC),
+            refresh_deadline: DateTime::from_timestamp(claims.rex, 0)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
         })
     }
 }

@@ -257,7 +257,10 @@ mod tests {
             )
         );
         assert!(stderr.starts_with(&announcement.heading()), "{stderr}");
-        assert!(stderr.contains("State kept in the database state.db"), "{stderr}");
+        assert!(
+            stderr.contains("State kept in the database state.db"),
+            "{stderr}"
+        );
         let (stdout, _) = announcement.render(Form::Json);
         assert_eq!(stdout.lines().count(), 1);
         let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();

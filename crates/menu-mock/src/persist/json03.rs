@@ -57,7 +57,10 @@ pub(super) fn load(path: &Path) -> Result<Saved, StateError> {
     if snapshot.format != FORMAT {
         return Err(error(
             path,
-            format!("it is not a mock state file (unknown format {})", snapshot.format),
+            format!(
+                "it is not a mock state file (unknown format {})",
+                snapshot.format
+            ),
         ));
     }
     let signing_key = Uuid::parse_str(&snapshot.signing_key)

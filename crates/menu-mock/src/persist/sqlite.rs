@@ -84,7 +84,10 @@ pub(crate) fn open(path: &Path) -> Result<(Sqlite, Option<Saved>), StateError> {
 
 /// The database a 0.3 state file `path` is migrated into.
 fn migrated_name(path: &Path) -> PathBuf {
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
         path.with_extension("db")
     } else {
         let mut name = path.as_os_str().to_owned();
@@ -111,9 +114,10 @@ impl Sqlite {
                 path,
                 "another process uses it (another `menu mock serve --state` on the same file?)",
             ),
-            Some(rusqlite::ErrorCode::NotADatabase) => {
-                error(path, "it is not a mock state file (nor any SQLite database)")
-            }
+            Some(rusqlite::ErrorCode::NotADatabase) => error(
+                path,
+                "it is not a mock state file (nor any SQLite database)",
+            ),
             _ => error(path, format!("cannot set it up: {e}")),
         };
         // In exclusive locking mode the WAL's index lives in the process's memory: there is no
@@ -174,8 +178,9 @@ impl Sqlite {
         read(&connection)
             .map_err(|e| error(&self.path, format!("cannot read it: {e}")))?
             .map(|(application_key, signing_key, records)| {
-                let signing_key = Uuid::parse_str(&signing_key)
-                    .map_err(|_| error(&self.path, "its signing key is not 32 hexadecimal digits"))?;
+                let signing_key = Uuid::parse_str(&signing_key).map_err(|_| {
+                    error(&self.path, "its signing key is not 32 hexadecimal digits")
+                })?;
                 Ok(Saved {
                     application_key,
                     signing_key: signing_key.into_bytes(),
@@ -413,11 +418,7 @@ fn read(connection: &Connection) -> rusqlite::Result<Option<(String, String, Rec
 impl Sqlite {
     /// Runs `sql` on the database (a test's way in, since the database is held exclusively).
     fn execute_batch(&self, sql: &str) {
-        self.connection
-            .lock()
-            .unwrap()
-            .execute_batch(sql)
-            .unwrap();
+        self.connection.lock().unwrap().execute_batch(sql).unwrap();
     }
 }
 

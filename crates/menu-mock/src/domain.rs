@@ -187,7 +187,6 @@ impl<'a> Step<'a> {
             created_at: Some(now),
             confirmed: true,
         };
-        // The email is free (checked above): no other account is displaced.
         self.records.insert_customer(Customer::new(account.clone()));
         self.changes.push(Change::CustomerCreated(account.id));
         Ok(account)

@@ -5,7 +5,6 @@
 //! there is one (`persist.rs`); the test controls (`controls.rs`); and the [`Notice`]s of what
 //! happens. The seed data is in `seed.rs`.
 
-use std::path::Path;
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -15,10 +14,10 @@ use menu_client::types::CustomerAccount;
 use uuid::Uuid;
 
 use crate::controls::Controls;
-use crate::domain::{self, DomainError, Step};
+use crate::domain::{self, DomainError};
 use crate::outbox::{Message, MessageKind};
 use crate::persist::Store;
-use crate::records::{Change, Records};
+use crate::records::Records;
 use crate::tokens::{TokenIssuer, TokenSpec, TokenSubject};
 
 pub use crate::codes::DEFAULT_CODE_LIFETIME;
@@ -28,6 +27,8 @@ pub use crate::retention::Retention;
 pub use crate::seed::{
     DEFAULT_APPLICATION_KEY, DRAGOS, DRAGOS_CONFIRMATION_CODE, IVAN, IVAN_CONFIRMATION_CODE,
 };
+
+mod changes;
 
 /// Something the mock wants a person (or a log) to know as it happens.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,47 +112,6 @@ impl MockState {
         }
     }
 
-    /// The state kept in the SQLite database `path`, which every change is saved to from then on,
-    /// before the call or the request that made it returns (cargo feature `sqlite`). A new
-    /// database is created (mode 0600) with the state of [`MockState::seeded`]. A 0.3 JSON state
-    /// file is migrated into a new database beside it (`state.json` -> `state.db`), and left as
-    /// it was; [`MockState::state_file`] tells which database is used.
-    ///
-    /// The database is held until the state is dropped: another process that opens it is
-    /// refused. A file that is neither a database nor a state file, or a database written by a
-    /// newer mock, is an error (never an empty state).
-    #[cfg(feature = "sqlite")]
-    pub fn open(path: impl AsRef<Path>) -> Result<Self, StateError> {
-        let (store, saved) = crate::persist::sqlite::open(path.as_ref())?;
-        Self::kept_in(Box::new(store), saved)
-    }
-
-    /// The state `store` holds (`saved`), or a new seeded state saved to it, kept there from now
-    /// on.
-    #[cfg(feature = "sqlite")]
-    pub(crate) fn kept_in(
-        store: Box<dyn Store>,
-        saved: Option<crate::persist::Saved>,
-    ) -> Result<Self, StateError> {
-        let mut state = match saved {
-            Some(saved) => Self::with(saved.signing_key, saved.application_key, saved.records),
-            None => {
-                let signing_key = new_signing_key();
-                let key = DEFAULT_APPLICATION_KEY;
-                let state = Self::with(signing_key, key.to_owned(), Self::records(key)).seed();
-                store.save_all(&state.lock(), key, signing_key)?;
-                state
-            }
-        };
-        state.store = Some(store);
-        Ok(state)
-    }
-
-    /// The database the state is kept in (`MockState::open`, cargo feature `sqlite`), if any.
-    pub fn state_file(&self) -> Option<&Path> {
-        self.store.as_deref().map(Store::path)
-    }
-
     /// Keeps this much of what grows with use (the outbox, the revoked tokens) from now on,
     /// instead of [`Retention::DEFAULT`]. The rest is dropped as the state changes.
     pub fn retain(mut self, retention: Retention) -> Self {
@@ -173,69 +133,6 @@ impl MockState {
         if let Some(hook) = &self.notices {
             hook(notice);
         }
-    }
-
-    /// Runs `f` with exclusive access to the records (one consistent step of a request), prunes
-    /// what the retention no longer keeps if it changed anything, and makes its changes durable
-    /// before releasing the records. If they cannot be, the records are read back from the store
-    /// (the step is undone) and the error returned. The messages it sent are then noticed.
-    ///
-    /// With a store, this blocks on the database: the server calls it off its async workers.
-    pub(crate) fn step<R>(&self, f: impl FnOnce(&mut Step<'_>) -> R) -> Result<R, StateError> {
-        let mut records = self.lock();
-        if let Some(reason) = self.diverged.get() {
-            return Err(self.diverged_error(reason));
-        }
-        let mut step = Step::new(&mut records);
-        let result = f(&mut step);
-        let changes = step.into_changes(&self.retention);
-        if changes.is_empty() {
-            return Ok(result);
-        }
-        if let Some(store) = &self.store
-            && let Err(error) = store.apply(&records, &changes)
-        {
-            match store.reload() {
-                Ok(saved) => *records = saved,
-                Err(reload) => {
-                    let reason = format!("{error}; and then {reload}");
-                    let _ = self.diverged.set(reason.clone());
-                    return Err(self.diverged_error(&reason));
-                }
-            }
-            return Err(error);
-        }
-        drop(records);
-        for change in changes {
-            if let Change::MessageSent(message) = change {
-                self.notify(&Notice::Sent(message));
-            }
-        }
-        Ok(result)
-    }
-
-    /// The error of every step once the records may differ from the store.
-    fn diverged_error(&self, reason: &str) -> StateError {
-        StateError::File {
-            path: self.state_file().map(Path::to_owned).unwrap_or_default(),
-            reason: format!(
-                "a change could be neither saved nor undone ({reason}): no change is made until \
-                 the mock restarts"
-            ),
-        }
-    }
-
-    /// A [`MockState::step`] the library asked for with no result to carry an error: a change
-    /// that cannot be saved is a [`Notice::NotSaved`] (and undone).
-    fn change(&self, f: impl FnOnce(&mut Step<'_>)) {
-        if let Err(error) = self.step(f) {
-            self.notify(&Notice::NotSaved(error.to_string()));
-        }
-    }
-
-    /// Whether changes are saved to a database (and so block: see [`MockState::step`]).
-    pub(crate) fn is_durable(&self) -> bool {
-        self.store.is_some()
     }
 
     /// The application key the state was created with.

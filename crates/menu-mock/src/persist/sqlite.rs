@@ -10,35 +10,19 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 use uuid::Uuid;
 
 use super::{Saved, Store, error, json03};
 use crate::error::StateError;
-use crate::outbox::Message;
-use crate::records::{Change, Customer, Records};
+use crate::records::{Change, Records};
 
-/// The schema this version writes.
-const SCHEMA_VERSION: i64 = 1;
+mod rows;
 
-/// Each table holds one kind of record; `record` is the record as JSON.
-const SCHEMA: &str = "
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE application_keys (key TEXT PRIMARY KEY);
-CREATE TABLE customers (
-    id TEXT PRIMARY KEY,
-    email_folded TEXT NOT NULL UNIQUE,
-    record TEXT NOT NULL
-);
-CREATE TABLE codes (email TEXT PRIMARY KEY, record TEXT NOT NULL);
-CREATE TABLE outbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    recipient TEXT NOT NULL,
-    record TEXT NOT NULL
-);
-CREATE TABLE revoked (jti TEXT PRIMARY KEY, refresh_deadline INTEGER NOT NULL);
-";
+use rows::{
+    SCHEMA, SCHEMA_VERSION, add_application_key, delete_customer, forget_revocation,
+    insert_message, read, revoke, set_code_lifetime, set_meta, upsert_customer, write_code,
+};
 
 /// The state's database, held open (and so locked) until dropped.
 pub(crate) struct Sqlite {
@@ -289,131 +273,6 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// A record as the text of its row.
-fn json<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
-    serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-}
-
-/// A record read back from the text of its row.
-fn parse<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> rusqlite::Result<()> {
-    tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
-        .execute(params![key, value])?;
-    Ok(())
-}
-
-fn set_code_lifetime(tx: &Transaction<'_>, lifetime: Duration) -> rusqlite::Result<()> {
-    let millis = u64::try_from(lifetime.as_millis()).unwrap_or(u64::MAX);
-    set_meta(tx, "code_lifetime_ms", &millis.to_string())
-}
-
-fn add_application_key(tx: &Transaction<'_>, key: &str) -> rusqlite::Result<()> {
-    tx.prepare_cached("INSERT OR IGNORE INTO application_keys (key) VALUES (?1)")?
-        .execute(params![key])?;
-    Ok(())
-}
-
-fn upsert_customer(tx: &Transaction<'_>, customer: &Customer) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO customers (id, email_folded, record) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![
-        customer.account.id.to_string(),
-        customer.account.email.to_ascii_lowercase(),
-        json(customer)?
-    ])?;
-    Ok(())
-}
-
-fn delete_customer(tx: &Transaction<'_>, id: &Uuid) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM customers WHERE id = ?1")?
-        .execute(params![id.to_string()])?;
-    Ok(())
-}
-
-/// Writes the code of `email` as `records` have it, or deletes it.
-fn write_code(tx: &Transaction<'_>, records: &Records, email: &str) -> rusqlite::Result<()> {
-    match records.code(email) {
-        Some(code) => tx
-            .prepare_cached("INSERT OR REPLACE INTO codes (email, record) VALUES (?1, ?2)")?
-            .execute(params![email, json(code)?])?,
-        None => tx
-            .prepare_cached("DELETE FROM codes WHERE email = ?1")?
-            .execute(params![email])?,
-    };
-    Ok(())
-}
-
-fn insert_message(tx: &Transaction<'_>, message: &Message) -> rusqlite::Result<()> {
-    tx.prepare_cached("INSERT INTO outbox (recipient, record) VALUES (?1, ?2)")?
-        .execute(params![message.to, json(message)?])?;
-    Ok(())
-}
-
-fn revoke(tx: &Transaction<'_>, jti: &str, deadline: DateTime<Utc>) -> rusqlite::Result<()> {
-    tx.prepare_cached("INSERT OR REPLACE INTO revoked (jti, refresh_deadline) VALUES (?1, ?2)")?
-        .execute(params![jti, deadline.timestamp()])?;
-    Ok(())
-}
-
-fn forget_revocation(tx: &Transaction<'_>, jti: &str) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM revoked WHERE jti = ?1")?
-        .execute(params![jti])?;
-    Ok(())
-}
-
-/// The application key, the signing key and the records the database holds; `None` if it holds
-/// no state yet.
-fn read(connection: &Connection) -> rusqlite::Result<Option<(String, String, Records)>> {
-    let meta = |key: &str| -> rusqlite::Result<Option<String>> {
-        connection
-            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
-                r.get(0)
-            })
-            .optional()
-    };
-    let Some(signing_key) = meta("signing_key")? else {
-        return Ok(None);
-    };
-    let application_key = meta("application_key")?.unwrap_or_default();
-    let lifetime = meta("code_lifetime_ms")?
-        .and_then(|ms| ms.parse::<u64>().ok())
-        .map_or(crate::codes::DEFAULT_CODE_LIFETIME, Duration::from_millis);
-    let mut records = Records::new(&application_key, lifetime);
-    let rows = |sql: &str| -> rusqlite::Result<Vec<(String, String)>> {
-        let mut statement = connection.prepare(sql)?;
-        let rows = statement.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect()
-    };
-    for (key, _) in rows("SELECT key, key FROM application_keys")? {
-        records.application_keys.insert(key);
-    }
-    for (_, text) in rows("SELECT id, record FROM customers")? {
-        records.insert_customer(parse(&text)?);
-    }
-    for (email, text) in rows("SELECT email, record FROM codes")? {
-        records.insert_code(email, parse(&text)?);
-    }
-    for (_, text) in rows("SELECT recipient, record FROM outbox ORDER BY seq")? {
-        records.outbox.push_back(parse(&text)?);
-    }
-    let mut statement = connection.prepare("SELECT jti, refresh_deadline FROM revoked")?;
-    let revoked = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-    for row in revoked {
-        let (jti, deadline) = row?;
-        records.revoke(
-            jti,
-            DateTime::from_timestamp(deadline, 0).unwrap_or(DateTime::<Utc>::MAX_UTC),
-        );
-    }
-    Ok(Some((application_key, signing_key, records)))
-}
-
 #[cfg(test)]
 impl Sqlite {
     /// Runs `sql` on the database (a test's way in, since the database is held exclusively).
@@ -443,7 +302,11 @@ impl Store for std::sync::Arc<Sqlite> {
 mod tests {
     use std::sync::Arc;
 
+    use chrono::{DateTime, Utc};
+
     use super::*;
+    use crate::outbox::Message;
+    use crate::records::Customer;
 
     #[test]
     fn a_state_written_change_by_change_reads_back() {

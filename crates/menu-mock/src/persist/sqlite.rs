@@ -62,7 +62,17 @@ pub(crate) fn open(path: &Path) -> Result<(Sqlite, Option<Saved>), StateError> {
         ));
     }
     let store = Sqlite::connect(&database)?;
-    store.save_all(&saved.records, &saved.application_key, saved.signing_key)?;
+    if let Err(failed) = store.save_all(&saved.records, &saved.application_key, saved.signing_key) {
+        // No half-made database in the way of the next try.
+        drop(store);
+        for file in [
+            database.clone(),
+            PathBuf::from(format!("{}-wal", database.display())),
+        ] {
+            let _ = std::fs::remove_file(file);
+        }
+        return Err(failed);
+    }
     Ok((store, Some(saved)))
 }
 

@@ -213,9 +213,10 @@ pub enum MockCommand {
         #[arg(
             long,
             value_name = "COUNT",
-            default_value_t = menu_mock::Retention::DEFAULT.outbox_max_messages
+            value_parser = clap::value_parser!(u64).range(1..),
+            default_value_t = menu_mock::Retention::DEFAULT.outbox_max_messages as u64
         )]
-        outbox_messages: usize,
+        outbox_messages: u64,
         /// Print only the settings to use it, as shell lines (`export MENU_BASE_URL=...`), on
         /// stdout, to paste (or, from a background server's file, to source); the rest, and each
         /// code sent, on stderr.

@@ -122,7 +122,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             };
             let retention = menu_mock::Retention::outbox(
                 std::time::Duration::from_secs(outbox_minutes.saturating_mul(60)),
-                outbox_messages,
+                usize::try_from(outbox_messages).unwrap_or(usize::MAX),
             );
             serve::run(host, port, state, retention, form).await
         }

@@ -33,7 +33,7 @@ pub async fn run(
         && given != database
     {
         output::tell!(
-            "# Migrated the 0.3 state file {} into the database {} (the file is left as it \
+            "# {} is a 0.3 state file, migrated into the database {} (the file is left as it \
              was): pass `--state {}` from now on",
             given.display(),
             database.display(),

@@ -13,6 +13,15 @@ use crate::reply::Failure;
 use crate::state::MockState;
 use crate::tokens::TokenSubject;
 
+/// The state is one the mock can answer from: not one that could be neither saved nor restored
+/// ([`crate::StateError::Diverged`]); a 500 otherwise.
+pub(crate) fn state_usable(state: &MockState) -> Result<(), Failure> {
+    match state.has_diverged() {
+        Some(error) => Err(error.into()),
+        None => Ok(()),
+    }
+}
+
 /// The application key (if the spec has the header) is one the mock accepts; a 401 otherwise.
 pub(crate) fn known_application(state: &MockState, key: Option<&str>) -> Result<(), Failure> {
     if key.is_some_and(|key| !state.knows_application(key)) {

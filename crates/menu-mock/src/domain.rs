@@ -349,7 +349,7 @@ impl<'a> Step<'a> {
     ) -> Result<(CustomerAccount, TokenSpec), DomainError> {
         check_subject(self.records, &old)?;
         let account = self.customer(old.customer_id)?.account.clone();
-        self.records.revoke(old.jti.clone(), old.refresh_deadline);
+        self.records.revoke(old.jti.clone(), old.usable_until);
         self.changes.push(Change::TokenInvalidated(old.jti));
         let successor = TokenSpec {
             issued_at: self.now,

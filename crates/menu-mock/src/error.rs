@@ -18,6 +18,11 @@ pub enum StateError {
     /// Not a status an answer can have (200 to 599).
     #[error("{0} is not a status an answer can have (200 to 599)")]
     InvalidStatus(u16),
+    /// A change could be neither saved to the state's database nor undone: the state in memory
+    /// may differ from the database, so the mock makes no change (and its server answers every
+    /// request with a 500) until it restarts from the database.
+    #[error("the mock's state could be neither saved nor restored ({0}): restart the mock")]
+    Diverged(String),
     /// The state file cannot be read or written.
     #[error("the mock's state file {path}: {reason}")]
     File {

@@ -1,7 +1,7 @@
 //! The one order of checks every request goes through, whatever its operation, then the
 //! operation's own action (`actions.rs`: its stateful handler, or the documented example). The
 //! checks are those the real API makes, read from the spec (the operation table); the first
-//! problem answers:
+//! problem answers (before them, a state that could be neither saved nor restored answers 500):
 //! 1. the header parameters every operation of the API declares (the managed headers,
 //!    `X-Request-ID`, `Application`, `API-Version`, `X-QB-Enabled`) -> 400, or 401 for an unknown
 //!    application;
@@ -49,6 +49,7 @@ pub(crate) async fn check(
     operation: &'static Operation,
     request: Request,
 ) -> Result<Checked, Failure> {
+    checks::state_usable(state)?;
     let (mut parts, body) = request.into_parts();
     let application = contract::managed_headers(&parts.headers)?;
     checks::known_application(state, application)?;

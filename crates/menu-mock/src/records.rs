@@ -78,9 +78,9 @@ pub(crate) struct Records {
     codes_by_age: BTreeSet<(DateTime<Utc>, String)>,
     /// The messages sent, oldest first (within the [`Retention`]).
     pub(crate) outbox: VecDeque<Message>,
-    /// The ids (`jti`) of tokens a refresh has invalidated, with the time their token could no
-    /// longer be refreshed anyway (its refresh deadline); changed only through the methods
-    /// below, which keep `revoked_by_deadline`.
+    /// The ids (`jti`) of tokens a refresh has invalidated, with the time their token could
+    /// neither be used nor refreshed anyway (the later of its expiry and its refresh deadline);
+    /// changed only through the methods below, which keep `revoked_by_deadline`.
     revoked: HashMap<String, DateTime<Utc>>,
     /// The revocations by deadline, soonest first: what pruning drops first.
     revoked_by_deadline: BTreeSet<(DateTime<Utc>, String)>,
@@ -188,10 +188,11 @@ impl Records {
 
     /// Gives `email` (lower case) this code, replacing any earlier one.
     pub(crate) fn insert_code(&mut self, email: String, code: Passcode) {
-        self.codes_by_age.insert((code.sent_at, email.clone()));
-        if let Some(replaced) = self.codes.insert(email.clone(), code) {
-            self.codes_by_age.remove(&(replaced.sent_at, email));
+        if let Some(replaced) = self.codes.get(&email) {
+            self.codes_by_age.remove(&(replaced.sent_at, email.clone()));
         }
+        self.codes_by_age.insert((code.sent_at, email.clone()));
+        self.codes.insert(email, code);
     }
 
     /// Marks the code of `email` (lower case) used; whether it had one.
@@ -229,7 +230,7 @@ impl Records {
         self.revoked.iter()
     }
 
-    /// Invalidates the token `jti`, which could be refreshed until `deadline`.
+    /// Invalidates the token `jti`, which could be used or refreshed until `deadline`.
     pub(crate) fn revoke(&mut self, jti: String, deadline: DateTime<Utc>) {
         self.revoked_by_deadline.insert((deadline, jti.clone()));
         if let Some(earlier) = self.revoked.insert(jti.clone(), deadline)
@@ -281,9 +282,12 @@ impl Records {
 /// sent) for that long.
 pub(crate) const EXPIRED_CODES_KEPT: Duration = Duration::from_secs(10 * 60);
 
-/// Whether `then` is `age` or more before `now`.
+/// Whether `then` is `age` or more before `now` (never, for an age past the calendar's end).
 fn older_than(then: DateTime<Utc>, age: Duration, now: DateTime<Utc>) -> bool {
-    chrono::Duration::from_std(age).is_ok_and(|age| then + age <= now)
+    chrono::Duration::from_std(age)
+        .ok()
+        .and_then(|age| then.checked_add_signed(age))
+        .is_some_and(|end| end <= now)
 }
 
 /// One change a step made to the [`Records`], in the terms of a database: which record was

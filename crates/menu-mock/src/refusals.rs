@@ -11,12 +11,17 @@ use crate::error::StateError;
 use crate::reply::Failure;
 use crate::tokens::TokenRejection;
 
+/// Why is told where the mock runs ([`crate::Notice::NotSaved`]), not to the client: the error
+/// names files and quotes the database.
 impl From<StateError> for Failure {
     fn from(error: StateError) -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("The mock could not save the change, which was undone: {error}."),
-        )
+        let message = match error {
+            StateError::Diverged(_) => {
+                "The mock's state could be neither saved nor restored: restart the mock."
+            }
+            _ => "The mock could not save the change, which was undone (the mock's log says why).",
+        };
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
     }
 }
 

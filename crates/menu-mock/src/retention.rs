@@ -15,11 +15,11 @@ pub struct Retention {
     /// How long a message stays in the outbox: never less than the codes' lifetime, so that a
     /// code that can still be used can still be read.
     pub outbox_max_age: Duration,
-    /// How many messages the outbox keeps at most (the oldest are dropped first).
+    /// How many messages the outbox keeps at most (the oldest are dropped first; 0 keeps none).
     pub outbox_max_messages: usize,
     /// How many revocations (tokens a refresh invalidated) are kept at most. A revocation is
-    /// dropped anyway once its token could no longer be refreshed; over the cap, those whose
-    /// tokens would stop being refreshable soonest go first, and such a token is accepted again
+    /// dropped anyway once its token could neither be used nor refreshed; over the cap, those
+    /// whose tokens would reach that point soonest go first, and such a token is accepted again
     /// until then.
     pub revocations_max: usize,
 }

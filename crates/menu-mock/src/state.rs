@@ -36,9 +36,9 @@ mod changes;
 pub enum Notice {
     /// A message was sent (and kept in the outbox).
     Sent(Message),
-    /// A change asked through the library (a call that returns nothing, such as
-    /// [`MockState::add_customer`]) could not be saved to the state's database: it was undone.
-    /// (A request whose change cannot be saved is answered with a 500.)
+    /// A change could not be saved to the state's database, and was undone (a request that
+    /// made it is answered with a 500), or could not even be undone
+    /// ([`StateError::Diverged`]): why.
     NotSaved(String),
 }
 
@@ -335,6 +335,43 @@ mod tests {
             Err(StateError::UnknownCustomer(nobody))
         );
         assert!(state.set_pending_phone_change(nobody, "+1", "1").is_err());
+    }
+
+    #[test]
+    fn a_rotated_token_stays_refused_while_it_could_still_be_used() {
+        // It expires an hour after it was issued, but its refresh window closed a minute in.
+        let state = MockState::seeded();
+        let token = state
+            .issue_token_with(
+                DRAGOS,
+                TokenSpec {
+                    issued_at: Utc::now() - chrono::Duration::minutes(10),
+                    lifetime: Duration::from_secs(3600),
+                    refresh_window: Duration::from_secs(60),
+                },
+            )
+            .unwrap();
+        let subject = state
+            .tokens()
+            .check(token.value(), false, Utc::now())
+            .unwrap();
+        state.step(|step| step.rotate(subject)).unwrap().unwrap();
+        // A later change prunes what it can: the revocation is kept.
+        state.add_customer(state.customer(IVAN).unwrap());
+        assert!(!state.accepts_token(token.value(), false));
+    }
+
+    #[test]
+    fn a_window_past_the_calendar_keeps_everything_without_failing() {
+        let state = MockState::seeded().retain(Retention::outbox(Duration::MAX, usize::MAX));
+        state.set_code_lifetime(Duration::from_secs(10u64.pow(13)));
+        state
+            .step(|step| step.send_passcode("a@example.com"))
+            .unwrap();
+        state
+            .step(|step| step.send_passcode("b@example.com"))
+            .unwrap();
+        assert_eq!(state.outbox().len(), 2);
     }
 
     #[cfg(feature = "sqlite")]

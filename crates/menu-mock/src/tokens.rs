@@ -91,8 +91,9 @@ pub(crate) struct TokenSubject {
     pub(crate) jti: String,
     pub(crate) lifetime: Duration,
     pub(crate) refresh_window: Duration,
-    /// When the token can no longer be refreshed.
-    pub(crate) refresh_deadline: DateTime<Utc>,
+    /// When the token can neither be used nor refreshed any more: the later of its expiry and
+    /// its refresh deadline (a revocation matters until then).
+    pub(crate) usable_until: DateTime<Utc>,
 }
 
 /// Signs and checks tokens. Immutable, so checks need no lock; which tokens a refresh has
@@ -219,7 +220,7 @@ impl TokenIssuer {
             jti: claims.jti,
             lifetime: span(claims.exp),
             refresh_window: span(claims.rex),
-            refresh_deadline: DateTime::from_timestamp(claims.rex, 0)
+            usable_until: DateTime::from_timestamp(claims.exp.max(claims.rex), 0)
                 .unwrap_or(DateTime::<Utc>::MAX_UTC),
         })
     }

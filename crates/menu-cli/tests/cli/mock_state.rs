@@ -36,8 +36,12 @@ async fn sign_up(announced: &Announced, email: &str) -> Result<String, String> {
         .json()
         .await
         .map_err(|e| e.to_string())?;
-    // The code as the outbox gives it: a string, for an integer field.
-    let code = messages[0]["code"].as_str().ok_or("no code")?;
+    // The last code sent, as the outbox gives it: a string, for an integer field.
+    let code = messages
+        .as_array()
+        .and_then(|messages| messages.last())
+        .and_then(|message| message["code"].as_str())
+        .ok_or("no code")?;
     let session = anonymous
         .register(RegisterRequest {
             passwordless_email: email.into(),
@@ -179,15 +183,31 @@ async fn a_0_3_state_file_is_migrated_into_a_new_database_and_left_as_it_was() {
         .await
         .unwrap_err();
     assert_eq!(refused.status().map(|s| s.as_u16()), Some(401), "{refused}");
+    // What changes from now on is kept in the database.
+    let bob = sign_up(&announced, "bob@example.com").await.unwrap();
     drop(server);
-    // Again with the JSON file: the database it would migrate into exists.
+    assert_eq!(std::fs::read(&json).unwrap(), original, "still as it was");
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with("state.db"))
+        .collect();
+    assert_eq!(leftovers, ["state.json"], "no other file");
+    // Given the JSON file again, the mock goes on with the database it was migrated into.
+    let (server, announced) = serve_with(&state_args(&json)).await;
+    assert_eq!(account_of(&announced, &bob).await.email, "bob@example.com");
+    drop(server);
+    // A database of that name that was not migrated from it is not taken for it.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::copy(&json, other.join("state.json")).unwrap();
+    drop(serve_with(&state_args(&other.join("state.db"))).await);
     let mut command = menu();
     command
         .args(["mock", "serve", "--port", "0"])
-        .args(state_args(&json));
+        .args(state_args(&other.join("state.json")));
     let output = run(command).await;
-    assert_clean_failure(&output, 1, &["0.3 JSON state file", "--state"]);
-    assert_eq!(std::fs::read(&json).unwrap(), original, "still as it was");
+    assert_clean_failure(&output, 1, &["0.3 JSON state file", "not migrated from it"]);
 }
 
 #[tokio::test]

@@ -75,12 +75,14 @@ pub(super) fn load(path: &Path) -> Result<Saved, StateError> {
         records.insert_code(email, code);
     }
     records.outbox = domain.outbox.into();
-    // 0.3 kept no deadline: the latest a token of the default lifetimes could still be
+    // 0.3 kept no deadline: the latest a token of the default lifetimes could still be used or
     // refreshed, counted from now.
-    let deadline = chrono::Duration::from_std(crate::tokens::DEFAULT_REFRESH_TTL)
-        .ok()
-        .and_then(|window| Utc::now().checked_add_signed(window))
-        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let deadline = chrono::Duration::from_std(
+        crate::tokens::DEFAULT_REFRESH_TTL.max(crate::tokens::DEFAULT_TTL),
+    )
+    .ok()
+    .and_then(|window| Utc::now().checked_add_signed(window))
+    .unwrap_or(DateTime::<Utc>::MAX_UTC);
     for jti in domain.revoked {
         records.revoke(jti, deadline);
     }

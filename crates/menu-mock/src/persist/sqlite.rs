@@ -38,43 +38,93 @@ impl std::fmt::Debug for Sqlite {
     }
 }
 
+/// What opening a file as the state's database found.
+enum Found {
+    /// The state's database (new, or made by a mock).
+    Database(Sqlite),
+    /// A file SQLite cannot read as a database (left as it was).
+    NotADatabase,
+}
+
 /// The database `path` and the state it holds (`None`: a new database, to be filled with
-/// [`Sqlite::save_all`]). When `path` is a 0.3 JSON state file, its state is migrated into a new
-/// database beside it (`state.json` -> `state.db`; any other name gets `.db` added), which must
-/// not exist yet; the JSON file is left as it was. [`Store::path`] tells which database it is.
+/// [`Store::save_all`]). When `path` is a 0.3 JSON state file, its state is migrated into a new
+/// database beside it (see [`migrate`]). [`Store::path`] tells which database it is.
 pub(crate) fn open(path: &Path) -> Result<(Sqlite, Option<Saved>), StateError> {
-    if !path.try_exists().unwrap_or(false) || !json03::is_json(path)? {
-        let store = Sqlite::connect(path)?;
-        let saved = store.load()?;
-        return Ok((store, saved));
-    }
-    let saved = json03::load(path)?;
-    let database = migrated_name(path);
-    if database.try_exists().unwrap_or(true) {
-        return Err(error(
+    match Sqlite::connect(path)? {
+        Found::Database(store) => {
+            let saved = store.load()?;
+            Ok((store, saved))
+        }
+        // Read only once SQLite has refused it: reading a database this process holds would
+        // release its locks (closing any descriptor of a file drops the process's POSIX locks).
+        Found::NotADatabase if json03::is_json(path)? => migrate(path),
+        Found::NotADatabase => Err(error(
             path,
+            "it is not a mock state file (nor any SQLite database)",
+        )),
+    }
+}
+
+/// Migrates the 0.3 JSON state file `json` into a new database beside it (`state.json` ->
+/// `state.db`; any other name gets `.db` added), written whole in a temporary file and moved
+/// into place, never over a file: an interrupted migration leaves no database. The JSON file is
+/// left as it was. Given the same file again, it opens the database it was migrated into.
+fn migrate(json: &Path) -> Result<(Sqlite, Option<Saved>), StateError> {
+    let saved = json03::load(json)?;
+    let database = migrated_name(json);
+    let source = json
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if database.try_exists().unwrap_or(true) {
+        if let Found::Database(store) = Sqlite::connect(&database)?
+            && store.migrated_from()?.as_deref() == Some(source.as_str())
+        {
+            let saved = store.load()?;
+            return Ok((store, saved));
+        }
+        return Err(error(
+            json,
             format!(
-                "it is a 0.3 JSON state file, to be migrated into {}, which exists already: \
-                 use `--state {}`, or move it away to migrate again",
+                "it is a 0.3 JSON state file, to be migrated into {}, which exists and was not \
+                 migrated from it: use `--state {}`, or move it away to migrate again",
                 database.display(),
                 database.display()
             ),
         ));
     }
-    let store = Sqlite::connect(&database)?;
-    if let Err(failed) = store.save_all(&saved.records, &saved.application_key, saved.signing_key) {
-        // No half-made database in the way of the next try.
-        drop(store);
-        for file in [
-            database.clone(),
-            PathBuf::from(format!("{}-wal", database.display())),
-        ] {
-            let _ = std::fs::remove_file(file);
+    let dir = match database.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let failed = |e: std::io::Error| error(&database, format!("cannot create it: {e}"));
+    // Mode 0600, as tempfile creates it; no descriptor kept open (see `open`).
+    let temporary = tempfile::Builder::new()
+        .prefix(".menu-mock-migration-")
+        .tempfile_in(dir)
+        .map_err(failed)?
+        .into_temp_path();
+    let Found::Database(store) = Sqlite::connect(&temporary)? else {
+        return Err(error(&temporary, "SQLite cannot create it"));
+    };
+    store.save_all(&saved.records, &saved.application_key, saved.signing_key)?;
+    store.write(|tx| set_meta(tx, MIGRATED_FROM, &source))?;
+    // Closed: its WAL is checkpointed into it, and removed.
+    drop(store);
+    temporary
+        .persist_noclobber(&database)
+        .map_err(|e| failed(e.error))?;
+    match Sqlite::connect(&database)? {
+        Found::Database(store) => {
+            let saved = store.load()?;
+            Ok((store, saved))
         }
-        return Err(failed);
+        Found::NotADatabase => Err(error(&database, "SQLite cannot read it")),
     }
-    Ok((store, Some(saved)))
 }
+
+/// The `meta` key of the 0.3 file (its name) a database was migrated from.
+const MIGRATED_FROM: &str = "migrated_from";
 
 /// The database a 0.3 state file `path` is migrated into.
 fn migrated_name(path: &Path) -> PathBuf {
@@ -90,49 +140,55 @@ fn migrated_name(path: &Path) -> PathBuf {
     }
 }
 
+/// `PRAGMA application_id` of the mock's databases ("MnMk"): a database of anything else is not
+/// taken over.
+const APPLICATION_ID: i64 = 0x4d6e_4d6b;
+
 impl Sqlite {
-    /// Opens `path` with the pragmas the store relies on, and the schema at its version (a newer
-    /// one is refused). A new database is created with mode 0600 (it holds the signing key and
-    /// the customers' data; SQLite gives its `-wal` file the same mode). The connection holds
-    /// the database exclusively until it is closed: a second process is refused at once.
-    fn connect(path: &Path) -> Result<Self, StateError> {
+    /// Opens `path` as the state's database: created with mode 0600 if it does not exist (it
+    /// holds the signing key and the customers' data; SQLite gives its `-wal` file the same
+    /// mode), held exclusively until closed (a second process is refused at once), checked to be
+    /// a mock's (an empty database becomes one; another application's, or a newer schema, is
+    /// refused), then in WAL mode with `synchronous=NORMAL`.
+    fn connect(path: &Path) -> Result<Found, StateError> {
         create_private(path).map_err(|e| error(path, format!("cannot create it: {e}")))?;
         let connection =
             Connection::open(path).map_err(|e| error(path, format!("cannot open it: {e}")))?;
+        let setup = |e: rusqlite::Error| error(path, format!("cannot set it up: {e}"));
         // Fail at once when another process holds it (rusqlite waits 5 s by default).
-        connection
-            .busy_timeout(Duration::ZERO)
-            .map_err(|e| error(path, format!("cannot set it up: {e}")))?;
-        let refused = |e: rusqlite::Error| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => error(
-                path,
-                "another process uses it (another `menu mock serve --state` on the same file?)",
-            ),
-            Some(rusqlite::ErrorCode::NotADatabase) => error(
-                path,
-                "it is not a mock state file (nor any SQLite database)",
-            ),
-            _ => error(path, format!("cannot set it up: {e}")),
-        };
-        // In exclusive locking mode the WAL's index lives in the process's memory: there is no
-        // `-shm` file, and the first write takes the lock for the connection's life.
-        connection
-            .execute_batch(
-                "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; \
-                 PRAGMA synchronous=NORMAL; BEGIN EXCLUSIVE; COMMIT;",
-            )
-            .map_err(refused)?;
-        let version: i64 = connection
-            .query_row("PRAGMA user_version", [], |row| row.get(0))
-            .map_err(|e| error(path, format!("cannot read its version: {e}")))?;
-        match version {
-            0 => connection
+        connection.busy_timeout(Duration::ZERO).map_err(setup)?;
+        // In exclusive locking mode the WAL's index lives in the process's memory (there is no
+        // `-shm` file), and the write lock taken here is held for the connection's life.
+        match connection.execute_batch("PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;") {
+            Ok(()) => {}
+            Err(e) => {
+                return match e.sqlite_error_code() {
+                    Some(rusqlite::ErrorCode::NotADatabase) => Ok(Found::NotADatabase),
+                    Some(
+                        rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked,
+                    ) => Err(error(
+                        path,
+                        "another process uses it (another `menu mock serve --state` on the same \
+                         file?)",
+                    )),
+                    _ => Err(setup(e)),
+                };
+            }
+        }
+        let number = |sql: &str| connection.query_row(sql, [], |row| row.get::<_, i64>(0));
+        let read = |e| error(path, format!("cannot read it: {e}"));
+        let id = number("PRAGMA application_id").map_err(read)?;
+        let version = number("PRAGMA user_version").map_err(read)?;
+        let tables = number("SELECT count(*) FROM sqlite_schema").map_err(read)?;
+        match (id, version) {
+            (0, 0) if tables == 0 => connection
                 .execute_batch(&format!(
-                    "BEGIN; {SCHEMA} PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
+                    "BEGIN; {SCHEMA} PRAGMA application_id = {APPLICATION_ID}; \
+                     PRAGMA user_version = {SCHEMA_VERSION}; COMMIT;"
                 ))
                 .map_err(|e| error(path, format!("cannot create its tables: {e}")))?,
-            SCHEMA_VERSION => {}
-            newer => {
+            (APPLICATION_ID, SCHEMA_VERSION) => {}
+            (APPLICATION_ID, newer) if newer > SCHEMA_VERSION => {
                 return Err(error(
                     path,
                     format!(
@@ -141,11 +197,40 @@ impl Sqlite {
                     ),
                 ));
             }
+            _ => {
+                return Err(error(
+                    path,
+                    "it is not a mock state file (an SQLite database of something else)",
+                ));
+            }
         }
-        Ok(Self {
+        make_private(path).map_err(|e| error(path, format!("cannot make it private: {e}")))?;
+        let mode: String = connection
+            .query_row("PRAGMA journal_mode=WAL", [], |row| row.get(0))
+            .map_err(setup)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(error(
+                path,
+                format!("SQLite cannot keep it in WAL mode ({mode})"),
+            ));
+        }
+        connection
+            .execute_batch("PRAGMA synchronous=NORMAL;")
+            .map_err(setup)?;
+        Ok(Found::Database(Self {
             path: path.to_owned(),
             connection: Mutex::new(connection),
-        })
+        }))
+    }
+
+    /// The name of the 0.3 file the database was migrated from, if it was.
+    fn migrated_from(&self) -> Result<Option<String>, StateError> {
+        let connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        rows::meta(&connection, MIGRATED_FROM)
+            .map_err(|e| error(&self.path, format!("cannot read it: {e}")))
     }
 
     /// Runs `f` in one transaction, committed if it succeeds (else rolled back).
@@ -283,6 +368,28 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     }
 }
 
+/// Takes group and other access away from the database `path` and its WAL, if they have any
+/// (a file made beforehand, or through a symbolic link that SQLite created): by path, so that
+/// no descriptor of the database is opened and closed (see `open`).
+fn make_private(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        for file in [path.to_owned(), PathBuf::from(wal)] {
+            if let Ok(metadata) = std::fs::metadata(&file)
+                && metadata.permissions().mode() & 0o077 != 0
+            {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 #[cfg(test)]
 impl Sqlite {
     /// Runs `sql` on the database (a test's way in, since the database is held exclusively).
@@ -410,6 +517,53 @@ mod tests {
         assert!(open(&path).is_ok(), "free once closed");
     }
 
+    #[test]
+    fn a_database_of_something_else_is_refused_and_left_as_it_was() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.db");
+        let other = Connection::open(&path).unwrap();
+        other
+            .execute_batch("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('hi');")
+            .unwrap();
+        drop(other);
+        let refused = open(&path).err().unwrap().to_string();
+        assert!(refused.contains("something else"), "{refused}");
+        let other = Connection::open(&path).unwrap();
+        let mode: String = other
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "delete", "not switched to WAL");
+        let tables: i64 = other
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(tables, 1, "no table added");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_file_made_beforehand_becomes_private() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let (store, _) = open(&path).unwrap();
+        store
+            .save_all(
+                &Records::new("app", Duration::from_secs(60)),
+                "app",
+                [1; 16],
+            )
+            .unwrap();
+        for file in ["state.db", "state.db-wal"] {
+            let mode = std::fs::metadata(dir.path().join(file))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{file}");
+        }
+    }
+
     #[tokio::test]
     async fn a_change_that_cannot_be_saved_answers_500_and_is_undone() {
         use crate::{MockServer, MockState};
@@ -459,5 +613,23 @@ mod tests {
         let session = register().await.unwrap();
         assert_eq!(session.customer_account.email, email);
         assert!(server.state().customer_by_email(email).is_some());
+        // A commit that fails, and then the database cannot be read back either (a table of the
+        // connection's own hides the state's `meta`): every request is refused from then on.
+        store.execute_batch(
+            "CREATE TEMP TRIGGER fail BEFORE INSERT ON main.codes \
+             BEGIN SELECT RAISE(ABORT, 'simulated disk failure'); END; \
+             CREATE TEMP TABLE meta (unrelated);",
+        );
+        let request = || {
+            client.passwordless_request(EmailRequest {
+                email: "bob@example.com".into(),
+            })
+        };
+        for _ in 0..2 {
+            let failed = request().await.unwrap_err();
+            assert_eq!(failed.status().map(|s| s.as_u16()), Some(500), "{failed}");
+            assert!(failed.to_string().contains("restart the mock"), "{failed}");
+        }
+        assert!(server.state().has_diverged().is_some());
     }
 }

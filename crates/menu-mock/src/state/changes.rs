@@ -2,10 +2,10 @@
 //! committed to the store before the step ends (undone if it cannot be); and the state opened
 //! from its database.
 
-use std::path::Path;
-
 #[cfg(feature = "sqlite")]
 use super::{DEFAULT_APPLICATION_KEY, new_signing_key};
+use std::path::Path;
+
 use super::{MockState, Notice, StateError};
 use crate::domain::Step;
 use crate::persist::Store;
@@ -19,7 +19,9 @@ impl MockState {
     /// it was; [`MockState::state_file`] tells which database is used.
     ///
     /// The database is held until the state is dropped: another process that opens it is
-    /// refused. A file that is neither a database nor a state file, or a database written by a
+    /// refused. The library's calls that change the state (such as [`MockState::add_customer`])
+    /// then block on the database, as the file system would: call them off the async workers
+    /// where that matters. A file that is neither a database nor a state file, or a database written by a
     /// newer mock, is an error (never an empty state).
     #[cfg(feature = "sqlite")]
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StateError> {
@@ -55,60 +57,83 @@ impl MockState {
 
     /// Runs `f` with exclusive access to the records (one consistent step of a request), prunes
     /// what the retention no longer keeps if it changed anything, and makes its changes durable
-    /// before releasing the records. If they cannot be, the records are read back from the store
-    /// (the step is undone) and the error returned. The messages it sent are then noticed.
+    /// before releasing the records. If they cannot be (or the step panics), the records are read
+    /// back from the store: the step is undone, a [`Notice::NotSaved`] says why, and the error
+    /// is returned. The messages it sent are then noticed.
     ///
     /// With a store, this blocks on the database: the server calls it off its async workers.
     pub(crate) fn step<R>(&self, f: impl FnOnce(&mut Step<'_>) -> R) -> Result<R, StateError> {
         let mut records = self.lock();
         if let Some(reason) = self.diverged.get() {
-            return Err(self.diverged_error(reason));
+            return Err(StateError::Diverged(reason.clone()));
         }
-        let mut step = Step::new(&mut records);
-        let result = f(&mut step);
-        let changes = step.into_changes(&self.retention);
-        if changes.is_empty() {
+        let Some(store) = &self.store else {
+            // In memory only: nothing to commit, nor to undo from.
+            let mut step = Step::new(&mut records);
+            let result = f(&mut step);
+            let changes = step.into_changes(&self.retention);
+            drop(records);
+            self.notify_sent(changes);
             return Ok(result);
-        }
-        if let Some(store) = &self.store
-            && let Err(error) = store.apply(&records, &changes)
-        {
-            match store.reload() {
-                Ok(saved) => *records = saved,
-                Err(reload) => {
-                    let reason = format!("{error}; and then {reload}");
-                    let _ = self.diverged.set(reason.clone());
-                    return Err(self.diverged_error(&reason));
-                }
+        };
+        let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut step = Step::new(&mut records);
+            let result = f(&mut step);
+            (result, step.into_changes(&self.retention))
+        }));
+        let failure = match &stepped {
+            Ok((_, changes)) if changes.is_empty() => None,
+            Ok((_, changes)) => store.apply(&records, changes).err(),
+            Err(_) => None,
+        };
+        if failure.is_some() || stepped.is_err() {
+            if let Err(reload) = store.reload().map(|saved| *records = saved) {
+                let reason = match &failure {
+                    Some(error) => format!("{error}; and then {reload}"),
+                    None => format!("a step panicked; and then {reload}"),
+                };
+                self.notify(&Notice::NotSaved(reason.clone()));
+                let _ = self.diverged.set(reason.clone());
+                drop(records);
+                return match stepped {
+                    Err(panic) => std::panic::resume_unwind(panic),
+                    Ok(_) => Err(StateError::Diverged(reason)),
+                };
             }
-            return Err(error);
         }
         drop(records);
+        match (stepped, failure) {
+            (Err(panic), _) => std::panic::resume_unwind(panic),
+            (Ok(_), Some(error)) => {
+                self.notify(&Notice::NotSaved(error.to_string()));
+                Err(error)
+            }
+            (Ok((result, changes)), None) => {
+                self.notify_sent(changes);
+                Ok(result)
+            }
+        }
+    }
+
+    /// Tells of each message among `changes`.
+    fn notify_sent(&self, changes: Vec<Change>) {
         for change in changes {
             if let Change::MessageSent(message) = change {
                 self.notify(&Notice::Sent(message));
             }
         }
-        Ok(result)
     }
 
-    /// The error of every step once the records may differ from the store.
-    fn diverged_error(&self, reason: &str) -> StateError {
-        StateError::File {
-            path: self.state_file().map(Path::to_owned).unwrap_or_default(),
-            reason: format!(
-                "a change could be neither saved nor undone ({reason}): no change is made until \
-                 the mock restarts"
-            ),
-        }
+    /// Whether a change could be neither saved nor undone: the records may differ from the store,
+    /// and the server answers every request with a 500 until it restarts.
+    pub(crate) fn has_diverged(&self) -> Option<StateError> {
+        self.diverged.get().cloned().map(StateError::Diverged)
     }
 
     /// A [`MockState::step`] the library asked for with no result to carry an error: a change
-    /// that cannot be saved is a [`Notice::NotSaved`] (and undone).
+    /// that cannot be saved is undone, and told as a [`Notice::NotSaved`].
     pub(super) fn change(&self, f: impl FnOnce(&mut Step<'_>)) {
-        if let Err(error) = self.step(f) {
-            self.notify(&Notice::NotSaved(error.to_string()));
-        }
+        let _ = self.step(f);
     }
 
     /// Whether changes are saved to a database (and so block: see [`MockState::step`]).

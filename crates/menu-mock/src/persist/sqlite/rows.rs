@@ -28,12 +28,30 @@ CREATE TABLE outbox (
     recipient TEXT NOT NULL,
     record TEXT NOT NULL
 );
-CREATE TABLE revoked (jti TEXT PRIMARY KEY, refresh_deadline INTEGER NOT NULL);
+CREATE TABLE revoked (jti TEXT PRIMARY KEY, usable_until INTEGER NOT NULL);
 ";
 
 /// A record as the text of its row.
 fn json<T: serde::Serialize>(value: &T) -> rusqlite::Result<String> {
     serde_json::to_string(value).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+}
+
+/// The value of `key` in the `meta` table.
+pub(super) fn meta(connection: &Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    connection
+        .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+            r.get(0)
+        })
+        .optional()
+}
+
+/// The error of a database that holds something a mock never writes.
+fn invalid(what: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("it holds {what}").into(),
+    )
 }
 
 /// A record read back from the text of its row.
@@ -106,7 +124,7 @@ pub(super) fn revoke(
     jti: &str,
     deadline: DateTime<Utc>,
 ) -> rusqlite::Result<()> {
-    tx.prepare_cached("INSERT OR REPLACE INTO revoked (jti, refresh_deadline) VALUES (?1, ?2)")?
+    tx.prepare_cached("INSERT OR REPLACE INTO revoked (jti, usable_until) VALUES (?1, ?2)")?
         .execute(params![jti, deadline.timestamp()])?;
     Ok(())
 }
@@ -120,20 +138,18 @@ pub(super) fn forget_revocation(tx: &Transaction<'_>, jti: &str) -> rusqlite::Re
 /// The application key, the signing key and the records the database holds; `None` if it holds
 /// no state yet.
 pub(super) fn read(connection: &Connection) -> rusqlite::Result<Option<(String, String, Records)>> {
-    let meta = |key: &str| -> rusqlite::Result<Option<String>> {
-        connection
-            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
-                r.get(0)
-            })
-            .optional()
-    };
-    let Some(signing_key) = meta("signing_key")? else {
+    let Some(signing_key) = meta(connection, "signing_key")? else {
         return Ok(None);
     };
-    let application_key = meta("application_key")?.unwrap_or_default();
-    let lifetime = meta("code_lifetime_ms")?
-        .and_then(|ms| ms.parse::<u64>().ok())
-        .map_or(crate::codes::DEFAULT_CODE_LIFETIME, Duration::from_millis);
+    let application_key =
+        meta(connection, "application_key")?.ok_or_else(|| invalid("no application key"))?;
+    let lifetime = match meta(connection, "code_lifetime_ms")? {
+        Some(ms) => Duration::from_millis(
+            ms.parse()
+                .map_err(|_| invalid("a code lifetime that is not a number of milliseconds"))?,
+        ),
+        None => crate::codes::DEFAULT_CODE_LIFETIME,
+    };
     let mut records = Records::new(&application_key, lifetime);
     let rows = |sql: &str| -> rusqlite::Result<Vec<(String, String)>> {
         let mut statement = connection.prepare(sql)?;
@@ -152,7 +168,7 @@ pub(super) fn read(connection: &Connection) -> rusqlite::Result<Option<(String, 
     for (_, text) in rows("SELECT recipient, record FROM outbox ORDER BY seq")? {
         records.outbox.push_back(parse(&text)?);
     }
-    let mut statement = connection.prepare("SELECT jti, refresh_deadline FROM revoked")?;
+    let mut statement = connection.prepare("SELECT jti, usable_until FROM revoked")?;
     let revoked = statement.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
     for row in revoked {
         let (jti, deadline) = row?;

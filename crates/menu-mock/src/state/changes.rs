@@ -86,20 +86,20 @@ impl MockState {
             Ok((_, changes)) => store.apply(&records, changes).err(),
             Err(_) => None,
         };
-        if failure.is_some() || stepped.is_err() {
-            if let Err(reload) = store.reload().map(|saved| *records = saved) {
-                let reason = match &failure {
-                    Some(error) => format!("{error}; and then {reload}"),
-                    None => format!("a step panicked; and then {reload}"),
-                };
-                self.notify(&Notice::NotSaved(reason.clone()));
-                let _ = self.diverged.set(reason.clone());
-                drop(records);
-                return match stepped {
-                    Err(panic) => std::panic::resume_unwind(panic),
-                    Ok(_) => Err(StateError::Diverged(reason)),
-                };
-            }
+        if (failure.is_some() || stepped.is_err())
+            && let Err(reload) = store.reload().map(|saved| *records = saved)
+        {
+            let reason = match &failure {
+                Some(error) => format!("{error}; and then {reload}"),
+                None => format!("a step panicked; and then {reload}"),
+            };
+            self.notify(&Notice::NotSaved(reason.clone()));
+            let _ = self.diverged.set(reason.clone());
+            drop(records);
+            return match stepped {
+                Err(panic) => std::panic::resume_unwind(panic),
+                Ok(_) => Err(StateError::Diverged(reason)),
+            };
         }
         drop(records);
         match (stepped, failure) {

@@ -1,4 +1,5 @@
-//! `cargo xtask bench [--smoke]`: builds release binaries and prints every benchmark figure.
+//! `cargo xtask bench [--smoke]`: builds release binaries and prints every benchmark figure but
+//! section 8's; `cargo xtask bench mock [--smoke]` prints only section 8.
 //!
 //! Section 1 (call overhead) comes from `menu-bench-peer` (`crates/menu-bench/peer`), which
 //! compares the SDK with the client openapi-generator generates from the same spec (the peer)
@@ -7,31 +8,35 @@
 //! generated into `target/bench-peer` (never committed). Sections 2 and 4 come from `menu-bench`;
 //! 3 (generation), 5 (footprint), 6 (the sides' dependencies and lines) and 7 (a downstream
 //! crate's clean build with each side, `downstream.rs`) are measured here.
+//!
+//! Section 8 (the mock's lifecycle: the sign-up rate of `menu mock serve` in memory and with
+//! `--state`, against the `menu` of an older commit built here, and the mock's memory while
+//! tokens rotate) comes from `menu-bench lifecycle`. It runs alone (`cargo xtask bench mock`,
+//! `lifecycle.rs`), not in the full run: it takes minutes of its own and a second release build
+//! of the workspace, at the baseline commit (`baseline.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+mod baseline;
 mod downstream;
+mod lifecycle;
 
-pub fn run(root: &Path, smoke: bool) -> Result<ExitCode, String> {
+/// A benchmark that `cargo xtask bench` runs alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Section {
+    /// Section 8: the mock's lifecycle (sign-up rate in memory and with `--state`, against an
+    /// older commit's mock; memory while tokens rotate).
+    Mock,
+}
+
+pub fn run(root: &Path, section: Option<Section>, smoke: bool) -> Result<ExitCode, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "menu-bench",
-            "-p",
-            "menu-cli",
-        ])
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("the release build failed".into());
+    if section == Some(Section::Mock) {
+        return lifecycle::run(root, &cargo, smoke);
     }
+    release_build(root, &cargo)?;
     let target = root.join("target/release");
     let peer_bench = build_peer(root, &cargo)?;
     for binary in [peer_bench, target.join("menu-bench")] {
@@ -147,6 +152,27 @@ pub fn run(root: &Path, smoke: bool) -> Result<ExitCode, String> {
 
     downstream::build_times(root, &cargo, if smoke { 1 } else { 3 })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The release build of `menu-bench` and `menu`.
+fn release_build(root: &Path, cargo: &str) -> Result<(), String> {
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "menu-bench",
+            "-p",
+            "menu-cli",
+        ])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("the release build failed".into());
+    }
+    Ok(())
 }
 
 /// The generated peer crate, relative to the workspace root.

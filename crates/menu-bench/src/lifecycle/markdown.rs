@@ -35,6 +35,16 @@ fn seconds(duration: Duration) -> String {
     format!("{:.0} s", duration.as_secs_f64())
 }
 
+/// `8.4 s`, or `12 min 5 s`.
+fn took(duration: Duration) -> String {
+    let total = duration.as_secs_f64();
+    if total < 60.0 {
+        return format!("{total:.1} s");
+    }
+    let whole = duration.as_secs();
+    format!("{} min {} s", whole / 60, whole % 60)
+}
+
 impl LifecycleReport {
     /// The section, as Markdown.
     pub fn markdown(&self) -> String {
@@ -53,7 +63,7 @@ impl LifecycleReport {
              measures {} sign-ups there. The rounds alternate the sides (in order, then \
              reversed). The section took {}.\n",
             count(plan.measured),
-            seconds(self.elapsed)
+            took(self.elapsed)
         );
         self.rates_table(&mut out);
         self.targets_table(&mut out);

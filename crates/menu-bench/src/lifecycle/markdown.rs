@@ -124,11 +124,17 @@ impl LifecycleReport {
             let sign = if at_least { ">=" } else { "<=" };
             let _ = writeln!(out, "| {what} | {ratio} | {sign} {goal:.2} | {met} |");
         };
+        // What a capped phase left short of the plan, for a row's name.
+        let short = |capped: bool| if capped { " (capped)" } else { "" };
         for (size, &goal) in sizes.iter().enumerate() {
             row(
                 format!(
-                    "`--state` / in memory, sign-ups at {} accounts",
-                    count(goal)
+                    "`--state` / in memory, sign-ups at {} accounts{}",
+                    count(goal),
+                    short(
+                        self.capped(current, Mode::StateFile, Some(size))
+                            || self.capped(current, Mode::InMemory, Some(size))
+                    )
                 ),
                 self.side_ratio((current, Mode::StateFile), (current, Mode::InMemory), size),
                 true,
@@ -141,10 +147,11 @@ impl LifecycleReport {
             for mode in [Mode::InMemory, Mode::StateFile] {
                 row(
                     format!(
-                        "sign-ups at {} / at {} accounts, {}",
+                        "sign-ups at {} / at {} accounts, {}{}",
                         count(*last),
                         count(*first),
-                        mode.name()
+                        mode.name(),
+                        short(self.capped(current, mode, None))
                     ),
                     self.growth_ratio(current, mode),
                     true,
@@ -156,8 +163,12 @@ impl LifecycleReport {
             for (size, &goal) in sizes.iter().enumerate() {
                 row(
                     format!(
-                        "in memory, {current} / {baseline}, sign-ups at {} accounts",
-                        count(goal)
+                        "in memory, {current} / {baseline}, sign-ups at {} accounts{}",
+                        count(goal),
+                        short(
+                            self.capped(current, Mode::InMemory, Some(size))
+                                || self.capped(baseline, Mode::InMemory, Some(size))
+                        )
                     ),
                     self.side_ratio((current, Mode::InMemory), (baseline, Mode::InMemory), size),
                     true,
@@ -178,10 +189,11 @@ impl LifecycleReport {
             ] {
                 row(
                     format!(
-                        "{name} after {} / after {} rotations, {}",
+                        "{name} after {} / after {} rotations, {}{}",
                         count(last.rotations),
                         count(first.rotations),
-                        run.mode.name()
+                        run.mode.name(),
+                        short(run.signed_up.capped || run.points.iter().any(|p| p.pace.capped))
                     ),
                     (kib(&first.memory) > 0)
                         .then(|| kib(&last.memory) as f64 / kib(&first.memory) as f64),
@@ -250,14 +262,18 @@ impl LifecycleReport {
     }
 }
 
-/// One run's rate at a size, with what fell short of the plan.
+/// One run's rate at a size, with what a cap left short of the plan.
 fn describe(point: &RatePoint) -> String {
-    let mut text = rate(&point.pace);
+    let mut short = Vec::new();
     if point.accounts < point.goal_accounts {
-        let _ = write!(text, " (at {} accounts: capped)", count(point.accounts));
+        short.push(format!("at {} accounts", count(point.accounts)));
     }
     if point.pace.capped {
-        let _ = write!(text, " ({} sign-ups: capped)", count(point.pace.done));
+        short.push(format!("{} sign-ups", count(point.pace.done)));
+    }
+    let mut text = rate(&point.pace);
+    if !short.is_empty() {
+        let _ = write!(text, " ({}: capped)", short.join(", "));
     }
     text
 }

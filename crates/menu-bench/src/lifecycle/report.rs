@@ -146,6 +146,18 @@ impl LifecycleReport {
         (b > 0.0).then(|| a / b)
     }
 
+    /// Whether a cap left a run of this row short of the plan: at `size` (by its index), or at
+    /// any size.
+    pub(super) fn capped(&self, label: &str, mode: Mode, size: Option<usize>) -> bool {
+        self.runs(label, mode).any(|run| {
+            run.points
+                .iter()
+                .enumerate()
+                .filter(|(at, _)| size.is_none_or(|size| size == *at))
+                .any(|(_, point)| point.accounts < point.goal_accounts || point.pace.capped)
+        })
+    }
+
     /// The median over the runs of the ratio of the rate at the last size to the rate at the
     /// first.
     pub(super) fn growth_ratio(&self, label: &str, mode: Mode) -> Option<f64> {

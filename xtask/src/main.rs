@@ -1,11 +1,12 @@
 //! Project automation for the Menu SDK workspace.
 //!
 //! ```text
-//! cargo xtask generate            # regenerate every generated file from the spec
-//! cargo xtask generate --check    # fail with a unified diff if a committed file is stale
-//! cargo xtask generate --root DIR # operate on another checkout (used by the xtask's own tests)
-//! cargo xtask proof               # a grown spec on a copy: regenerated, the copy's tests pass
-//! cargo xtask bench [--smoke]     # build release binaries and print every benchmark figure
+//! cargo xtask generate             # regenerate every generated file from the spec
+//! cargo xtask generate --check     # fail with a unified diff if a committed file is stale
+//! cargo xtask generate --root DIR  # operate on another checkout (used by the xtask's own tests)
+//! cargo xtask proof                # a grown spec on a copy: regenerated, the copy's tests pass
+//! cargo xtask bench [--smoke]      # build release binaries and print every figure but section 8
+//! cargo xtask bench mock [--smoke] # only the mock's lifecycle (section 8; not in the full run)
 //! ```
 
 mod bench;
@@ -63,8 +64,12 @@ enum Command {
     /// `cargo xtask generate`: the operations of `xtask/tests/proof/` added, regenerated, and the
     /// copy's whole test suite passes.
     Proof,
-    /// Build release binaries and print every benchmark figure (see BENCHMARKS.md).
+    /// Build release binaries and print every benchmark figure (see BENCHMARKS.md); `mock`: only
+    /// section 8, the mock's lifecycle, which the full run leaves out.
     Bench {
+        /// Only this benchmark [default: every section but the mock's lifecycle].
+        #[arg(value_enum)]
+        section: Option<bench::Section>,
         /// Tiny budgets: proves each benchmark runs.
         #[arg(long)]
         smoke: bool,
@@ -78,7 +83,7 @@ fn main() -> ExitCode {
             generate::run(&root.unwrap_or_else(default_root), check)
         }
         Command::Proof => proof::run(&default_root()),
-        Command::Bench { smoke } => bench::run(&default_root(), smoke),
+        Command::Bench { section, smoke } => bench::run(&default_root(), section, smoke),
     };
     result.unwrap_or_else(|message| {
         eprintln!("xtask: {message}");

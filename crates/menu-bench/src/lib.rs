@@ -8,6 +8,7 @@
 
 mod decode;
 mod harness;
+pub mod lifecycle;
 pub mod minimal;
 mod mock;
 mod overhead;

@@ -3,6 +3,11 @@
 //!
 //! `menu-bench [--smoke] overhead|decoding|mock` runs only the named sections.
 //!
+//! `menu-bench lifecycle --menu PATH [--baseline PATH] [--smoke] [options]` prints section 8, the
+//! mock's lifecycle: the sign-up rate and the memory of `PATH mock serve` processes (and the
+//! sign-up rate of the baseline `menu`'s); `cargo xtask bench mock` runs it (`--help` lists the
+//! options).
+//!
 //! `menu-bench profile <sdk|raw|mock|axum> <verify|refresh> <calls>` makes `calls` sequential
 //! calls of one side on a single thread, for an instruction profile
 //! (`valgrind --tool=callgrind menu-bench profile sdk verify 2000`).
@@ -11,8 +16,13 @@ use std::sync::Arc;
 
 use menu_bench::{Budget, Call, MockRig, OverheadRig, call_overhead, decoding, mock_throughput};
 
+mod lifecycle_cli;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("lifecycle") {
+        std::process::exit(lifecycle_cli::run(&args[1..]));
+    }
     if args.first().map(String::as_str) == Some("profile") {
         if let Err(message) = profile(&args[1..]) {
             eprintln!("menu-bench profile: {message}");
@@ -44,7 +54,10 @@ fn main() {
         .collect();
     for section in &named {
         if !["overhead", "decoding", "mock"].contains(section) {
-            eprintln!("menu-bench: unknown section {section:?} (overhead, decoding, mock)");
+            eprintln!(
+                "menu-bench: unknown section {section:?} (overhead, decoding, mock; \
+                 `menu-bench lifecycle --help` for section 8)"
+            );
             std::process::exit(2);
         }
     }

@@ -30,9 +30,7 @@ impl Launch for InProcess {
 
     fn start(&self, state: Option<&Path>) -> Result<Box<dyn Running>, String> {
         let state = match state {
-            Some(path) => MockState::seeded()
-                .save_to(path)
-                .map_err(|e| e.to_string())?,
+            Some(path) => MockState::open(path).map_err(|e| e.to_string())?,
             None => MockState::seeded(),
         };
         let (told, told_rx) = mpsc::channel();

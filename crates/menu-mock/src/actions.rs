@@ -14,49 +14,56 @@ use menu_client::types::{
 };
 use serde::de::DeserializeOwned;
 
+use crate::domain::Step;
 use crate::pipeline::Checked;
 use crate::reply::{self, Failure, ok};
 use crate::state::MockState;
 use crate::tokens::{TokenRejection, TokenSpec};
 
-/// The action of `operation` for a checked request. When the state is saved to a database, the
-/// action runs on tokio's blocking threads: each change waits for its commit.
+/// The action of `operation` for a checked request.
 pub(crate) async fn act(
     state: Arc<MockState>,
     operation: &'static Operation,
     checked: Checked,
 ) -> Response {
-    if !state.is_durable() {
-        return answer(&state, operation, checked);
-    }
-    match tokio::task::spawn_blocking(move || answer(&state, operation, checked)).await {
-        Ok(response) => response,
-        // The router's panic layer answers it, as for a panic on the worker.
-        Err(error) => match error.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(_) => Failure::new(StatusCode::SERVICE_UNAVAILABLE, "The mock is stopping.")
-                .into_response(),
-        },
-    }
-}
-
-/// The answer of `operation` to a checked request.
-fn answer(state: &MockState, operation: &'static Operation, checked: Checked) -> Response {
     let outcome = if operation.token.refreshes() {
-        rotate(state, checked)
+        rotate(state, checked).await
     } else {
         match operation.id {
-            "check_email" => check_email(state, checked),
-            "passwordless_request" => passwordless_request(state, checked),
-            "register" => register(state, checked),
-            "update_customer_account" => update(state, operation, checked),
-            "verify_email_update" => verify_email(state, operation, checked),
-            "verify_phone_number_update" => verify_phone(state, operation, checked),
-            "delete_customer_account" => delete(state, operation, checked),
+            "check_email" => check_email(&state, checked),
+            "passwordless_request" => passwordless_request(state, checked).await,
+            "register" => register(state, checked).await,
+            "update_customer_account" => update(state, operation, checked).await,
+            "verify_email_update" => verify_email(state, operation, checked).await,
+            "verify_phone_number_update" => verify_phone(state, operation, checked).await,
+            "delete_customer_account" => delete(state, operation, checked).await,
             _ => Ok(example(operation)),
         }
     };
     outcome.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// Runs a step of the domain that may change the state: on tokio's blocking threads when the
+/// state is saved to a database (the step waits for its commit).
+async fn step<R: Send + 'static>(
+    state: &Arc<MockState>,
+    f: impl FnOnce(&mut Step<'_>) -> R + Send + 'static,
+) -> Result<R, Failure> {
+    if !state.is_durable() {
+        return Ok(state.step(f)?);
+    }
+    let state = state.clone();
+    match tokio::task::spawn_blocking(move || state.step(f)).await {
+        Ok(result) => Ok(result?),
+        // The router's panic layer answers it, as for a panic on the worker.
+        Err(error) => match error.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(_) => Err(Failure::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The mock is stopping.",
+            )),
+        },
+    }
 }
 
 /// The body, as its generated type (the pipeline checked it already).
@@ -87,6 +94,7 @@ fn account(customer_account: menu_client::types::CustomerAccount) -> Response {
 
 fn check_email(state: &MockState, checked: Checked) -> Result<Response, Failure> {
     let request: EmailRequest = body(&checked)?;
+    // A step that changes nothing never waits for the database.
     let exists = state.step(|step| step.email_exists(&request.email))?;
     Ok(ok(&EmailCheck {
         exists,
@@ -95,22 +103,26 @@ fn check_email(state: &MockState, checked: Checked) -> Result<Response, Failure>
     }))
 }
 
-fn passwordless_request(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+async fn passwordless_request(
+    state: Arc<MockState>,
+    checked: Checked,
+) -> Result<Response, Failure> {
     let request: EmailRequest = body(&checked)?;
-    state.step(|step| step.send_passcode(&request.email))?;
+    step(&state, move |step| step.send_passcode(&request.email)).await?;
     Ok(reply::envelope_only())
 }
 
-fn register(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+async fn register(state: Arc<MockState>, checked: Checked) -> Result<Response, Failure> {
     let request: RegisterRequest = body(&checked)?;
-    let customer_account = state.step(|step| {
+    let customer_account = step(&state, move |step| {
         step.register(
             &request.passwordless_email,
             request.passwordless_code.as_str(),
             request.first_name.as_deref().unwrap_or_default(),
             request.last_name.as_deref().unwrap_or_default(),
         )
-    })??;
+    })
+    .await??;
     let token = state.tokens().issue(customer_account.id, TokenSpec::now());
     Ok(ok(&Session {
         customer_account,
@@ -118,48 +130,62 @@ fn register(state: &MockState, checked: Checked) -> Result<Response, Failure> {
     }))
 }
 
-fn update(state: &MockState, operation: &Operation, checked: Checked) -> Result<Response, Failure> {
+async fn update(
+    state: Arc<MockState>,
+    operation: &Operation,
+    checked: Checked,
+) -> Result<Response, Failure> {
     let update: CustomerAccountUpdate = body(&checked)?;
     let id = customer(operation, &checked)?;
-    Ok(account(state.step(|step| step.update(id, &update))??))
+    Ok(account(
+        step(&state, move |step| step.update(id, &update)).await??,
+    ))
 }
 
-fn verify_email(
-    state: &MockState,
+async fn verify_email(
+    state: Arc<MockState>,
     operation: &Operation,
     checked: Checked,
 ) -> Result<Response, Failure> {
     let request: VerifyEmailUpdateRequest = body(&checked)?;
     let id = customer(operation, &checked)?;
-    let code = request.confirmation_code.as_str();
-    Ok(account(state.step(|step| step.verify_email(id, code))??))
+    let code = request.confirmation_code;
+    Ok(account(
+        step(&state, move |step| step.verify_email(id, code.as_str())).await??,
+    ))
 }
 
-fn verify_phone(
-    state: &MockState,
+async fn verify_phone(
+    state: Arc<MockState>,
     operation: &Operation,
     checked: Checked,
 ) -> Result<Response, Failure> {
     let request: VerifyPhoneNumberUpdateRequest = body(&checked)?;
     let id = customer(operation, &checked)?;
-    let code = request.confirmation_code.as_str();
-    Ok(account(state.step(|step| step.verify_phone(id, code))??))
+    let code = request.confirmation_code;
+    Ok(account(
+        step(&state, move |step| step.verify_phone(id, code.as_str())).await??,
+    ))
 }
 
-fn delete(state: &MockState, operation: &Operation, checked: Checked) -> Result<Response, Failure> {
+async fn delete(
+    state: Arc<MockState>,
+    operation: &Operation,
+    checked: Checked,
+) -> Result<Response, Failure> {
     let id = customer(operation, &checked)?;
-    state.step(|step| step.delete(id))??;
+    step(&state, move |step| step.delete(id)).await??;
     Ok(reply::envelope_only())
 }
 
 /// The rotation: the token the request carried is invalidated, and a new one issued with the same
 /// lifetimes.
-fn rotate(state: &MockState, checked: Checked) -> Result<Response, Failure> {
+async fn rotate(state: Arc<MockState>, checked: Checked) -> Result<Response, Failure> {
     let subject = checked
         .subject
         .ok_or_else(|| Failure::unauthorized(TokenRejection::Missing.to_string()))?;
     let customer_id = subject.customer_id;
-    let (customer_account, successor) = state.step(|step| step.rotate(subject))??;
+    let (customer_account, successor) = step(&state, move |step| step.rotate(subject)).await??;
     // Signed outside the state's lock; the old token is already invalid.
     let token = state.tokens().issue(customer_id, successor);
     if let Some(old) = &checked.bearer {

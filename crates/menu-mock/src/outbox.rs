@@ -3,6 +3,8 @@
 //! outbox, which tests read from the library ([`crate::MockState::outbox`]) or over HTTP
 //! (`GET /_mock/outbox`, outside the API's base path), and `menu mock serve` prints as it is sent.
 
+use std::collections::{HashMap, VecDeque};
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +34,78 @@ pub struct Message {
     pub code: String,
     /// When it was sent.
     pub sent_at: DateTime<Utc>,
+}
+
+/// The messages kept, oldest first, indexed by recipient (case-insensitively), so that reading
+/// one address's messages does not scan them all.
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    messages: VecDeque<Message>,
+    /// The position, since the outbox began, of `messages[0]`.
+    first: u64,
+    /// The positions of each recipient's messages (lower case), oldest first.
+    by_recipient: HashMap<String, VecDeque<u64>>,
+}
+
+impl Outbox {
+    /// Adds `message` as the newest.
+    pub(crate) fn push_back(&mut self, message: Message) {
+        let position = self.first + self.messages.len() as u64;
+        self.by_recipient
+            .entry(message.to.to_ascii_lowercase())
+            .or_default()
+            .push_back(position);
+        self.messages.push_back(message);
+    }
+
+    /// Removes the oldest message.
+    pub(crate) fn pop_front(&mut self) -> Option<Message> {
+        let message = self.messages.pop_front()?;
+        self.first += 1;
+        let recipient = message.to.to_ascii_lowercase();
+        if let Some(positions) = self.by_recipient.get_mut(&recipient) {
+            positions.pop_front();
+            if positions.is_empty() {
+                self.by_recipient.remove(&recipient);
+            }
+        }
+        Some(message)
+    }
+
+    /// The oldest message.
+    pub(crate) fn front(&self) -> Option<&Message> {
+        self.messages.front()
+    }
+
+    /// How many messages are kept.
+    pub(crate) fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// Every message, oldest first.
+    pub(crate) fn iter(&self) -> impl DoubleEndedIterator<Item = &Message> {
+        self.messages.iter()
+    }
+
+    /// The messages sent to `to` (case-insensitively), oldest first.
+    pub(crate) fn to(&self, to: &str) -> impl DoubleEndedIterator<Item = &Message> {
+        self.by_recipient
+            .get(&to.to_ascii_lowercase())
+            .into_iter()
+            .flatten()
+            .filter_map(|position| {
+                let index = usize::try_from(position - self.first).ok()?;
+                self.messages.get(index)
+            })
+    }
+}
+
+impl Extend<Message> for Outbox {
+    fn extend<I: IntoIterator<Item = Message>>(&mut self, messages: I) {
+        for message in messages {
+            self.push_back(message);
+        }
+    }
 }
 
 /// A fresh six-digit code (never starting with 0, so that it reads the same as a number).

@@ -5,7 +5,7 @@
 //! pruning changed in them, which the store (`persist.rs`) makes durable. Plain data: the rules
 //! are in `domain.rs`.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -13,7 +13,7 @@ use menu_client::types::CustomerAccount;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::outbox::Message;
+use crate::outbox::{Message, Outbox};
 use crate::retention::Retention;
 
 /// A phone number change waiting for its confirmation code.
@@ -77,7 +77,7 @@ pub(crate) struct Records {
     /// The codes' emails by when they were sent, oldest first: what pruning drops first.
     codes_by_age: BTreeSet<(DateTime<Utc>, String)>,
     /// The messages sent, oldest first (within the [`Retention`]).
-    pub(crate) outbox: VecDeque<Message>,
+    pub(crate) outbox: Outbox,
     /// The ids (`jti`) of tokens a refresh has invalidated, with the time their token could
     /// neither be used nor refreshed anyway (the later of its expiry and its refresh deadline);
     /// changed only through the methods below, which keep `revoked_by_deadline`.
@@ -96,7 +96,7 @@ impl Records {
             emails: HashMap::new(),
             codes: HashMap::new(),
             codes_by_age: BTreeSet::new(),
-            outbox: VecDeque::new(),
+            outbox: Outbox::default(),
             revoked: HashMap::new(),
             revoked_by_deadline: BTreeSet::new(),
             code_lifetime,
@@ -365,8 +365,8 @@ mod tests {
         assert_eq!(records.customer_with_email("ann@third.example"), None);
     }
 
-    fn message(sent_at: DateTime<Utc>) -> Message {
-        Message {
+    fn message(sent_at: DateTime<Utc>) -> crate::outbox::Message {
+        crate::outbox::Message {
             to: "ann@example.com".into(),
             kind: crate::outbox::MessageKind::SignUpCode,
             code: "123456".into(),
@@ -423,7 +423,8 @@ mod tests {
         assert!(records.prune(now, &retention).is_empty(), "nothing more");
         // The window never drops a message whose code can still be used.
         records.code_lifetime = Duration::from_secs(3600);
-        records.outbox.push_front(message(now - minute * 30));
+        records.outbox = Outbox::default();
+        records.outbox.push_back(message(now - minute * 30));
         assert!(
             records
                 .prune(

@@ -203,12 +203,7 @@ impl MockState {
     /// The messages the outbox keeps that were sent to `to` (an email, case-insensitively, or a
     /// phone number), oldest first.
     pub fn messages_to(&self, to: &str) -> Vec<Message> {
-        self.lock()
-            .outbox
-            .iter()
-            .filter(|m| m.to.eq_ignore_ascii_case(to))
-            .cloned()
-            .collect()
+        self.lock().outbox.to(to).cloned().collect()
     }
 
     /// The code of the last message of `kind` sent to `to` (an email, case-insensitively, or a
@@ -216,9 +211,9 @@ impl MockState {
     pub fn last_code(&self, to: &str, kind: MessageKind) -> Option<String> {
         self.lock()
             .outbox
-            .iter()
+            .to(to)
             .rev()
-            .find(|m| m.kind == kind && m.to.eq_ignore_ascii_case(to))
+            .find(|m| m.kind == kind)
             .map(|m| m.code.clone())
     }
 

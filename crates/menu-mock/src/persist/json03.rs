@@ -74,7 +74,7 @@ pub(super) fn load(path: &Path) -> Result<Saved, StateError> {
     for (email, code) in domain.codes {
         records.insert_code(email, code);
     }
-    records.outbox = domain.outbox.into();
+    records.outbox.extend(domain.outbox);
     // 0.3 kept no deadline: the latest a token of the default lifetimes could still be used or
     // refreshed, counted from now.
     let deadline = chrono::Duration::from_std(

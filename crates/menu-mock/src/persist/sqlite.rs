@@ -298,7 +298,7 @@ impl Store for Sqlite {
             for (email, _) in records.codes() {
                 write_code(tx, records, email)?;
             }
-            for message in &records.outbox {
+            for message in records.outbox.iter() {
                 insert_message(tx, message)?;
             }
             for (jti, deadline) in records.revocations() {
@@ -476,7 +476,7 @@ mod tests {
         assert_eq!(records.revocation("j1"), Some(deadline));
         assert!(!records.is_revoked("j2"));
         assert_eq!(records.outbox.len(), 1);
-        assert_eq!(records.outbox[0].code, "2");
+        assert_eq!(records.outbox.front().unwrap().code, "2");
     }
 
     #[test]

@@ -13,22 +13,24 @@ use crate::records::{Customer, Records};
 /// The schema this version writes.
 pub(super) const SCHEMA_VERSION: i64 = 1;
 
-/// Each table holds one kind of record; `record` is the record as JSON.
+/// Each table holds one kind of record; `record` is the record as JSON. Keyed tables are
+/// `WITHOUT ROWID` (one b-tree, not a table and its key's index); the outbox's order is its rowid
+/// (`seq`).
 pub(super) const SCHEMA: &str = "
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE application_keys (key TEXT PRIMARY KEY);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE application_keys (key TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE customers (
     id TEXT PRIMARY KEY,
     email_folded TEXT NOT NULL UNIQUE,
     record TEXT NOT NULL
-);
-CREATE TABLE codes (email TEXT PRIMARY KEY, record TEXT NOT NULL);
+) WITHOUT ROWID;
+CREATE TABLE codes (email TEXT PRIMARY KEY, record TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE outbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     recipient TEXT NOT NULL,
     record TEXT NOT NULL
 );
-CREATE TABLE revoked (jti TEXT PRIMARY KEY, usable_until INTEGER NOT NULL);
+CREATE TABLE revoked (jti TEXT PRIMARY KEY, usable_until INTEGER NOT NULL) WITHOUT ROWID;
 ";
 
 /// A record as the text of its row.

@@ -5,6 +5,7 @@
 //! only.
 
 use std::path::Path;
+use std::sync::Mutex;
 
 #[cfg(feature = "sqlite")]
 use crate::error::StateError;
@@ -27,8 +28,9 @@ pub(crate) trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<(), crate::StateError>;
 
     /// Makes `changes`, just made to `records` (the state after them), durable: all of them, or,
-    /// on an error, none.
-    fn apply(&self, records: &Records, changes: &[Change]) -> Result<(), crate::StateError>;
+    /// on an error, none. It locks `records` only to read what the changes name, not while the
+    /// database writes: the caller keeps other changes out until it returns.
+    fn apply(&self, records: &Mutex<Records>, changes: &[Change]) -> Result<(), crate::StateError>;
 
     /// The records as last made durable: what undoes a step whose changes could not be.
     fn reload(&self) -> Result<Records, crate::StateError>;

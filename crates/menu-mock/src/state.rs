@@ -55,6 +55,9 @@ pub struct MockState {
     retention: Retention,
     /// Where each change is made durable, if anywhere.
     store: Option<Box<dyn Store>>,
+    /// Held by a step that changes the state from its start to its commit (with a store): one
+    /// at a time.
+    writing: Mutex<()>,
     /// Set when a change could be neither saved nor undone: the records may differ from the
     /// store, so no change is made from then on.
     diverged: OnceLock<String>,
@@ -107,6 +110,7 @@ impl MockState {
             controls: Controls::default(),
             retention: Retention::DEFAULT,
             store: None,
+            writing: Mutex::new(()),
             diverged: OnceLock::new(),
             notices: None,
         }
@@ -143,6 +147,11 @@ impl MockState {
     /// Accepts another application key.
     pub fn add_application_key(&self, key: impl Into<String>) {
         self.change(|step| step.add_application_key(key.into()));
+    }
+
+    /// Whether an account has this email (case-insensitively).
+    pub(crate) fn has_account(&self, email: &str) -> bool {
+        self.lock().customer_with_email(email).is_some()
     }
 
     /// Whether the mock accepts this application key.

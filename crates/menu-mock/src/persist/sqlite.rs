@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, Transaction};
 use uuid::Uuid;
 
 use super::{Saved, Store, error, json03};
@@ -19,10 +19,7 @@ use crate::records::{Change, Records};
 
 mod rows;
 
-use rows::{
-    SCHEMA, SCHEMA_VERSION, add_application_key, delete_customer, forget_revocation,
-    insert_message, read, revoke, set_code_lifetime, set_meta, upsert_customer, write_code,
-};
+use rows::{Row, SCHEMA, SCHEMA_VERSION, read};
 
 /// The state's database, held open (and so locked) until dropped.
 pub(crate) struct Sqlite {
@@ -108,7 +105,11 @@ fn migrate(json: &Path) -> Result<(Sqlite, Option<Saved>), StateError> {
         return Err(error(&temporary, "SQLite cannot create it"));
     };
     store.save_all(&saved.records, &saved.application_key, saved.signing_key)?;
-    store.write(|tx| set_meta(tx, MIGRATED_FROM, &source))?;
+    let migrated_from = Row::Meta {
+        key: MIGRATED_FROM,
+        value: source.clone(),
+    };
+    store.write(|tx| migrated_from.write(tx))?;
     // Closed: its WAL is checkpointed into it, and removed.
     drop(store);
     temporary
@@ -277,70 +278,27 @@ impl Store for Sqlite {
         application_key: &str,
         signing_key: [u8; 16],
     ) -> Result<(), StateError> {
+        let rows = Row::all(records, application_key, signing_key)
+            .map_err(|e| error(&self.path, format!("cannot save the state: {e}")))?;
         self.write(|tx| {
             tx.execute_batch(
                 "DELETE FROM meta; DELETE FROM application_keys; DELETE FROM customers; \
                  DELETE FROM codes; DELETE FROM outbox; DELETE FROM revoked;",
             )?;
-            set_meta(tx, "application_key", application_key)?;
-            set_meta(
-                tx,
-                "signing_key",
-                &Uuid::from_bytes(signing_key).simple().to_string(),
-            )?;
-            set_code_lifetime(tx, records.code_lifetime)?;
-            for key in &records.application_keys {
-                add_application_key(tx, key)?;
-            }
-            for customer in records.customers() {
-                upsert_customer(tx, customer)?;
-            }
-            for (email, _) in records.codes() {
-                write_code(tx, records, email)?;
-            }
-            for message in records.outbox.iter() {
-                insert_message(tx, message)?;
-            }
-            for (jti, deadline) in records.revocations() {
-                revoke(tx, jti, *deadline)?;
-            }
-            Ok(())
+            rows.iter().try_for_each(|row| row.write(tx))
         })
     }
 
-    fn apply(&self, records: &Records, changes: &[Change]) -> Result<(), StateError> {
-        self.write(|tx| {
-            for change in changes {
-                match change {
-                    Change::ApplicationKeyAdded(key) => add_application_key(tx, key)?,
-                    Change::CustomerCreated(id) | Change::CustomerUpdated(id) => {
-                        match records.customer(id) {
-                            Some(customer) => upsert_customer(tx, customer)?,
-                            None => delete_customer(tx, id)?,
-                        }
-                    }
-                    Change::CustomerDeleted(id) => delete_customer(tx, id)?,
-                    Change::CodeIssued(email)
-                    | Change::CodeConsumed(email)
-                    | Change::CodeDiscarded(email) => write_code(tx, records, email)?,
-                    Change::MessageSent(message) => insert_message(tx, message)?,
-                    Change::MessagesDropped(count) => {
-                        tx.prepare_cached(
-                            "DELETE FROM outbox WHERE seq IN \
-                             (SELECT seq FROM outbox ORDER BY seq LIMIT ?1)",
-                        )?
-                        .execute(params![i64::try_from(*count).unwrap_or(i64::MAX)])?;
-                    }
-                    Change::TokenInvalidated(jti) => match records.revocation(jti) {
-                        Some(deadline) => revoke(tx, jti, deadline)?,
-                        None => forget_revocation(tx, jti)?,
-                    },
-                    Change::RevocationDropped(jti) => forget_revocation(tx, jti)?,
-                    Change::CodeLifetimeSet(lifetime) => set_code_lifetime(tx, *lifetime)?,
-                }
-            }
-            Ok(())
-        })
+    fn apply(&self, records: &Mutex<Records>, changes: &[Change]) -> Result<(), StateError> {
+        let rows = {
+            let records = records.lock().unwrap_or_else(PoisonError::into_inner);
+            changes
+                .iter()
+                .map(|change| Row::of(&records, change))
+                .collect::<rusqlite::Result<Vec<_>>>()
+        }
+        .map_err(|e| error(&self.path, format!("cannot save a change: {e}")))?;
+        self.write(|tx| rows.iter().try_for_each(|row| row.write(tx)))
     }
 
     fn reload(&self) -> Result<Records, StateError> {
@@ -404,7 +362,7 @@ impl Store for std::sync::Arc<Sqlite> {
     fn save_all(&self, records: &Records, key: &str, signing: [u8; 16]) -> Result<(), StateError> {
         (**self).save_all(records, key, signing)
     }
-    fn apply(&self, records: &Records, changes: &[Change]) -> Result<(), StateError> {
+    fn apply(&self, records: &Mutex<Records>, changes: &[Change]) -> Result<(), StateError> {
         (**self).apply(records, changes)
     }
     fn reload(&self) -> Result<Records, StateError> {
@@ -455,8 +413,11 @@ mod tests {
             Change::MessageSent(message("1")),
             Change::MessageSent(message("2")),
         ];
+        let records = Mutex::new(records);
         store.apply(&records, &changes).unwrap();
+        let mut records = records.into_inner().unwrap();
         records.outbox.pop_front();
+        let records = Mutex::new(records);
         store
             .apply(
                 &records,

@@ -5,6 +5,7 @@
 #[cfg(feature = "sqlite")]
 use super::{DEFAULT_APPLICATION_KEY, new_signing_key};
 use std::path::Path;
+use std::sync::PoisonError;
 
 use super::{MockState, Notice, StateError};
 use crate::domain::Step;
@@ -57,18 +58,18 @@ impl MockState {
 
     /// Runs `f` with exclusive access to the records (one consistent step of a request), prunes
     /// what the retention no longer keeps if it changed anything, and makes its changes durable
-    /// before releasing the records. If they cannot be (or the step panics), the records are read
-    /// back from the store: the step is undone, a [`Notice::NotSaved`] says why, and the error
-    /// is returned. The messages it sent are then noticed.
+    /// before it returns. If they cannot be (or the step panics), the records are read back from
+    /// the store: the step is undone, a [`Notice::NotSaved`] says why, and the error is
+    /// returned. The messages it sent are then noticed.
     ///
-    /// With a store, this blocks on the database: the server calls it off its async workers.
+    /// With a store, one step at a time runs to its commit, and it blocks on the database: the
+    /// server calls it off its async workers. The records' lock is held only while the step runs
+    /// in memory, so reads go on while the database writes (and may see a change that is then
+    /// undone, if its commit fails).
     pub(crate) fn step<R>(&self, f: impl FnOnce(&mut Step<'_>) -> R) -> Result<R, StateError> {
-        let mut records = self.lock();
-        if let Some(reason) = self.diverged.get() {
-            return Err(StateError::Diverged(reason.clone()));
-        }
         let Some(store) = &self.store else {
             // In memory only: nothing to commit, nor to undo from.
+            let mut records = self.lock();
             let mut step = Step::new(&mut records);
             let result = f(&mut step);
             let changes = step.into_changes(&self.retention);
@@ -76,32 +77,40 @@ impl MockState {
             self.notify_sent(changes);
             return Ok(result);
         };
-        let stepped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut step = Step::new(&mut records);
-            let result = f(&mut step);
-            (result, step.into_changes(&self.retention))
-        }));
+        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(reason) = self.diverged.get() {
+            return Err(StateError::Diverged(reason.clone()));
+        }
+        let stepped = {
+            let mut records = self.lock();
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut step = Step::new(&mut records);
+                let result = f(&mut step);
+                (result, step.into_changes(&self.retention))
+            }))
+        };
         let failure = match &stepped {
             Ok((_, changes)) if changes.is_empty() => None,
-            Ok((_, changes)) => store.apply(&records, changes).err(),
+            Ok((_, changes)) => store.apply(&self.records, changes).err(),
             Err(_) => None,
         };
-        if (failure.is_some() || stepped.is_err())
-            && let Err(reload) = store.reload().map(|saved| *records = saved)
-        {
-            let reason = match &failure {
-                Some(error) => format!("{error}; and then {reload}"),
-                None => format!("a step panicked; and then {reload}"),
-            };
-            self.notify(&Notice::NotSaved(reason.clone()));
-            let _ = self.diverged.set(reason.clone());
-            drop(records);
-            return match stepped {
-                Err(panic) => std::panic::resume_unwind(panic),
-                Ok(_) => Err(StateError::Diverged(reason)),
-            };
+        if failure.is_some() || stepped.is_err() {
+            let reloaded = store.reload();
+            let mut records = self.lock();
+            if let Err(reload) = reloaded.map(|saved| *records = saved) {
+                let reason = match &failure {
+                    Some(error) => format!("{error}; and then {reload}"),
+                    None => format!("a step panicked; and then {reload}"),
+                };
+                let _ = self.diverged.set(reason.clone());
+                drop(records);
+                self.notify(&Notice::NotSaved(reason.clone()));
+                return match stepped {
+                    Err(panic) => std::panic::resume_unwind(panic),
+                    Ok(_) => Err(StateError::Diverged(reason)),
+                };
+            }
         }
-        drop(records);
         match (stepped, failure) {
             (Err(panic), _) => std::panic::resume_unwind(panic),
             (Ok(_), Some(error)) => {

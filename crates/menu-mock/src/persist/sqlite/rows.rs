@@ -8,7 +8,7 @@ use rusqlite::{Connection, OptionalExtension as _, Transaction, params};
 use uuid::Uuid;
 
 use crate::outbox::Message;
-use crate::records::{Customer, Records};
+use crate::records::{Change, Customer, Records};
 
 /// The schema this version writes.
 pub(super) const SCHEMA_VERSION: i64 = 1;
@@ -63,78 +63,183 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
     })
 }
 
-pub(super) fn set_meta(tx: &Transaction<'_>, key: &str, value: &str) -> rusqlite::Result<()> {
-    tx.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
-        .execute(params![key, value])?;
-    Ok(())
+/// One row to write or delete, its record already serialized: read from the records under
+/// their lock, written to the database without it.
+pub(super) enum Row {
+    Meta {
+        key: &'static str,
+        value: String,
+    },
+    ApplicationKey(String),
+    Customer {
+        id: String,
+        email: String,
+        record: String,
+    },
+    NoCustomer(String),
+    Code {
+        email: String,
+        record: Option<String>,
+    },
+    Message {
+        recipient: String,
+        record: String,
+    },
+    MessagesDropped(i64),
+    Revoked {
+        jti: String,
+        until: i64,
+    },
+    NotRevoked(String),
 }
 
-pub(super) fn set_code_lifetime(tx: &Transaction<'_>, lifetime: Duration) -> rusqlite::Result<()> {
-    let millis = u64::try_from(lifetime.as_millis()).unwrap_or(u64::MAX);
-    set_meta(tx, "code_lifetime_ms", &millis.to_string())
-}
+impl Row {
+    /// The row `change` names, as `records` have it now.
+    pub(super) fn of(records: &Records, change: &Change) -> rusqlite::Result<Self> {
+        Ok(match change {
+            Change::ApplicationKeyAdded(key) => Self::ApplicationKey(key.clone()),
+            Change::CustomerCreated(id) | Change::CustomerUpdated(id) => {
+                match records.customer(id) {
+                    Some(customer) => Self::customer(customer)?,
+                    None => Self::NoCustomer(id.to_string()),
+                }
+            }
+            Change::CustomerDeleted(id) => Self::NoCustomer(id.to_string()),
+            Change::CodeIssued(email)
+            | Change::CodeConsumed(email)
+            | Change::CodeDiscarded(email) => Self::Code {
+                email: email.clone(),
+                record: records.code(email).map(json).transpose()?,
+            },
+            Change::MessageSent(message) => Self::message(message)?,
+            Change::MessagesDropped(count) => {
+                Self::MessagesDropped(i64::try_from(*count).unwrap_or(i64::MAX))
+            }
+            Change::TokenInvalidated(jti) => match records.revocation(jti) {
+                Some(until) => Self::Revoked {
+                    jti: jti.clone(),
+                    until: until.timestamp(),
+                },
+                None => Self::NotRevoked(jti.clone()),
+            },
+            Change::RevocationDropped(jti) => Self::NotRevoked(jti.clone()),
+            Change::CodeLifetimeSet(lifetime) => Self::code_lifetime(*lifetime),
+        })
+    }
 
-pub(super) fn add_application_key(tx: &Transaction<'_>, key: &str) -> rusqlite::Result<()> {
-    tx.prepare_cached("INSERT OR IGNORE INTO application_keys (key) VALUES (?1)")?
-        .execute(params![key])?;
-    Ok(())
-}
+    /// The rows of all of `records`, created with these keys.
+    pub(super) fn all(
+        records: &Records,
+        application_key: &str,
+        signing_key: [u8; 16],
+    ) -> rusqlite::Result<Vec<Self>> {
+        let mut rows = vec![
+            Self::Meta {
+                key: "application_key",
+                value: application_key.to_owned(),
+            },
+            Self::Meta {
+                key: "signing_key",
+                value: Uuid::from_bytes(signing_key).simple().to_string(),
+            },
+            Self::code_lifetime(records.code_lifetime),
+        ];
+        rows.extend(
+            records
+                .application_keys
+                .iter()
+                .cloned()
+                .map(Self::ApplicationKey),
+        );
+        for customer in records.customers() {
+            rows.push(Self::customer(customer)?);
+        }
+        for (email, code) in records.codes() {
+            rows.push(Self::Code {
+                email: email.clone(),
+                record: Some(json(code)?),
+            });
+        }
+        for message in records.outbox.iter() {
+            rows.push(Self::message(message)?);
+        }
+        rows.extend(records.revocations().map(|(jti, until)| Self::Revoked {
+            jti: jti.clone(),
+            until: until.timestamp(),
+        }));
+        Ok(rows)
+    }
 
-pub(super) fn upsert_customer(tx: &Transaction<'_>, customer: &Customer) -> rusqlite::Result<()> {
-    tx.prepare_cached(
-        "INSERT OR REPLACE INTO customers (id, email_folded, record) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![
-        customer.account.id.to_string(),
-        customer.account.email.to_ascii_lowercase(),
-        json(customer)?
-    ])?;
-    Ok(())
-}
+    fn customer(customer: &Customer) -> rusqlite::Result<Self> {
+        Ok(Self::Customer {
+            id: customer.account.id.to_string(),
+            email: customer.account.email.to_ascii_lowercase(),
+            record: json(customer)?,
+        })
+    }
 
-pub(super) fn delete_customer(tx: &Transaction<'_>, id: &Uuid) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM customers WHERE id = ?1")?
-        .execute(params![id.to_string()])?;
-    Ok(())
-}
+    fn message(message: &Message) -> rusqlite::Result<Self> {
+        Ok(Self::Message {
+            recipient: message.to.clone(),
+            record: json(message)?,
+        })
+    }
 
-/// Writes the code of `email` as `records` have it, or deletes it.
-pub(super) fn write_code(
-    tx: &Transaction<'_>,
-    records: &Records,
-    email: &str,
-) -> rusqlite::Result<()> {
-    match records.code(email) {
-        Some(code) => tx
-            .prepare_cached("INSERT OR REPLACE INTO codes (email, record) VALUES (?1, ?2)")?
-            .execute(params![email, json(code)?])?,
-        None => tx
-            .prepare_cached("DELETE FROM codes WHERE email = ?1")?
-            .execute(params![email])?,
-    };
-    Ok(())
-}
+    fn code_lifetime(lifetime: Duration) -> Self {
+        Self::Meta {
+            key: "code_lifetime_ms",
+            value: u64::try_from(lifetime.as_millis())
+                .unwrap_or(u64::MAX)
+                .to_string(),
+        }
+    }
 
-pub(super) fn insert_message(tx: &Transaction<'_>, message: &Message) -> rusqlite::Result<()> {
-    tx.prepare_cached("INSERT INTO outbox (recipient, record) VALUES (?1, ?2)")?
-        .execute(params![message.to, json(message)?])?;
-    Ok(())
-}
-
-pub(super) fn revoke(
-    tx: &Transaction<'_>,
-    jti: &str,
-    deadline: DateTime<Utc>,
-) -> rusqlite::Result<()> {
-    tx.prepare_cached("INSERT OR REPLACE INTO revoked (jti, usable_until) VALUES (?1, ?2)")?
-        .execute(params![jti, deadline.timestamp()])?;
-    Ok(())
-}
-
-pub(super) fn forget_revocation(tx: &Transaction<'_>, jti: &str) -> rusqlite::Result<()> {
-    tx.prepare_cached("DELETE FROM revoked WHERE jti = ?1")?
-        .execute(params![jti])?;
-    Ok(())
+    /// Writes (or deletes) the row.
+    pub(super) fn write(&self, tx: &Transaction<'_>) -> rusqlite::Result<()> {
+        let sql = |sql: &str| tx.prepare_cached(sql);
+        match self {
+            Self::Meta { key, value } => {
+                sql("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
+                    .execute(params![key, value])?
+            }
+            Self::ApplicationKey(key) => {
+                sql("INSERT OR IGNORE INTO application_keys (key) VALUES (?1)")?
+                    .execute(params![key])?
+            }
+            Self::Customer { id, email, record } => sql(
+                "INSERT OR REPLACE INTO customers (id, email_folded, record) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![id, email, record])?,
+            Self::NoCustomer(id) => {
+                sql("DELETE FROM customers WHERE id = ?1")?.execute(params![id])?
+            }
+            Self::Code {
+                email,
+                record: Some(record),
+            } => sql("INSERT OR REPLACE INTO codes (email, record) VALUES (?1, ?2)")?
+                .execute(params![email, record])?,
+            Self::Code {
+                email,
+                record: None,
+            } => sql("DELETE FROM codes WHERE email = ?1")?.execute(params![email])?,
+            Self::Message { recipient, record } => {
+                sql("INSERT INTO outbox (recipient, record) VALUES (?1, ?2)")?
+                    .execute(params![recipient, record])?
+            }
+            Self::MessagesDropped(count) => sql(
+                "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox ORDER BY seq LIMIT ?1)",
+            )?
+            .execute(params![count])?,
+            Self::Revoked { jti, until } => {
+                sql("INSERT OR REPLACE INTO revoked (jti, usable_until) VALUES (?1, ?2)")?
+                    .execute(params![jti, until])?
+            }
+            Self::NotRevoked(jti) => {
+                sql("DELETE FROM revoked WHERE jti = ?1")?.execute(params![jti])?
+            }
+        };
+        Ok(())
+    }
 }
 
 /// The application key, the signing key and the records the database holds; `None` if it holds

@@ -1,7 +1,8 @@
 //! The messages the mock "sends": one-time codes for sign-up and sign-in, and the codes that
 //! confirm a new email or phone number. Nothing leaves the process: each message is kept in the
 //! outbox, which tests read from the library ([`crate::MockState::outbox`]) or over HTTP
-//! (`GET /_mock/outbox`, outside the API's base path), and `menu mock serve` prints as it is sent.
+//! (`GET /_mock/outbox`, outside the API's base path), and `menu mock serve` prints as it is sent;
+//! `Outbox`, the messages kept, indexed by recipient.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -112,4 +113,45 @@ impl Extend<Message> for Outbox {
 pub(crate) fn new_code() -> String {
     let n = 100_000 + uuid::Uuid::new_v4().as_u128() % 900_000;
     n.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(to: &str, code: &str) -> Message {
+        Message {
+            to: to.into(),
+            kind: MessageKind::SignUpCode,
+            code: code.into(),
+            sent_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn each_recipients_messages_are_found_in_order_through_pruning() {
+        let mut outbox = Outbox::default();
+        outbox.extend([
+            message("Ann@Example.com", "1"),
+            message("bob@example.com", "2"),
+            message("ann@example.com", "3"),
+        ]);
+        let codes = |outbox: &Outbox, to: &str| -> Vec<String> {
+            outbox.to(to).map(|m| m.code.clone()).collect()
+        };
+        assert_eq!(codes(&outbox, "ANN@example.com"), ["1", "3"]);
+        assert_eq!(outbox.pop_front().unwrap().code, "1");
+        assert_eq!(codes(&outbox, "ann@example.com"), ["3"]);
+        assert_eq!(outbox.to("bob@example.com").next_back().unwrap().code, "2");
+        outbox.pop_front();
+        outbox.pop_front();
+        assert!(outbox.to("ann@example.com").next().is_none());
+        assert!(
+            outbox.by_recipient.is_empty(),
+            "no index entry outlives its messages"
+        );
+        outbox.push_back(message("ann@example.com", "4"));
+        assert_eq!(codes(&outbox, "ann@example.com"), ["4"]);
+        assert_eq!(outbox.len(), 1);
+    }
 }

@@ -95,7 +95,7 @@ impl Outbox {
             .into_iter()
             .flatten()
             .filter_map(|position| {
-                let index = usize::try_from(position - self.first).ok()?;
+                let index = usize::try_from(position.checked_sub(self.first)?).ok()?;
                 self.messages.get(index)
             })
     }

@@ -1,9 +1,9 @@
 //! [`MockState`], the façade of the mock's state and the library API tests use to arrange and
 //! inspect it: the records of what the API remembers (`records.rs`), changed only by the rules of
-//! `domain.rs`, one step at a time under one lock, and pruned as they change (`retention.rs`);
-//! the token issuer; the store that makes each step's changes durable before the step ends, when
-//! there is one (`persist.rs`); the test controls (`controls.rs`); and the [`Notice`]s of what
-//! happens. The seed data is in `seed.rs`.
+//! `domain.rs`, one step at a time (`state/changes.rs`), and pruned as they change
+//! (`retention.rs`); the token issuer; the store that makes each step's changes durable before
+//! the step ends, when there is one (`persist.rs`); the test controls (`controls.rs`); and the
+//! [`Notice`]s of what happens. The seed data is in `seed.rs`.
 
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
@@ -376,6 +376,28 @@ mod tests {
             .step(|step| step.send_passcode("b@example.com"))
             .unwrap();
         assert_eq!(state.outbox().len(), 2);
+    }
+
+    #[cfg(feature = "sqlite")]
+    #[test]
+    fn a_step_that_panics_is_undone_and_the_state_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = MockState::open(dir.path().join("state.db")).unwrap();
+        let mut account = state.customer(DRAGOS).unwrap();
+        account.id = Uuid::new_v4();
+        account.email = "new@example.com".into();
+        let added = account.clone();
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            state.step(|step| {
+                step.add_customer(added);
+                panic!("a step that panics");
+            })
+        }));
+        assert!(caught.is_err());
+        assert!(state.customer(account.id).is_none(), "undone");
+        assert!(state.has_diverged().is_none());
+        state.add_customer(account.clone());
+        assert!(state.customer(account.id).is_some());
     }
 
     #[cfg(feature = "sqlite")]

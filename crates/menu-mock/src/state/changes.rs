@@ -4,6 +4,7 @@
 
 #[cfg(feature = "sqlite")]
 use super::{DEFAULT_APPLICATION_KEY, new_signing_key};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::Path;
 use std::sync::PoisonError;
 
@@ -11,6 +12,14 @@ use super::{MockState, Notice, StateError};
 use crate::domain::Step;
 use crate::persist::Store;
 use crate::records::Change;
+
+/// Why a step with a store is undone.
+enum Undo {
+    /// Its changes could not be saved.
+    NotSaved(StateError),
+    /// It panicked (or saving it did): the panic goes on once the step is undone.
+    Panicked(Box<dyn std::any::Any + Send>),
+}
 
 impl MockState {
     /// The state kept in the SQLite database `path`, which every change is saved to from then on,
@@ -21,8 +30,8 @@ impl MockState {
     ///
     /// The database is held until the state is dropped: another process that opens it is
     /// refused. The library's calls that change the state (such as [`MockState::add_customer`])
-    /// then block on the database, as the file system would: call them off the async workers
-    /// where that matters. A file that is neither a database nor a state file, or a database written by a
+    /// then block on the database, and wait for the commits of the changes before them: call
+    /// them off the async workers where that matters. A file that is neither a database nor a state file, or a database written by a
     /// newer mock, is an error (never an empty state).
     #[cfg(feature = "sqlite")]
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StateError> {
@@ -65,7 +74,7 @@ impl MockState {
     /// With a store, one step at a time runs to its commit, and it blocks on the database: the
     /// server calls it off its async workers. The records' lock is held only while the step runs
     /// in memory, so reads go on while the database writes (and may see a change that is then
-    /// undone, if its commit fails).
+    /// undone, if its commit fails). Notices are sent once no lock is held.
     pub(crate) fn step<R>(&self, f: impl FnOnce(&mut Step<'_>) -> R) -> Result<R, StateError> {
         let Some(store) = &self.store else {
             // In memory only: nothing to commit, nor to undo from.
@@ -77,50 +86,59 @@ impl MockState {
             self.notify_sent(changes);
             return Ok(result);
         };
-        let _writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
+        let writing = self.writing.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(reason) = self.diverged.get() {
             return Err(StateError::Diverged(reason.clone()));
         }
-        let stepped = {
-            let mut records = self.lock();
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let mut step = Step::new(&mut records);
-                let result = f(&mut step);
-                (result, step.into_changes(&self.retention))
-            }))
-        };
-        let failure = match &stepped {
-            Ok((_, changes)) if changes.is_empty() => None,
-            Ok((_, changes)) => store.apply(&self.records, changes).err(),
-            Err(_) => None,
-        };
-        if failure.is_some() || stepped.is_err() {
-            let reloaded = store.reload();
-            let mut records = self.lock();
-            if let Err(reload) = reloaded.map(|saved| *records = saved) {
-                let reason = match &failure {
-                    Some(error) => format!("{error}; and then {reload}"),
-                    None => format!("a step panicked; and then {reload}"),
-                };
-                let _ = self.diverged.set(reason.clone());
+        let mut records = self.lock();
+        let stepped = catch_unwind(AssertUnwindSafe(|| {
+            let mut step = Step::new(&mut records);
+            let result = f(&mut step);
+            (result, step.into_changes(&self.retention))
+        }));
+        // What to undo, with the records locked again (a panicked step's never released).
+        let (undo, mut records) = match stepped {
+            Err(panic) => (Undo::Panicked(panic), records),
+            Ok((result, changes)) => {
                 drop(records);
-                self.notify(&Notice::NotSaved(reason.clone()));
-                return match stepped {
-                    Err(panic) => std::panic::resume_unwind(panic),
-                    Ok(_) => Err(StateError::Diverged(reason)),
+                let applied = if changes.is_empty() {
+                    Ok(Ok(()))
+                } else {
+                    catch_unwind(AssertUnwindSafe(|| store.apply(&self.records, &changes)))
                 };
+                match applied {
+                    Ok(Ok(())) => {
+                        drop(writing);
+                        self.notify_sent(changes);
+                        return Ok(result);
+                    }
+                    Ok(Err(error)) => (Undo::NotSaved(error), self.lock()),
+                    Err(panic) => (Undo::Panicked(panic), self.lock()),
+                }
             }
-        }
-        match (stepped, failure) {
-            (Err(panic), _) => std::panic::resume_unwind(panic),
-            (Ok(_), Some(error)) => {
-                self.notify(&Notice::NotSaved(error.to_string()));
-                Err(error)
+        };
+        let why = match &undo {
+            Undo::NotSaved(error) => error.to_string(),
+            Undo::Panicked(_) => "a change panicked".to_owned(),
+        };
+        let diverged = match store.reload() {
+            Ok(saved) => {
+                *records = saved;
+                None
             }
-            (Ok((result, changes)), None) => {
-                self.notify_sent(changes);
-                Ok(result)
+            Err(reload) => {
+                let reason = format!("{why}; and then {reload}");
+                let _ = self.diverged.set(reason.clone());
+                Some(reason)
             }
+        };
+        drop(records);
+        drop(writing);
+        self.notify(&Notice::NotSaved(diverged.clone().unwrap_or(why)));
+        match (undo, diverged) {
+            (Undo::Panicked(panic), _) => resume_unwind(panic),
+            (Undo::NotSaved(_), Some(reason)) => Err(StateError::Diverged(reason)),
+            (Undo::NotSaved(error), None) => Err(error),
         }
     }
 

